@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { slugSchema } from './ids.ts';
+
+export const agentKindSchema = z.enum(['function', 'http', 'llm']);
+
+export const llmAgentConfigSchema = z.object({
+  model: z.string().min(1),
+  baseUrl: z.url().optional(),
+  /** Name of the environment variable holding the API key; secrets are never stored. */
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  system: z.string().max(50_000).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTurns: z.number().int().min(1).max(50).optional(),
+  tools: z.array(z.object({ name: z.string().min(1), requiresApproval: z.boolean().optional() })).optional(),
+});
+export const httpAgentConfigSchema = z.object({
+  url: z.url(),
+  timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  /** Name of the environment variable holding the HMAC secret. */
+  secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+export const agentSchema = z.discriminatedUnion('kind', [
+  z.object({ id: slugSchema, kind: z.literal('function'), description: z.string().nullish(), config: z.record(z.string(), z.unknown()) }),
+  z.object({ id: slugSchema, kind: z.literal('http'), description: z.string().nullish(), config: httpAgentConfigSchema }),
+  z.object({ id: slugSchema, kind: z.literal('llm'), description: z.string().nullish(), config: llmAgentConfigSchema }),
+]);
+export type Agent = z.infer<typeof agentSchema>;
+
+/** One earlier step of the same session, as agents see it. */
+export const sessionEntrySchema = z.object({
+  runId: z.string(),
+  step: z.string(),
+  agentId: z.string().nullable(),
+  input: z.unknown(),
+  output: z.unknown(),
+  at: z.iso.datetime(),
+});
+export type SessionEntry = z.infer<typeof sessionEntrySchema>;
+
+/** What every agent receives for one step. */
+export const agentContextSchema = z.object({
+  runId: z.string(),
+  project: z.string(),
+  step: z.string(),
+  task: z.string(),
+  state: z.record(z.string(), z.unknown()),
+  input: z.unknown(),
+  action: z.string(),
+  /** Outputs of earlier steps of this run, by step name. */
+  steps: z.record(z.string(), z.object({ output: z.unknown() })),
+  sessionId: z.string(),
+  session: z.array(sessionEntrySchema),
+});
+export type AgentContext = z.infer<typeof agentContextSchema>;

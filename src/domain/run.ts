@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { pauseTimeoutSchema } from './duration.ts';
+import { definitionSchema } from './definition.ts';
+import { projectIdSchema, runIdSchema, sessionIdSchema } from './ids.ts';
+import { pendingActionSchema } from './pending-action.ts';
+import { stepTypeSchema } from './step.ts';
+
+/** Lower case, as the v1 API spells them; the Agent Manager API upper-cases them. */
+export const runStatusSchema = z.enum(['running', 'paused', 'completed', 'failed', 'cancelled']);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+export const finishedStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+export const stepStatusSchema = z.enum(['running', 'completed', 'failed', 'cancelled']);
+
+export const stepRecordSchema = z.object({
+  name: z.string(),
+  stepOrder: z.number().int(),
+  type: stepTypeSchema,
+  agentId: z.string().nullable(),
+  status: stepStatusSchema,
+  input: z.unknown(),
+  output: z.unknown(),
+  startedAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+});
+export type StepRecord = z.infer<typeof stepRecordSchema>;
+
+export const runErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  step: z.string().nullable(),
+});
+export type RunError = z.infer<typeof runErrorSchema>;
+
+/** Everything a reader needs about a run; returned by the snapshot Query and the settled Update. */
+export const runSnapshotSchema = z.object({
+  runId: runIdSchema,
+  project: projectIdSchema,
+  definitionId: z.string(),
+  definitionName: z.string(),
+  agent: z.string().nullable(),
+  sessionId: sessionIdSchema,
+  status: runStatusSchema,
+  steps: z.array(stepRecordSchema),
+  /** 1-based order of the step being executed, or last executed once paused or finished. */
+  currentStepOrder: z.number().int().min(0),
+  result: z.unknown(),
+  pendingAction: pendingActionSchema.nullable(),
+  error: runErrorSchema.nullable(),
+  /** Bumped on every state change, so a waiter can ask for "anything after version N". */
+  version: z.number().int().min(0),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type RunSnapshot = z.infer<typeof runSnapshotSchema>;
+
+/** The agentRun workflow's single argument. */
+export const runStartSchema = z.object({
+  runId: runIdSchema,
+  project: projectIdSchema,
+  definition: definitionSchema,
+  /** The task agents see; for the Agent Manager API it is the run's input text. */
+  task: z.string(),
+  state: z.record(z.string(), z.unknown()),
+  /** The first step's input. */
+  input: z.unknown(),
+  sessionId: sessionIdSchema,
+  /** BATON_PAUSE_TIMEOUT at start; the definition and step override it. */
+  defaultPauseTimeout: pauseTimeoutSchema,
+});
+export type RunStart = z.infer<typeof runStartSchema>;
+
+/** Argument of the resume Update. */
+export const resumeRequestSchema = z.object({
+  step: z.string().min(1),
+  input: z.unknown(),
+});
+export type ResumeRequest = z.infer<typeof resumeRequestSchema>;

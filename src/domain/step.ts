@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { durationSchema, pauseTimeoutSchema } from './duration.ts';
+import { slugSchema, stepIdSchema } from './ids.ts';
+
+/** Where a run goes after a step, keyed by the step's output (or chosen option). */
+export const nextTargetSchema = z.union([z.enum(['continue', 'end', 'fail']), slugSchema]);
+export const nextMapSchema = z.record(z.string(), nextTargetSchema);
+
+export const retryPolicySchema = z.object({
+  attempts: z.number().int().min(1).max(100).default(3),
+  backoff: durationSchema.default('1s'),
+  backoffCoefficient: z.number().min(1).max(10).default(2),
+});
+export type RetryPolicy = z.infer<typeof retryPolicySchema>;
+
+const stepCommon = {
+  id: stepIdSchema,
+  name: slugSchema,
+  stepOrder: z.number().int().min(1),
+  retry: retryPolicySchema.optional(),
+  timeout: durationSchema.optional(),
+  pauseTimeout: pauseTimeoutSchema.optional(),
+  next: nextMapSchema.optional(),
+};
+
+export const agentStepSchema = z.object({
+  ...stepCommon,
+  type: z.literal('agent'),
+  agentId: slugSchema,
+  action: z.string().max(20_000),
+  /** Pause after the agent answers so a human can accept or replace its output. */
+  requireApproval: z.boolean().default(false),
+});
+
+export const approvalStepSchema = z.object({
+  ...stepCommon,
+  type: z.literal('approval'),
+  message: z.string().min(1).max(20_000),
+  options: z.array(z.string().min(1).max(200)).min(1).max(50),
+});
+
+export const inputStepSchema = z.object({
+  ...stepCommon,
+  type: z.literal('input'),
+  message: z.string().min(1).max(20_000),
+  /** JSON Schema the human's input must satisfy. */
+  schema: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const stepSchema = z.discriminatedUnion('type', [agentStepSchema, approvalStepSchema, inputStepSchema]);
+export type Step = z.infer<typeof stepSchema>;
+export type AgentStep = z.infer<typeof agentStepSchema>;
+export type ApprovalStep = z.infer<typeof approvalStepSchema>;
+export type InputStep = z.infer<typeof inputStepSchema>;
+export const stepTypeSchema = z.enum(['agent', 'approval', 'input']);

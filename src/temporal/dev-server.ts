@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { batonSearchAttributes } from './search-attributes.ts';
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** SQLite file; runs survive a restart when it is kept. */
+  dbFile: string;
+  ip?: string;
+  port: number;
+  uiPort: number;
+  /** Disable the Web UI (tests). */
+  headless?: boolean;
+  namespace?: string;
+  readyTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  namespace: string;
+  pid: number;
+  /** Stops the server; resolves once the process has exited. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export class DevServerError extends Error {
+  readonly output: string;
+  constructor(message: string, output = '') {
+    super(output ? `${message}\n--- temporal output (last lines) ---\n${output}` : message);
+    this.name = 'DevServerError';
+    this.output = output;
+  }
+}
+
+// Dynamic config the engine relies on: eager activities cut a round trip per agent step;
+// multi-operation is update-with-start (start-and-wait in one call).
+const dynamicConfig = [
+  'system.enableActivityEagerExecution=true',
+  'frontend.enableExecuteMultiOperation=true',
+  'frontend.enableUpdateWorkflowExecution=true',
+  'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+];
+
+/** Every live dev server of this process, so an exiting process never leaves one behind. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const namespace = options.namespace ?? 'default';
+  const log = options.log ?? (() => {});
+  await assertPortFree(ip, options.port, 'Temporal gRPC');
+  if (!options.headless) await assertPortFree(ip, options.uiPort, 'Temporal UI');
+  await mkdir(path.dirname(options.dbFile), { recursive: true });
+
+  const args = [
+    'server', 'start-dev',
+    '--ip', ip,
+    '--port', String(options.port),
+    '--db-filename', options.dbFile,
+    '--namespace', namespace,
+    '--log-level', 'warn',
+    ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch']),
+    ...Object.entries(batonSearchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
+  ];
+  log(`starting ${options.cliPath} ${args.join(' ')}`);
+
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  installExitHook();
+  live.add(child);
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => { live.delete(child); resolve(code); });
+    child.on('error', (error) => { live.delete(child); output += error.message; resolve(-1); });
+  });
+
+  const address = `${ip}:${options.port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null || !live.has(child)) {
+      await exited;
+      return;
+    }
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    await waitUntilReady(address, namespace, options.readyTimeoutMs ?? 60_000, exited, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    address,
+    uiUrl: options.headless ? null : `http://${ip === '0.0.0.0' ? '127.0.0.1' : ip}:${options.uiPort}`,
+    namespace,
+    pid: child.pid ?? -1,
+    stop,
+  };
+}
+
+async function waitUntilReady(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  exited: Promise<number | null>,
+  output: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => { exitCode = code; });
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) {
+      throw new DevServerError(`the Temporal dev server exited (code ${exitCode}) before it was ready`, tail(output()));
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new DevServerError(
+    `the Temporal dev server at ${address} was not ready within ${timeoutMs} ms (last error: ${lastError})`,
+    tail(output()),
+  );
+}
+
+function tail(text: string): string {
+  return text.trim().split('\n').slice(-15).join('\n');
+}
+
+export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new DevServerError(
+        error.code === 'EADDRINUSE'
+          ? `port ${port} (${what}) on ${host} is already in use: stop what holds it or choose another port`
+          : `cannot listen on ${host}:${port} (${what}): ${error.message}`,
+      ));
+    });
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
+}
+
+/** A port the OS says is free right now. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
