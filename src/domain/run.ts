@@ -76,3 +76,25 @@ export const resumeRequestSchema = z.object({
   input: z.unknown(),
 });
 export type ResumeRequest = z.infer<typeof resumeRequestSchema>;
+
+/** One row of a run list, read from Temporal visibility (search attributes), not from the run. */
+export const runSummarySchema = z.object({
+  runId: runIdSchema,
+  project: projectIdSchema,
+  definitionId: z.string(),
+  agent: z.string().nullable(),
+  sessionId: z.string(),
+  status: runStatusSchema,
+  currentStepOrder: z.number().int().min(0),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const runFilterSchema = z.object({
+  status: runStatusSchema.optional(),
+  agent: z.string().optional(),
+  definitionId: z.string().optional(),
+  sessionId: z.string().optional(),
+});
+export type RunFilter = z.infer<typeof runFilterSchema>;
