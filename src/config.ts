@@ -1,0 +1,211 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { pauseTimeoutSchema } from './domain/duration.ts';
+
+/**
+ * Every environment variable Baton reads, parsed once. Keys are the variable names, so a zod
+ * issue's path names the variable that is wrong.
+ */
+const port = (fallback: number) =>
+  z.coerce.number({ error: 'a port number' }).int('a whole port number').min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535').default(fallback);
+
+const optionalText = z.string().trim().optional().transform((value) => (value ? value : undefined));
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'true or false' })
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value))
+  .optional();
+
+const positiveInt = z.coerce.number({ error: 'a positive whole number' }).int('a positive whole number').positive('a positive whole number').optional();
+
+const byteUnits = { b: 1, kb: 1000, kib: 1024, mb: 1_000_000, mib: 1_048_576 } as const;
+const byteSize = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^\d+\s*(b|kb|kib|mb|mib)?$/, 'a size in bytes such as 1048576, 512kib or 1mib')
+  .transform((value) => {
+    const [, amount, unit] = /^(\d+)\s*([a-z]*)$/.exec(value) ?? [];
+    return Number(amount) * byteUnits[(unit || 'b') as keyof typeof byteUnits];
+  })
+  .refine((bytes) => bytes > 0, 'a size above zero');
+
+/** `key1:projectA,key2:projectB` → key → project. The project is after the last colon. */
+const apiKeys = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const keys = new Map<string, string>();
+    for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+      const colon = entry.lastIndexOf(':');
+      const key = colon > 0 ? entry.slice(0, colon).trim() : '';
+      const project = colon > 0 ? entry.slice(colon + 1).trim() : '';
+      if (!key || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(project)) {
+        ctx.addIssue({ code: 'custom', message: 'entries of the form key:project, comma-separated (project: letters, digits, _ . -)' });
+        return z.NEVER;
+      }
+      if (keys.has(key)) {
+        ctx.addIssue({ code: 'custom', message: 'the same key is listed twice' });
+        return z.NEVER;
+      }
+      keys.set(key, project);
+    }
+    return keys;
+  });
+
+const envSchema = z.object({
+  PORT: port(3000),
+  HOST: optionalText,
+  BATON_HOME: z.string().trim().min(1, 'a folder path').default('.baton'),
+  BATON_TASK_QUEUE: z.string().trim().min(1, 'a task queue name').default('baton-agent-runs'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .trim()
+    .regex(/^[^\s:/]+:\d+$/, 'host:port, e.g. localhost:7233')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1, 'a namespace').default('default'),
+  TEMPORAL_API_KEY: optionalText,
+  TEMPORAL_TLS: flag,
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalText,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalText,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  TEMPORAL_CLI_PATH: optionalText,
+  BATON_TEMPORAL_PORT: port(7233),
+  BATON_TEMPORAL_UI_PORT: port(8233),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  BATON_API_KEYS: apiKeys,
+  BATON_PAUSE_TIMEOUT: z.string().trim().default('7d').pipe(pauseTimeoutSchema),
+  BATON_MAX_BODY_BYTES: byteSize.default(1_048_576),
+  OPENAI_BASE_URL: z.url({ error: 'an http(s) URL' }).optional().or(z.literal('').transform(() => undefined)),
+  OPENAI_API_KEY: optionalText,
+  BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt,
+  BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt,
+  BATON_WORKER_MAX_CACHED_WORKFLOWS: positiveInt,
+  BATON_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').default(10_000),
+});
+
+export type EnvVariable = keyof typeof envSchema.shape;
+/** The variables Baton reads, for the README table and for tests that check it stays complete. */
+export const configVariables = Object.keys(envSchema.shape) as EnvVariable[];
+
+export interface TlsSettings {
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  serverCaCertPath?: string;
+  serverName?: string;
+}
+
+export interface TemporalSettings {
+  /** Unset: `baton start` runs an embedded dev server on devServerPort. */
+  address?: string;
+  namespace: string;
+  apiKey?: string;
+  /** false: plaintext; an object: TLS (empty object = system roots, no client certificate). */
+  tls: false | TlsSettings;
+  cliPath?: string;
+  devServerPort: number;
+  devServerUiPort: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute; embedded data (Temporal SQLite, PGlite, the Temporal CLI) lives here. */
+  home: string;
+  taskQueue: string;
+  temporal: TemporalSettings;
+  /** Unset: embedded PGlite under home. */
+  databaseUrl?: string;
+  /** API key → project. Empty: no auth, one project `default`, API on 127.0.0.1 by default. */
+  apiKeys: Map<string, string>;
+  pauseTimeout: z.infer<typeof pauseTimeoutSchema>;
+  maxBodyBytes: number;
+  openai: { baseUrl?: string; apiKey?: string };
+  worker: { maxConcurrentActivities?: number; maxConcurrentWorkflowTasks?: number; maxCachedWorkflows?: number };
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly variables: string[];
+  constructor(problems: Array<{ variable: string; message: string }>) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.variables = problems.map((p) => p.variable);
+  }
+}
+
+/** Parses the environment once; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? 'environment'),
+      message: `${issue.message} (got ${describeValue(String(issue.path[0]), env[String(issue.path[0])])})`,
+    })));
+  }
+  const e = parsed.data;
+  const problems: Array<{ variable: string; message: string }> = [];
+  if (Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
+    const missing = e.TEMPORAL_TLS_CLIENT_CERT_PATH ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
+    problems.push({ variable: missing, message: 'mTLS needs both the client certificate and its key' });
+  }
+  const mtls = Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH || e.TEMPORAL_TLS_SERVER_CA_CERT_PATH);
+  if (e.TEMPORAL_TLS === false && mtls) {
+    problems.push({ variable: 'TEMPORAL_TLS', message: 'is false but TLS certificate paths are set' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  // TLS is on when asked, when certificates are given, or with an API key (Temporal Cloud) unless turned off.
+  const tlsOn = e.TEMPORAL_TLS ?? (mtls || Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_SERVER_NAME));
+  return {
+    port: e.PORT,
+    // Without API keys anyone who reaches the port is `default`: only this machine may.
+    host: e.HOST ?? (e.BATON_API_KEYS.size > 0 ? '0.0.0.0' : '127.0.0.1'),
+    home: path.resolve(e.BATON_HOME),
+    taskQueue: e.BATON_TASK_QUEUE,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: tlsOn
+        ? {
+            clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
+            clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
+            serverCaCertPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+            serverName: e.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : false,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devServerPort: e.BATON_TEMPORAL_PORT,
+      devServerUiPort: e.BATON_TEMPORAL_UI_PORT,
+    },
+    databaseUrl: e.DATABASE_URL,
+    apiKeys: e.BATON_API_KEYS,
+    pauseTimeout: e.BATON_PAUSE_TIMEOUT,
+    maxBodyBytes: e.BATON_MAX_BODY_BYTES,
+    openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY },
+    worker: {
+      maxConcurrentActivities: e.BATON_WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTasks: e.BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: e.BATON_WORKER_MAX_CACHED_WORKFLOWS,
+    },
+    shutdownGraceMs: e.BATON_SHUTDOWN_GRACE_MS,
+  };
+}
+
+const secretVariables = new Set(['BATON_API_KEYS', 'TEMPORAL_API_KEY', 'OPENAI_API_KEY', 'DATABASE_URL']);
+
+// Secrets never reach a log: for those, say only that a value was there.
+function describeValue(variable: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (secretVariables.has(variable)) return 'a value, not shown because it is secret';
+  if (value.length > 40) return `"${value.slice(0, 37)}..."`;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,173 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configVariables, loadConfig } from '../../src/config.ts';
+
+function errorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
+describe('loadConfig', () => {
+  it('uses embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.home).toBe(path.resolve('.baton'));
+    expect(config.taskQueue).toBe('baton-agent-runs');
+    expect(config.temporal).toEqual({
+      address: undefined,
+      namespace: 'default',
+      apiKey: undefined,
+      tls: false,
+      cliPath: undefined,
+      devServerPort: 7233,
+      devServerUiPort: 8233,
+    });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.apiKeys.size).toBe(0);
+    expect(config.pauseTimeout).toBe('7d');
+    expect(config.maxBodyBytes).toBe(1_048_576);
+    expect(config.shutdownGraceMs).toBe(10_000);
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '::',
+      BATON_HOME: '/tmp/baton-home',
+      BATON_TASK_QUEUE: 'runs-v2',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'prod',
+      TEMPORAL_CLI_PATH: '/opt/temporal',
+      BATON_TEMPORAL_PORT: '17233',
+      BATON_TEMPORAL_UI_PORT: '18233',
+      DATABASE_URL: 'postgres://baton:secret@db:5432/baton',
+      BATON_API_KEYS: 'k1:alpha, k2:beta',
+      BATON_PAUSE_TIMEOUT: 'never',
+      BATON_MAX_BODY_BYTES: '512kib',
+      OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1',
+      OPENAI_API_KEY: 'sk-test',
+      BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
+      BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20',
+      BATON_WORKER_MAX_CACHED_WORKFLOWS: '1000',
+      BATON_SHUTDOWN_GRACE_MS: '2500',
+    });
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('::');
+    expect(config.home).toBe('/tmp/baton-home');
+    expect(config.taskQueue).toBe('runs-v2');
+    expect(config.temporal.address).toBe('temporal:7233');
+    expect(config.temporal.namespace).toBe('prod');
+    expect(config.temporal.cliPath).toBe('/opt/temporal');
+    expect(config.temporal.devServerPort).toBe(17233);
+    expect(config.temporal.devServerUiPort).toBe(18233);
+    expect(config.databaseUrl).toBe('postgres://baton:secret@db:5432/baton');
+    expect([...config.apiKeys]).toEqual([['k1', 'alpha'], ['k2', 'beta']]);
+    expect(config.pauseTimeout).toBe('never');
+    expect(config.maxBodyBytes).toBe(512 * 1024);
+    expect(config.openai).toEqual({ baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test' });
+    expect(config.worker).toEqual({ maxConcurrentActivities: 50, maxConcurrentWorkflowTasks: 20, maxCachedWorkflows: 1000 });
+    expect(config.shutdownGraceMs).toBe(2500);
+  });
+
+  it('listens on all interfaces by default only when API keys protect the API', () => {
+    expect(loadConfig({ BATON_API_KEYS: 'k:p' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ BATON_API_KEYS: '' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ BATON_API_KEYS: 'k:p', HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+  });
+
+  it('splits an API key from its project at the last colon', () => {
+    expect([...loadConfig({ BATON_API_KEYS: 'a:b:c:proj' }).apiKeys]).toEqual([['a:b:c', 'proj']]);
+  });
+
+  it('turns TLS on for an API key, for certificates and on request', () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'cloud-key' }).temporal.tls).toEqual({});
+    expect(loadConfig({ TEMPORAL_API_KEY: 'cloud-key', TEMPORAL_TLS: 'false' }).temporal.tls).toBe(false);
+    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({});
+    expect(loadConfig({ TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.tls).toEqual({ serverName: 'temporal.internal' });
+    expect(loadConfig({
+      TEMPORAL_TLS_CLIENT_CERT_PATH: '/certs/client.pem',
+      TEMPORAL_TLS_CLIENT_KEY_PATH: '/certs/client.key',
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/certs/ca.pem',
+    }).temporal.tls).toEqual({ clientCertPath: '/certs/client.pem', clientKeyPath: '/certs/client.key', serverCaCertPath: '/certs/ca.pem' });
+  });
+
+  it('accepts byte sizes with and without units', () => {
+    expect(loadConfig({ BATON_MAX_BODY_BYTES: '2048' }).maxBodyBytes).toBe(2048);
+    expect(loadConfig({ BATON_MAX_BODY_BYTES: '1MiB' }).maxBodyBytes).toBe(1_048_576);
+    expect(loadConfig({ BATON_MAX_BODY_BYTES: '2mb' }).maxBodyBytes).toBe(2_000_000);
+  });
+
+  it('treats an empty optional variable as unset', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: '', OPENAI_BASE_URL: '', TEMPORAL_API_KEY: '' });
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.openai.baseUrl).toBeUndefined();
+    expect(config.temporal.tls).toBe(false);
+  });
+
+  it('lists every variable it reads', () => {
+    expect(configVariables).toContain('BATON_API_KEYS');
+    expect(configVariables).toContain('TEMPORAL_TLS_SERVER_CA_CERT_PATH');
+    expect(configVariables).toHaveLength(new Set(configVariables).size);
+  });
+
+  describe('names the variable that is wrong', () => {
+    const bad: Array<[string, NodeJS.ProcessEnv]> = [
+      ['PORT', { PORT: 'eighty' }],
+      ['PORT', { PORT: '70000' }],
+      ['PORT', { PORT: '-1' }],
+      ['PORT', { PORT: '80.5' }],
+      ['BATON_TEMPORAL_PORT', { BATON_TEMPORAL_PORT: 'x' }],
+      ['BATON_TEMPORAL_UI_PORT', { BATON_TEMPORAL_UI_PORT: '65536' }],
+      ['BATON_HOME', { BATON_HOME: '  ' }],
+      ['BATON_TASK_QUEUE', { BATON_TASK_QUEUE: '' }],
+      ['TEMPORAL_ADDRESS', { TEMPORAL_ADDRESS: 'http://localhost:7233' }],
+      ['TEMPORAL_ADDRESS', { TEMPORAL_ADDRESS: 'localhost' }],
+      ['TEMPORAL_NAMESPACE', { TEMPORAL_NAMESPACE: '' }],
+      ['TEMPORAL_TLS', { TEMPORAL_TLS: 'maybe' }],
+      ['TEMPORAL_TLS_CLIENT_KEY_PATH', { TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' }],
+      ['TEMPORAL_TLS_CLIENT_CERT_PATH', { TEMPORAL_TLS_CLIENT_KEY_PATH: '/c.key' }],
+      ['TEMPORAL_TLS', { TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' }],
+      ['DATABASE_URL', { DATABASE_URL: 'mysql://db/baton' }],
+      ['BATON_API_KEYS', { BATON_API_KEYS: 'no-project' }],
+      ['BATON_API_KEYS', { BATON_API_KEYS: ':project' }],
+      ['BATON_API_KEYS', { BATON_API_KEYS: 'key:bad project' }],
+      ['BATON_API_KEYS', { BATON_API_KEYS: 'k:a,k:b' }],
+      ['BATON_PAUSE_TIMEOUT', { BATON_PAUSE_TIMEOUT: 'forever' }],
+      ['BATON_PAUSE_TIMEOUT', { BATON_PAUSE_TIMEOUT: '7 days' }],
+      ['BATON_MAX_BODY_BYTES', { BATON_MAX_BODY_BYTES: 'big' }],
+      ['BATON_MAX_BODY_BYTES', { BATON_MAX_BODY_BYTES: '0' }],
+      ['BATON_MAX_BODY_BYTES', { BATON_MAX_BODY_BYTES: '1gb' }],
+      ['OPENAI_BASE_URL', { OPENAI_BASE_URL: 'not a url' }],
+      ['BATON_WORKER_MAX_CONCURRENT_ACTIVITIES', { BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: '0' }],
+      ['BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', { BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 'many' }],
+      ['BATON_WORKER_MAX_CACHED_WORKFLOWS', { BATON_WORKER_MAX_CACHED_WORKFLOWS: '1.5' }],
+      ['BATON_SHUTDOWN_GRACE_MS', { BATON_SHUTDOWN_GRACE_MS: '-5' }],
+    ];
+    it.each(bad)('%s in %j', (variable, env) => {
+      const error = errorOf(env);
+      expect(error.variables).toContain(variable);
+      expect(error.message).toContain(`${variable}:`);
+    });
+  });
+
+  it('names every bad variable at once', () => {
+    expect(errorOf({ PORT: 'x', BATON_PAUSE_TIMEOUT: 'soon' }).variables).toEqual(['PORT', 'BATON_PAUSE_TIMEOUT']);
+  });
+
+  it('never repeats a secret in its error', () => {
+    const error = errorOf({ BATON_API_KEYS: 'super-secret-key-without-project' });
+    expect(error.message).not.toContain('super-secret');
+    expect(error.message).toContain('not shown because it is secret');
+  });
+
+  it('shows the bad value of a variable that is not secret', () => {
+    expect(errorOf({ PORT: 'eighty' }).message).toContain('"eighty"');
+  });
+});
