@@ -1,0 +1,42 @@
+import type { RunSnapshot, RunSummary, StepRecord } from '../../src/domain/run.ts';
+import type { V1Run, V1RunListItem, V1Step } from '../../src/domain/v1-api.ts';
+
+/**
+ * A human step (approval, input) waiting for its answer is described by `pendingAction`, not
+ * listed in `steps`: seed 000's paused example lists only `classify`. Agent steps are listed
+ * from the moment they start (DESIGN §5).
+ */
+function isUnansweredHumanStep(step: StepRecord): boolean {
+  return step.type !== 'agent' && step.status === 'running';
+}
+
+// `?? null` keeps every documented key in the JSON even when the engine left a value undefined.
+function toV1Step(step: StepRecord): V1Step {
+  return { name: step.name, status: step.status, output: step.output ?? null };
+}
+
+/** The seed-000 body of a run: `{ output: { status, steps, result, pendingAction }, run_id }`. */
+export function toV1Run(snapshot: RunSnapshot): V1Run {
+  const output: V1Run['output'] = {
+    status: snapshot.status,
+    steps: snapshot.steps.filter((step) => !isUnansweredHumanStep(step)).map(toV1Step),
+    result: snapshot.status === 'completed' ? (snapshot.result ?? null) : null,
+    pendingAction: snapshot.status === 'paused' ? snapshot.pendingAction : null,
+  };
+  if (snapshot.status === 'failed' && snapshot.error) output.error = snapshot.error;
+  return { output, run_id: snapshot.runId };
+}
+
+/** A list row, in the same snake case as `run_id`. */
+export function toV1RunListItem(summary: RunSummary): V1RunListItem {
+  return {
+    run_id: summary.runId,
+    status: summary.status,
+    agent: summary.agent,
+    definition_id: summary.definitionId,
+    session_id: summary.sessionId,
+    current_step_order: summary.currentStepOrder,
+    created_at: summary.createdAt,
+    updated_at: summary.updatedAt,
+  };
+}

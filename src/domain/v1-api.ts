@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { pendingActionSchema } from './pending-action.ts';
+import { runStatusSchema, stepStatusSchema } from './run.ts';
+
+// The v1 agent-workflow API (seed 000), request and response bodies exactly as the seed shows
+// them: `run_id` in snake case, everything under `output` in camel case. The route handlers, the
+// OpenAPI document and the SDK types are all derived from these schemas.
+
+/** Longest a start or resume may hold the HTTP request open waiting for the run to settle. */
+export const v1MaxWaitMs = 120_000;
+
+/** Any JSON value; a resume answer is usually an option string or an object (seed 000). */
+const jsonValueSchema = z.union([
+  z.string(),
+  z.record(z.string(), z.unknown()),
+  z.array(z.unknown()),
+  z.number(),
+  z.boolean(),
+  z.null(),
+]);
+
+export const v1StartWorkflowBodySchema = z.object({
+  input: z.object({
+    /** Description of the task for the workflow to execute. */
+    task: z.string().max(100_000),
+    /** Initial state passed into the workflow; available to all steps. */
+    state: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type V1StartWorkflowBody = z.infer<typeof v1StartWorkflowBodySchema>;
+
+export const v1ResumeBodySchema = z.object({
+  input: z.object({
+    resume: z.object({
+      /** The name of the paused step to resume. */
+      step: z.string().min(1).max(200),
+      /** Must be one of the pending action's options when it lists them. */
+      input: jsonValueSchema,
+    }),
+  }),
+});
+export type V1ResumeBody = z.infer<typeof v1ResumeBodySchema>;
+
+/** `?waitMs=`: how long to wait for the run to pause, complete or fail before answering `running`. */
+export const v1WaitQuerySchema = z.object({
+  waitMs: z.coerce.number().int().min(0).max(v1MaxWaitMs).optional(),
+});
+
+export const v1StepSchema = z.object({
+  name: z.string(),
+  status: stepStatusSchema,
+  output: z.unknown(),
+});
+export type V1Step = z.infer<typeof v1StepSchema>;
+
+/** Why a run failed; present only when `status` is `failed` (seed 000 is silent on it). */
+export const v1RunErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  step: z.string().nullable(),
+});
+
+export const v1RunOutputSchema = z.object({
+  status: runStatusSchema,
+  steps: z.array(v1StepSchema),
+  /** Final result once completed; null while running, paused, failed or cancelled. */
+  result: z.unknown(),
+  /** Present when paused: what input is needed to continue. */
+  pendingAction: pendingActionSchema.nullable(),
+  error: v1RunErrorSchema.optional(),
+});
+
+/** The body of a start, resume, get and delete: `{ output, run_id }`. */
+export const v1RunSchema = z.object({
+  output: v1RunOutputSchema,
+  run_id: z.string(),
+});
+export type V1Run = z.infer<typeof v1RunSchema>;
+
+/** Filters and cursor of `GET /v1/workflow-runs`. */
+export const v1ListRunsQuerySchema = z.object({
+  status: runStatusSchema.optional(),
+  agent: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(2000).optional(),
+});
+/** What a caller passes: every filter optional, `limit` a number. */
+export type V1ListRunsQuery = Partial<z.output<typeof v1ListRunsQuerySchema>>;
+
+/** One row of a run list: read from Temporal visibility, so it carries no steps or outputs. */
+export const v1RunListItemSchema = z.object({
+  run_id: z.string(),
+  status: runStatusSchema,
+  agent: z.string().nullable(),
+  definition_id: z.string(),
+  session_id: z.string(),
+  current_step_order: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type V1RunListItem = z.infer<typeof v1RunListItemSchema>;
+
+export const v1RunListSchema = z.object({
+  data: z.array(v1RunListItemSchema),
+  /** Pass as `?cursor=` for the next page; null on the last page. */
+  next_cursor: z.string().nullable(),
+});
+export type V1RunList = z.infer<typeof v1RunListSchema>;
