@@ -1,0 +1,13 @@
+// The typed client of Baton's v1 API. Types come from the same zod schemas the server validates with.
+export { createClient } from './client.ts';
+export type { BatonClient, BatonClientOptions, ResumeWorkflowOptions, StartWorkflowOptions } from './client.ts';
+export { BatonApiError } from './api-error.ts';
+export type {
+  V1ListRunsQuery,
+  V1ResumeBody,
+  V1Run,
+  V1RunList,
+  V1RunListItem,
+  V1Step,
+  V1StartWorkflowBody,
+} from '../domain/v1-api.ts';
