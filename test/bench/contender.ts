@@ -1,0 +1,23 @@
+// The one shape every engine under test takes, so the runner can interleave them fairly.
+
+/** What a client saw for one approval cycle: start→paused and resume→completed, in milliseconds. */
+export interface CycleTiming {
+  startMs: number;
+  resumeMs: number;
+}
+
+export interface Contender {
+  /** Short and stable: it keys the JSON results and the table rows. */
+  name: string;
+  /** Brings up what the engine needs; measured by nobody. */
+  setup(): Promise<void>;
+  /**
+   * One full approval cycle: start → agent step → paused for approval → resume with "approve" →
+   * agent step → completed. Throws if the engine did not really pause or complete.
+   */
+  cycle(): Promise<CycleTiming>;
+  teardown(): Promise<void>;
+}
+
+/** The lead the cycle classifies; fixed so every engine does the same work. */
+export const benchLead = 'Enterprise buyer asks for a 500-seat quote and an SSO demo next week';
