@@ -81,7 +81,12 @@ const envSchema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   BATON_API_KEYS: apiKeys,
-  BATON_PAUSE_TIMEOUT: z.string().trim().default('7d').pipe(pauseTimeoutSchema),
+  BATON_PAUSE_TIMEOUT: z.string().trim().default('7d').transform((value, ctx) => {
+    const parsed = pauseTimeoutSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: 'a duration such as "30s", "15m", "7d", or "never"' });
+    return z.NEVER;
+  }),
   BATON_MAX_BODY_BYTES: byteSize.default(1_048_576),
   OPENAI_BASE_URL: z.url({ error: 'an http(s) URL' }).optional().or(z.literal('').transform(() => undefined)),
   OPENAI_API_KEY: optionalText,

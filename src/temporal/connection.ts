@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { TemporalSettings } from '../config.ts';
+
+/** Where to connect: the config's Temporal settings with the address settled (embedded or external). */
+export type TemporalTarget = Omit<TemporalSettings, 'address' | 'devServerPort' | 'devServerUiPort' | 'cliPath'> & { address: string };
+
+export function temporalTarget(settings: TemporalSettings, embeddedAddress?: string): TemporalTarget {
+  const address = settings.address ?? embeddedAddress;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set and no embedded dev server is running');
+  return { address, namespace: settings.namespace, apiKey: settings.apiKey, tls: settings.tls };
+}
+
+/** A client connection (API, operator commands) honouring API key and (m)TLS. */
+export async function connectClient(target: TemporalTarget): Promise<Client> {
+  const connection = await Connection.connect(await connectionOptions(target));
+  return new Client({ connection, namespace: target.namespace });
+}
+
+/** The worker's native connection, same settings as the client's. */
+export async function connectNative(target: TemporalTarget): Promise<NativeConnection> {
+  return await NativeConnection.connect(await connectionOptions(target));
+}
+
+async function connectionOptions(target: TemporalTarget): Promise<{ address: string; apiKey?: string; tls?: TLSConfig | false }> {
+  return {
+    address: target.address,
+    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+    tls: target.tls === false ? false : await loadTls(target.tls),
+  };
+}
+
+async function loadTls(tls: Exclude<TemporalTarget['tls'], false>): Promise<TLSConfig> {
+  const config: TLSConfig = {};
+  if (tls.serverName) config.serverNameOverride = tls.serverName;
+  if (tls.serverCaCertPath) config.serverRootCACertificate = await readNamed('TEMPORAL_TLS_SERVER_CA_CERT_PATH', tls.serverCaCertPath);
+  if (tls.clientCertPath && tls.clientKeyPath) {
+    config.clientCertPair = {
+      crt: await readNamed('TEMPORAL_TLS_CLIENT_CERT_PATH', tls.clientCertPath),
+      key: await readNamed('TEMPORAL_TLS_CLIENT_KEY_PATH', tls.clientKeyPath),
+    };
+  }
+  return config;
+}
+
+// A certificate that cannot be read is a configuration error: name the variable, not just the path.
+async function readNamed(variable: string, file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new Error(`${variable}: cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
