@@ -54,3 +54,17 @@ export const agentContextSchema = z.object({
   session: z.array(sessionEntrySchema),
 });
 export type AgentContext = z.infer<typeof agentContextSchema>;
+
+/** POST /agents: only http and llm agents are stored; function agents live in the worker. */
+export const agentCreateSchema = z.discriminatedUnion('kind', [
+  z.object({ id: slugSchema, kind: z.literal('http'), description: z.string().max(2000).nullish(), config: httpAgentConfigSchema }),
+  z.object({ id: slugSchema, kind: z.literal('llm'), description: z.string().max(2000).nullish(), config: llmAgentConfigSchema }),
+]);
+export type AgentCreate = z.infer<typeof agentCreateSchema>;
+
+/** PATCH /agents/{id}: the kind never changes; a new config replaces the old one whole. */
+export const agentPatchSchema = z.object({
+  description: z.string().max(2000).nullish(),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+export type AgentPatch = z.infer<typeof agentPatchSchema>;

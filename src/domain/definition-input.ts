@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { durationSchema, pauseTimeoutSchema } from './duration.ts';
+import { definitionIdSchema, slugSchema } from './ids.ts';
+import { nextMapSchema, retryPolicySchema } from './step.ts';
+import { definitionSchema } from './definition.ts';
+
+// What callers send to create or change definitions and steps; the stored shapes live in
+// definition.ts and step.ts. Ids, versions and timestamps are always assigned by the store.
+
+const stepInputCommon = {
+  /** Defaults to `step-{order}` (or `step-{order}-2`, … when that name is taken). */
+  name: slugSchema.optional(),
+  /** 1-based; omitted or past the end appends, an existing order shifts that step and later ones down. */
+  stepOrder: z.number().int().min(1).max(10_000).optional(),
+  retry: retryPolicySchema.optional(),
+  timeout: durationSchema.optional(),
+  pauseTimeout: pauseTimeoutSchema.optional(),
+  next: nextMapSchema.optional(),
+};
+
+/** Seed 002's WorkflowStepDTO `{agentId, action, stepOrder?}`: `type` may be left out. */
+export const agentStepInputSchema = z.object({
+  ...stepInputCommon,
+  type: z.literal('agent').optional(),
+  agentId: slugSchema,
+  action: z.string().min(1).max(20_000),
+  requireApproval: z.boolean().optional(),
+});
+export const approvalStepInputSchema = z.object({
+  ...stepInputCommon,
+  type: z.literal('approval'),
+  message: z.string().min(1).max(20_000),
+  options: z.array(z.string().min(1).max(200)).min(1).max(50),
+});
+export const inputStepInputSchema = z.object({
+  ...stepInputCommon,
+  type: z.literal('input'),
+  message: z.string().min(1).max(20_000),
+  schema: z.record(z.string(), z.unknown()).optional(),
+});
+export const stepInputSchema = z.discriminatedUnion('type', [agentStepInputSchema, approvalStepInputSchema, inputStepInputSchema]);
+export type StepInput = z.infer<typeof stepInputSchema>;
+
+/** Seed 002's WorkflowDTO `{name, description?}` plus Baton's optional agent slug and pause timeout. */
+export const definitionCreateSchema = z.object({
+  name: definitionSchema.shape.name,
+  description: z.string().max(2000).nullish(),
+  agent: slugSchema.nullish(),
+  pauseTimeout: pauseTimeoutSchema.nullish(),
+});
+export type DefinitionCreate = z.infer<typeof definitionCreateSchema>;
+
+/** PATCH: only the fields present change; `null` clears an optional field. */
+export const definitionPatchSchema = definitionCreateSchema.partial();
+export type DefinitionPatch = z.infer<typeof definitionPatchSchema>;
+
+/** A built-in example, loaded at start under a stable id so loading it again is a no-op. */
+export const exampleDefinitionSchema = definitionCreateSchema.extend({
+  id: definitionIdSchema,
+  steps: z.array(stepInputSchema),
+});
+export type ExampleDefinition = z.infer<typeof exampleDefinitionSchema>;
+
+export const pageQuerySchema = z.object({
+  page: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  size: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type PageQuery = z.infer<typeof pageQuerySchema>;
+
+/** Spring Data's page shape, as the Agent Manager API answers lists. */
+export function springPageSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    content: z.array(item),
+    totalElements: z.number().int().min(0),
+    totalPages: z.number().int().min(0),
+  });
+}
+export interface SpringPage<T> {
+  content: T[];
+  totalElements: number;
+  totalPages: number;
+}

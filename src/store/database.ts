@@ -1,0 +1,69 @@
+import type { ColumnType, Generated } from 'kysely';
+
+// Row shapes of the tables in migrations/; Kysely checks every query against them.
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** jsonb columns are written as JSON text (pg would turn a JS array into a Postgres array). */
+type Json = ColumnType<unknown, string | null, string | null>;
+
+export interface DefinitionsTable {
+  project: string;
+  id: string;
+  name: string;
+  description: string | null;
+  agent: string | null;
+  pause_timeout: Json;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DefinitionStepsTable {
+  project: string;
+  definition_id: string;
+  id: string;
+  name: string;
+  step_order: number;
+  type: 'agent' | 'approval' | 'input';
+  body: ColumnType<Record<string, unknown>, string, string>;
+}
+
+export interface AgentsTable {
+  project: string;
+  id: string;
+  kind: 'http' | 'llm';
+  description: string | null;
+  config: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SessionEntriesTable {
+  project: string;
+  session_id: string;
+  run_id: string;
+  step: string;
+  agent_id: string | null;
+  input: Json;
+  output: Json;
+  at: string;
+  seq: Generated<string>;
+}
+
+export interface MigrationsTable {
+  name: string;
+  applied_at: Timestamp;
+}
+
+export interface Database {
+  definitions: DefinitionsTable;
+  definition_steps: DefinitionStepsTable;
+  agents: AgentsTable;
+  session_entries: SessionEntriesTable;
+  baton_migrations: MigrationsTable;
+}
+
+/** JSON text for a jsonb column; undefined and null both store SQL NULL. */
+export function toJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}

@@ -1,0 +1,79 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
+import pg from 'pg';
+import { createAgentRepository, type AgentRepository } from './agents.ts';
+import type { Database } from './database.ts';
+import { createDefinitionRepository, type DefinitionRepository } from './definitions.ts';
+import { migrate } from './migrate.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+import { createSessionMemory, type SessionMemory } from './sessions.ts';
+
+export interface StoreOptions {
+  /** PostgreSQL connection string (DATABASE_URL); when absent the store is embedded PGlite. */
+  databaseUrl?: string;
+  /** PGlite data directory (e.g. `${BATON_HOME}/pglite`); omitted means in memory. Ignored with databaseUrl. */
+  dataDir?: string;
+  /** PostgreSQL only: keep Baton's tables in this schema (created if missing) instead of `public`. */
+  schema?: string;
+  /** PostgreSQL only: pool size (default 10). */
+  maxConnections?: number;
+}
+
+export interface Store {
+  definitions: DefinitionRepository;
+  agents: AgentRepository;
+  sessions: SessionMemory;
+  /** Resolves when the database answers a query; for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Which database is behind the store, for start-up logs. */
+  readonly backend: 'pglite' | 'postgres';
+}
+
+const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Where the embedded database lives under BATON_HOME. */
+export function defaultPGliteDir(batonHome: string): string {
+  return path.join(batonHome, 'pglite');
+}
+
+async function openDialect(options: StoreOptions): Promise<Dialect> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.maxConnections ?? 10,
+      // Every pooled connection resolves table names in the store's schema only.
+      ...(options.schema && { options: `-c search_path=${options.schema}` }),
+    });
+    return new PostgresDialect({ pool });
+  }
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  return new PGliteDialect(db);
+}
+
+/** Opens the store and brings its schema up to date before anything else can query it. */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  if (options.schema !== undefined && !schemaName.test(options.schema)) {
+    throw new TypeError(`store schema must match ${schemaName}: ${JSON.stringify(options.schema)}`);
+  }
+  const db = new Kysely<Database>({ dialect: await openDialect(options) });
+  try {
+    await migrate(db, options.schema ? { schema: options.schema } : {});
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    definitions: createDefinitionRepository(db),
+    agents: createAgentRepository(db),
+    sessions: createSessionMemory(db),
+    backend: options.databaseUrl ? 'postgres' : 'pglite',
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
