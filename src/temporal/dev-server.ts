@@ -53,8 +53,19 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
+    for (const child of live) signalGroup(child, 'SIGKILL');
   });
+}
+
+// The server runs in its own process group: a wrapper script's children go down with it, and a
+// terminal's Ctrl-C reaches us first so we stop things in order.
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
@@ -78,7 +89,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   log(`starting ${options.cliPath} ${args.join(' ')}`);
 
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   installExitHook();
   live.add(child);
   let output = '';
@@ -94,14 +105,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const address = `${ip}:${options.port}`;
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null || !live.has(child)) {
+    if (child.exitCode === null && child.signalCode === null && live.has(child)) {
+      signalGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
       await exited;
-      return;
+      clearTimeout(timer);
     }
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
-    clearTimeout(timer);
+    // Anything the server left in its group (a wrapper's children) goes too.
+    signalGroup(child, 'SIGKILL');
   };
 
   try {
