@@ -65,7 +65,7 @@ export function createHttpRequestTool(options: HttpRequestToolOptions): ToolDefi
         response = await doFetch(target, {
           method,
           headers: requestHeaders,
-          body: body === undefined ? undefined : isJson ? JSON.stringify(body) : (body as string),
+          body: body === undefined ? undefined : isJson ? JSON.stringify(body) : body,
           // Redirects are not followed: the next hop could be a host outside the allow-list.
           redirect: 'manual',
           signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]),

@@ -55,7 +55,7 @@ export function createToolRegistry(): ToolRegistry {
       if (tools.has(tool.name)) throw new Error(`tool "${tool.name}" is already registered`);
       // Converted once at registration so an unrepresentable schema fails at worker start, not mid-run.
       const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<string, unknown>;
-      tools.set(tool.name, tool as unknown as ToolDefinition);
+      tools.set(tool.name, tool);
       schemas.set(tool.name, parameters);
       return registry;
     },
