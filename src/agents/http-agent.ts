@@ -1,0 +1,119 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { z } from 'zod';
+import type { AgentContext, httpAgentConfigSchema } from '../domain/agent.ts';
+
+export type HttpAgentConfig = z.infer<typeof httpAgentConfigSchema>;
+
+export const signatureHeader = 'X-Baton-Signature';
+export const timestampHeader = 'X-Baton-Timestamp';
+export const defaultHttpAgentTimeoutMs = 30_000;
+// Enough of an error body to diagnose, short enough for a run's error message and history.
+const maxErrorBodyChars = 1_000;
+
+/** `sha256=<hex>` of HMAC-SHA256(secret, `<timestamp>.<body>`), the value of X-Baton-Signature. */
+export function signBatonRequest(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * For receivers of http agent calls: true when `header` (X-Baton-Signature) signs `body` (the raw
+ * request body, before JSON parsing) at `timestamp` (X-Baton-Timestamp, Unix seconds) with
+ * `secret`, and the timestamp is within `toleranceSeconds` of now (replay protection).
+ *
+ * @example
+ *   const ok = verifyBatonSignature(process.env.AGENT_SECRET!, req.headers['x-baton-timestamp'],
+ *     rawBody, req.headers['x-baton-signature']);
+ */
+export function verifyBatonSignature(
+  secret: string,
+  timestamp: string | null | undefined,
+  body: string,
+  header: string | null | undefined,
+  options: { toleranceSeconds?: number; nowMs?: number } = {},
+): boolean {
+  if (!timestamp || !header || !/^\d{1,12}$/.test(timestamp)) return false;
+  const ageSeconds = Math.abs((options.nowMs ?? Date.now()) / 1000 - Number(timestamp));
+  if (ageSeconds > (options.toleranceSeconds ?? 300)) return false;
+  const expected = Buffer.from(signBatonRequest(secret, timestamp, body));
+  const given = Buffer.from(header);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export interface HttpAgentCall {
+  agentId: string;
+  config: HttpAgentConfig;
+  context: AgentContext;
+}
+
+export interface HttpAgentDeps {
+  env: Record<string, string | undefined>;
+  fetch?: typeof fetch;
+  /** The activity's cancellation signal. */
+  signal?: AbortSignal;
+  nowMs?: () => number;
+}
+
+/**
+ * POSTs the step context to the agent's URL and returns its answer: the JSON body of a 2xx
+ * response, or its text when it is not JSON. Network errors, timeouts, 408, 429 and 5xx throw
+ * retryable failures (Temporal retries the activity); other statuses mean the request itself is
+ * wrong, so they fail the step at once. Both carry the status and the start of the body.
+ */
+export async function callHttpAgent(call: HttpAgentCall, deps: HttpAgentDeps): Promise<unknown> {
+  const { agentId, config, context } = call;
+  const secret = config.secretEnv === undefined ? undefined : deps.env[config.secretEnv];
+  if (config.secretEnv !== undefined && !secret) {
+    throw ApplicationFailure.create({
+      type: 'agent_not_configured',
+      nonRetryable: true,
+      message: `http agent "${agentId}" signs its requests with the secret in ${config.secretEnv}, which is not set in the worker's environment`,
+    });
+  }
+  const body = JSON.stringify(context);
+  const timestamp = String(Math.floor((deps.nowMs?.() ?? Date.now()) / 1000));
+  const headers: Record<string, string> = {
+    ...config.headers,
+    'content-type': 'application/json',
+    accept: 'application/json, text/plain;q=0.9, */*;q=0.5',
+    'x-baton-run-id': context.runId,
+    'x-baton-step': context.step,
+    [timestampHeader]: timestamp,
+    ...(secret ? { [signatureHeader]: signBatonRequest(secret, timestamp, body) } : {}),
+  };
+  const timeoutMs = config.timeoutMs ?? defaultHttpAgentTimeoutMs;
+  const signals = [AbortSignal.timeout(timeoutMs), ...(deps.signal ? [deps.signal] : [])];
+  const where = `http agent "${agentId}" (POST ${config.url})`;
+
+  let response: Response;
+  let text: string;
+  try {
+    response = await (deps.fetch ?? fetch)(config.url, { method: 'POST', headers, body, signal: AbortSignal.any(signals), redirect: 'error' });
+    text = await response.text();
+  } catch (error) {
+    if (deps.signal?.aborted) throw error;
+    const timedOut = error instanceof Error && error.name === 'TimeoutError';
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : (error as Error).message;
+    throw ApplicationFailure.create({
+      type: 'agent_unavailable',
+      message: timedOut ? `${where} did not answer within ${timeoutMs} ms` : `${where} is unreachable: ${cause}`,
+    });
+  }
+  if (!response.ok) {
+    const status = response.status;
+    const retryable = status === 408 || status === 429 || status >= 500;
+    const excerpt = text.length > maxErrorBodyChars ? `${text.slice(0, maxErrorBodyChars)}…` : text;
+    throw ApplicationFailure.create({
+      type: retryable ? 'agent_unavailable' : 'agent_rejected',
+      nonRetryable: !retryable,
+      message: `${where} answered ${status}${response.statusText ? ` ${response.statusText}` : ''}: ${excerpt || '(empty body)'}`,
+      details: [{ status, body: excerpt }],
+    });
+  }
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

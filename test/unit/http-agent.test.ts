@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentContext } from '../../src/domain/agent.ts';
+import { callHttpAgent, signBatonRequest, verifyBatonSignature } from '../../src/agents/http-agent.ts';
+
+const context: AgentContext = {
+  runId: 'wfr_http1', project: 'default', step: 'classify', task: 'Route the lead', state: { leadId: 'lead-123' },
+  input: { text: 'hello' }, action: 'Classify it', steps: {}, sessionId: 'ses-1', session: [],
+};
+const secret = 'shh-its-a-secret';
+const env = { AGENT_SECRET: secret };
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+let handler: Handler = (_req, _body, res) => res.end();
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => handler(req, body, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/agent`;
+});
+afterAll(() => new Promise<void>((resolve) => {
+  server.closeAllConnections();
+  server.close(() => resolve());
+}));
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+describe('baton signatures', () => {
+  it('verifies its own signature and rejects tampering, other secrets, stale or missing parts', () => {
+    const now = 1_700_000_000_000;
+    const ts = String(now / 1000);
+    const header = signBatonRequest(secret, ts, '{"a":1}');
+    expect(header).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(verifyBatonSignature(secret, ts, '{"a":1}', header, { nowMs: now })).toBe(true);
+    expect(verifyBatonSignature(secret, ts, '{"a":2}', header, { nowMs: now })).toBe(false);
+    expect(verifyBatonSignature('other', ts, '{"a":1}', header, { nowMs: now })).toBe(false);
+    expect(verifyBatonSignature(secret, String(now / 1000 + 1), '{"a":1}', header, { nowMs: now })).toBe(false);
+    expect(verifyBatonSignature(secret, ts, '{"a":1}', header, { nowMs: now + 301_000 })).toBe(false);
+    expect(verifyBatonSignature(secret, ts, '{"a":1}', header, { nowMs: now + 301_000, toleranceSeconds: 600 })).toBe(true);
+    expect(verifyBatonSignature(secret, ts, '{"a":1}', header.slice(0, -1), { nowMs: now })).toBe(false);
+    expect(verifyBatonSignature(secret, undefined, '{"a":1}', header)).toBe(false);
+    expect(verifyBatonSignature(secret, ts, '{"a":1}', null)).toBe(false);
+    expect(verifyBatonSignature(secret, 'abc', '{"a":1}', header)).toBe(false);
+  });
+});
+
+describe('callHttpAgent', () => {
+  it('POSTs the signed step context with the configured headers and returns the JSON answer', async () => {
+    let received: { headers: IncomingMessage['headers']; body: string } | undefined;
+    handler = (req, body, res) => {
+      received = { headers: req.headers, body };
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"category":"enterprise"}');
+    };
+    const output = await callHttpAgent({ agentId: 'router', config: { url, secretEnv: 'AGENT_SECRET', headers: { 'x-team': 'sales' } }, context }, { env });
+    expect(output).toEqual({ category: 'enterprise' });
+    expect(JSON.parse(received!.body)).toEqual(context);
+    expect(received!.headers).toMatchObject({ 'content-type': 'application/json', 'x-team': 'sales', 'x-baton-run-id': 'wfr_http1', 'x-baton-step': 'classify' });
+    const ts = received!.headers['x-baton-timestamp'] as string;
+    expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(5);
+    expect(verifyBatonSignature(secret, ts, received!.body, received!.headers['x-baton-signature'] as string)).toBe(true);
+  });
+
+  it('returns a text answer as text, an empty one as null, and sends no signature without secretEnv', async () => {
+    let signature: string | string[] | undefined = 'unset';
+    handler = (req, _body, res) => {
+      signature = req.headers['x-baton-signature'];
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('plain words');
+    };
+    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} })).resolves.toBe('plain words');
+    expect(signature).toBeUndefined();
+    handler = (_req, _body, res) => res.writeHead(204).end();
+    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} })).resolves.toBeNull();
+  });
+
+  it('throws a retryable failure with status and truncated body on 5xx, 429 and 408', async () => {
+    handler = (_req, _body, res) => res.writeHead(503, 'Service Unavailable').end('down for maintenance ' + 'x'.repeat(5_000));
+    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} }));
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.type).toBe('agent_unavailable');
+    expect(failure.message).toMatch(/^http agent "a" \(POST http:.*\/agent\) answered 503 Service Unavailable: down for maintenance x+…$/);
+    expect(failure.message.length).toBeLessThan(1_200);
+    expect(failure.details).toEqual([{ status: 503, body: expect.stringMatching(/^down for maintenance/) as unknown }]);
+    for (const status of [429, 408]) {
+      handler = (_req, _body, res) => res.writeHead(status).end();
+      const retryable = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} }));
+      expect([retryable.nonRetryable, retryable.message]).toEqual([false, expect.stringContaining(`answered ${status}`)]);
+    }
+  });
+
+  it('fails non-retryably on other 4xx answers, since repeating the request cannot help', async () => {
+    handler = (_req, _body, res) => res.writeHead(422, { 'content-type': 'application/json' }).end('{"error":"missing field"}');
+    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} }));
+    expect([failure.type, failure.nonRetryable]).toEqual(['agent_rejected', true]);
+    expect(failure.message).toContain('answered 422 Unprocessable Entity: {"error":"missing field"}');
+  });
+
+  it('fails fast when the secret variable is missing, and retryably when unreachable or slow', async () => {
+    const missing = await failureOf(callHttpAgent({ agentId: 'a', config: { url, secretEnv: 'NOT_SET_SECRET' }, context }, { env: {} }));
+    expect([missing.type, missing.nonRetryable, missing.message]).toEqual(['agent_not_configured', true, expect.stringContaining('secret in NOT_SET_SECRET, which is not set')]);
+
+    handler = () => undefined;
+    const slow = await failureOf(callHttpAgent({ agentId: 'a', config: { url, timeoutMs: 100 }, context }, { env: {} }));
+    expect([slow.type, slow.nonRetryable, slow.message]).toEqual(['agent_unavailable', false, expect.stringContaining('did not answer within 100 ms')]);
+
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/agent`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const unreachable = await failureOf(callHttpAgent({ agentId: 'a', config: { url: deadUrl }, context }, { env: {} }));
+    expect([unreachable.nonRetryable, unreachable.message]).toEqual([false, expect.stringMatching(/is unreachable: .*ECONNREFUSED/)]);
+  });
+});
