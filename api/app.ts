@@ -1,0 +1,64 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { BatonError } from '../src/domain/errors.ts';
+import { docsRoutes } from './docs.ts';
+import type { AppEnv } from './env.ts';
+import { healthRoutes, type ReadinessChecks } from './health.ts';
+import { apiKeyAuth } from './middleware/auth.ts';
+import { errorBody, handleError } from './middleware/error-handler.ts';
+import { createRouter } from './router.ts';
+
+/** A resource sub-app (made with createRouter()) and where it is mounted, e.g. `/v1` or `/api/v1`. */
+export interface MountedRoutes {
+  path: `/v1${string}` | `/api/v1${string}`;
+  app: OpenAPIHono<AppEnv>;
+}
+
+export interface AppDeps {
+  /** API key → project; empty means no auth and every caller is project `default`. */
+  apiKeys: ReadonlyMap<string, string>;
+  maxBodyBytes: number;
+  readiness: ReadinessChecks;
+  /** Mounted in order after auth and the body limit, so every one is protected and documented. */
+  routes?: MountedRoutes[];
+  version?: string;
+}
+
+/** The HTTP app: health, docs and OpenAPI, then the authenticated `/v1` and `/api/v1` resources. */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+  app.onError(handleError);
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
+
+  app.use('*', bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => { throw new BatonError('payload_too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`); },
+  }));
+  // Registered before any resource route: Hono runs handlers in registration order.
+  const auth = apiKeyAuth(deps.apiKeys);
+  for (const prefix of ['/v1', '/api/v1']) {
+    app.use(prefix, auth);
+    app.use(`${prefix}/*`, auth);
+  }
+
+  app.route('/', healthRoutes(deps.readiness));
+  app.route('/', docsRoutes('/openapi.json'));
+
+  for (const mounted of deps.routes ?? []) app.route(mounted.path, mounted.app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key from BATON_API_KEYS (not needed when none is configured).',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Baton',
+      version: deps.version ?? '0.1.0',
+      description: 'Durable multi-step agent workflows that pause for a human and resume later.',
+    },
+    security: deps.apiKeys.size > 0 ? [{ apiKey: [] }] : [],
+  });
+  return app;
+}

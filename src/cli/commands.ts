@@ -1,0 +1,89 @@
+import { Runtime as TemporalRuntime } from '@temporalio/worker';
+import { loadConfig } from '../config.ts';
+import { createRuntime, type Runtime, type RuntimeRole } from './runtime.ts';
+
+export interface CommandIo {
+  env: NodeJS.ProcessEnv;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** A `baton <name>` command: takes the remaining arguments, resolves to the exit code. */
+export type Command = (args: string[], io: CommandIo) => Promise<number>;
+
+/** The dispatch table of `baton`; another command is one more entry here. */
+export const commands: Record<string, { summary: string; run: Command }> = {
+  start: { summary: 'everything in one process: embedded Temporal dev server, worker and API', run: (args, io) => serve('all', args, io) },
+  api: { summary: 'the HTTP API only, against TEMPORAL_ADDRESS', run: (args, io) => serve('api', args, io) },
+  worker: { summary: 'a worker only, against TEMPORAL_ADDRESS', run: (args, io) => serve('worker', args, io) },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  return ['usage: baton <command>', '', ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '', 'Configuration comes from environment variables; see README.md.'].join('\n');
+}
+
+let temporalRuntimeInstalled = false;
+
+/** Runs a long-lived role until SIGINT/SIGTERM, then stops everything it started. */
+async function serve(role: RuntimeRole, args: string[], io: CommandIo): Promise<number> {
+  if (args.length > 0) {
+    io.err(`baton ${role === 'all' ? 'start' : role} takes no arguments (configuration is read from the environment)`);
+    return 2;
+  }
+  const config = loadConfig(io.env);
+  if (!temporalRuntimeInstalled) {
+    // We stop the worker ourselves, in order with the API and the dev server; the SDK must not race us.
+    TemporalRuntime.install({ shutdownSignals: [] });
+    temporalRuntimeInstalled = true;
+  }
+  const log = (line: string) => io.err(`[baton] ${line}`);
+  const stopSignal = onceSignalled();
+  const runtime = await createRuntime(config, { role, log });
+  if (runtime.devServer) log(`Temporal dev server running (pid ${runtime.devServer.pid}), data in ${config.home}`);
+  io.out(banner(role, runtime));
+
+  const outcome = await Promise.race([
+    stopSignal.promise.then((signal) => ({ signal })),
+    runtime.done.then(() => ({ crashed: new Error('the worker stopped') }), (error: unknown) => ({ crashed: error as Error })),
+  ]);
+  if ('signal' in outcome) log(`${outcome.signal} received, stopping`);
+  else log(`stopping: ${outcome.crashed.message}`);
+  // A second Ctrl-C while stopping means "now".
+  stopSignal.onAgain(() => { log('stopping immediately'); process.exit(130); });
+  await runtime.close();
+  stopSignal.dispose();
+  log('stopped');
+  return 'signal' in outcome ? 0 : 1;
+}
+
+function banner(role: RuntimeRole, runtime: Runtime): string {
+  const rows: Array<[string, string | undefined]> = [
+    ['API', runtime.urls.api],
+    ['Docs', runtime.urls.docs],
+    ['Temporal UI', runtime.urls.temporalUi],
+    ['Temporal', `${runtime.urls.temporal} (namespace ${runtime.config.temporal.namespace}, task queue ${runtime.config.taskQueue})`],
+  ];
+  const title = role === 'worker' ? 'Baton worker is running' : 'Baton is running';
+  return [title, ...rows.filter(([, value]) => value).map(([label, value]) => `  ${label.padEnd(12)} ${value}`), 'Press Ctrl-C to stop.'].join('\n');
+}
+
+function onceSignalled() {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  let resolve!: (signal: NodeJS.Signals) => void;
+  const promise = new Promise<NodeJS.Signals>((r) => { resolve = r; });
+  let again: (() => void) | undefined;
+  let seen = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (seen) { again?.(); return; }
+    seen = true;
+    resolve(signal);
+  };
+  for (const signal of signals) process.on(signal, handler);
+  return {
+    promise,
+    onAgain: (callback: () => void) => { again = callback; },
+    dispose: () => { for (const signal of signals) process.off(signal, handler); },
+  };
+}

@@ -1,0 +1,145 @@
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app.ts';
+import { createBatonWorker } from '../../workers/create-worker.ts';
+import type { Config } from '../config.ts';
+import { connectClient, connectNative, temporalTarget } from '../temporal/connection.ts';
+import { type DevServer, startDevServer } from '../temporal/dev-server.ts';
+import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
+import { findTemporalCli } from '../temporal/temporal-cli.ts';
+import { wireEngine } from './engine-wiring.ts';
+
+/** `all` is `baton start`; `api` and `worker` are the split production roles. */
+export type RuntimeRole = 'all' | 'api' | 'worker';
+
+export interface RuntimeOptions {
+  role: RuntimeRole;
+  log?: (line: string) => void;
+  /** Test seam: the worker's workflow module (default src/workflows/index.ts). */
+  workflowsPath?: string;
+}
+
+export interface Runtime {
+  config: Config;
+  client: Client;
+  devServer?: DevServer;
+  worker?: Worker;
+  urls: { api?: string; docs?: string; temporalUi?: string; temporal: string };
+  /** Settles when the worker stops on its own (rejects if it crashed); never, for an API-only runtime. */
+  done: Promise<void>;
+  /** Stops everything in reverse order of start; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Composes a Baton process from config: an embedded Temporal dev server when TEMPORAL_ADDRESS is
+ * unset, search attributes, the engine's parts (store, activities, routes), the worker and the API.
+ */
+export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const log = options.log ?? (() => {});
+  const closers: Array<[string, () => Promise<unknown>]> = [];
+  const close = async () => {
+    while (closers.length > 0) {
+      const [what, closer] = closers.pop()!;
+      try {
+        await closer();
+      } catch (error) {
+        log(`stopping ${what} failed: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    let devServer: DevServer | undefined;
+    if (!config.temporal.address) {
+      if (options.role !== 'all') throw new Error(`baton ${options.role} needs TEMPORAL_ADDRESS (only baton start runs an embedded Temporal dev server)`);
+      const cli = await findTemporalCli({ homeDir: config.home, env: { ...process.env, TEMPORAL_CLI_PATH: config.temporal.cliPath }, log });
+      log(`Temporal CLI: ${cli.path} (${cli.way})`);
+      devServer = await startDevServer({
+        cliPath: cli.path,
+        dbFile: path.join(config.home, 'temporal.sqlite'),
+        port: config.temporal.devServerPort,
+        uiPort: config.temporal.devServerUiPort,
+        namespace: config.temporal.namespace,
+        log,
+      });
+      closers.push(['the Temporal dev server', () => devServer!.stop()]);
+    }
+
+    const target = temporalTarget(config.temporal, devServer?.address);
+    const client = await connectClient(target);
+    closers.push(['the Temporal client', () => client.connection.close()]);
+    // The dev server registers them at start; an external cluster (or an older SQLite file) may not have them.
+    const registered = await registerSearchAttributes(client.connection, target.namespace);
+    if (registered.added.length > 0) log(`registered search attributes: ${registered.added.join(', ')}`);
+
+    const engine = await wireEngine({ config, client, log });
+    if (engine.close) closers.push(['the engine', engine.close]);
+
+    let worker: Worker | undefined;
+    let done: Promise<void> = new Promise(() => {});
+    if (options.role !== 'api') {
+      const connection: NativeConnection = await connectNative(target);
+      closers.push(['the worker connection', () => connection.close()]);
+      worker = await createBatonWorker({
+        connection,
+        namespace: target.namespace,
+        taskQueue: config.taskQueue,
+        activities: engine.activities,
+        workflowsPath: options.workflowsPath,
+        maxConcurrentActivities: config.worker.maxConcurrentActivities,
+        maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
+        maxCachedWorkflows: config.worker.maxCachedWorkflows,
+        shutdownGraceMs: config.shutdownGraceMs,
+      });
+      const running = worker.run();
+      done = running;
+      const started = worker;
+      closers.push(['the worker', async () => {
+        if (started.getState() === 'RUNNING') started.shutdown();
+        await running;
+      }]);
+    }
+
+    const urls: Runtime['urls'] = { temporal: target.address, temporalUi: devServer?.uiUrl ?? undefined };
+    if (options.role !== 'worker') {
+      const app = createApp({
+        apiKeys: config.apiKeys,
+        maxBodyBytes: config.maxBodyBytes,
+        readiness: { temporal: { client, taskQueue: config.taskQueue }, store: engine.storeCheck },
+        routes: engine.routes,
+      });
+      const server = await listen(app.fetch, config.host, config.port);
+      closers.push(['the API server', () => closeServer(server)]);
+      const { port } = server.address() as AddressInfo;
+      const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      urls.api = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+      urls.docs = `${urls.api}/docs`;
+    }
+
+    return { config, client, devServer, worker, urls, done, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new Error(`PORT ${port} on ${hostname} is already in use: stop what holds it or set PORT`) : error);
+    });
+  });
+}
+
+async function closeServer(server: ServerType): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive clients would otherwise hold shutdown open.
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}

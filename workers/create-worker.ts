@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+
+/** The engine's workflow module (exports `agentRun`); bundled into the worker's sandbox. */
+export const defaultWorkflowsPath = fileURLToPath(new URL('../src/workflows/index.ts', import.meta.url));
+
+export interface BatonWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** Activity implementations, usually `createActivities(deps)`. */
+  activities?: object;
+  /** Defaults to src/workflows/index.ts. Ignored when workflowBundle is given. */
+  workflowsPath?: string;
+  /** A bundle made once with bundleBatonWorkflows, so several workers (tests, bench) skip re-bundling. */
+  workflowBundle?: WorkflowBundle;
+  maxConcurrentActivities?: number;
+  maxConcurrentWorkflowTasks?: number;
+  maxCachedWorkflows?: number;
+  /** How long in-flight activities get to finish on shutdown before they are cancelled. */
+  shutdownGraceMs?: number;
+  identity?: string;
+}
+
+export async function createBatonWorker(options: BatonWorkerOptions): Promise<Worker> {
+  return await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: options.activities ?? {},
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: options.workflowsPath ?? defaultWorkflowsPath }),
+    ...(options.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities } : {}),
+    ...(options.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks } : {}),
+    ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    shutdownGraceTime: options.shutdownGraceMs ?? 10_000,
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}
+
+/** Bundles the workflow code once (a few seconds of webpack) for reuse by many workers. */
+export async function bundleBatonWorkflows(workflowsPath = defaultWorkflowsPath): Promise<WorkflowBundle> {
+  return await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+}
+
+const ignore = () => {};
+const quietBundlerLogger = { trace: ignore, debug: ignore, info: ignore, log: ignore, warn: console.warn, error: console.error };
