@@ -1,0 +1,97 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { agentCreateSchema, agentPatchSchema, agentSchema, type Agent } from '../../src/domain/agent.ts';
+import { pageQuerySchema } from '../../src/domain/definition-input.ts';
+import { BatonError } from '../../src/domain/errors.ts';
+import type { Store } from '../../src/store/open-store.ts';
+import { createRouter } from '../router.ts';
+import { agentPageSchema, commonErrors, conflict, jsonBody, jsonResponse, noContent, notFound, pathIdSchema } from './agent-manager-schemas.ts';
+
+/** A function agent registered in the worker, listed read-only. */
+export interface BuiltinAgent {
+  id: string;
+  kind: 'function';
+  description?: string | null;
+}
+
+export interface AgentRoutesDeps {
+  store: Pick<Store, 'agents'>;
+  /** The worker registry's function agents; read on every request, so registrations show up. */
+  builtinAgents: () => BuiltinAgent[];
+}
+
+const tags = ['Agent Manager: agents'];
+const idParam = z.object({ id: pathIdSchema });
+
+const listRoute = createRoute({
+  method: 'get', path: '/agents', tags, summary: 'List every known agent: built-in function agents first, then stored ones, by id',
+  request: { query: pageQuerySchema },
+  responses: { 200: jsonResponse(agentPageSchema, 'A Spring-style page of agents'), ...commonErrors },
+});
+const createAgentRoute = createRoute({
+  method: 'post', path: '/agents', tags, summary: 'Create an http or llm agent',
+  description: 'Secrets are never stored: `apiKeyEnv` / `secretEnv` name the environment variable that holds them.',
+  request: { body: jsonBody(agentCreateSchema) },
+  responses: { 200: jsonResponse(agentSchema, 'The created agent'), ...commonErrors, ...conflict('an agent with this id already exists') },
+});
+const getRoute = createRoute({
+  method: 'get', path: '/agents/{id}', tags, summary: 'Get an agent',
+  request: { params: idParam },
+  responses: { 200: jsonResponse(agentSchema, 'The agent'), ...commonErrors, ...notFound('agent_not_found') },
+});
+const patchRoute = createRoute({
+  method: 'patch', path: '/agents/{id}', tags, summary: 'Update an agent\'s description or config (a new config replaces the old one)',
+  request: { params: idParam, body: jsonBody(agentPatchSchema) },
+  responses: {
+    200: jsonResponse(agentSchema, 'The updated agent'),
+    ...commonErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only'),
+  },
+});
+const deleteRoute = createRoute({
+  method: 'delete', path: '/agents/{id}', tags, summary: 'Delete an http or llm agent',
+  request: { params: idParam },
+  responses: { ...noContent, ...commonErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only') },
+});
+
+function asAgent(builtin: BuiltinAgent): Agent {
+  return { id: builtin.id, kind: 'function', description: builtin.description ?? null, config: {} };
+}
+
+/** Seed 002's agent endpoints; the app mounts them under `/api/v1`. */
+export function createAgentRoutes(deps: AgentRoutesDeps) {
+  const { agents } = deps.store;
+  const builtin = (id: string) => deps.builtinAgents().find((agent) => agent.id === id);
+  const readOnly = (id: string) =>
+    new BatonError('conflict', `Agent ${JSON.stringify(id)} is a function agent registered in the worker; it cannot be changed here.`, { id });
+
+  return createRouter()
+    .openapi(listRoute, async (c) => {
+      const { page, size } = c.req.valid('query');
+      const builtins = deps.builtinAgents().map(asAgent).sort((a, b) => a.id.localeCompare(b.id));
+      const stored = (await agents.list(c.get('project'))).filter((agent) => !builtin(agent.id));
+      const all = [...builtins, ...stored];
+      return c.json({ content: all.slice(page * size, (page + 1) * size), totalElements: all.length, totalPages: Math.ceil(all.length / size) }, 200);
+    })
+    .openapi(createAgentRoute, async (c) => {
+      const input = c.req.valid('json');
+      if (builtin(input.id)) {
+        throw new BatonError('conflict', `An agent ${JSON.stringify(input.id)} already exists (a function agent).`, { id: input.id });
+      }
+      return c.json(await agents.create(c.get('project'), input), 200);
+    })
+    .openapi(getRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const found = builtin(id);
+      return c.json(found ? asAgent(found) : await agents.get(c.get('project'), id), 200);
+    })
+    .openapi(patchRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      if (builtin(id)) throw readOnly(id);
+      return c.json(await agents.update(c.get('project'), id, c.req.valid('json')), 200);
+    })
+    .openapi(deleteRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      if (builtin(id)) throw readOnly(id);
+      await agents.delete(c.get('project'), id);
+      return c.body(null, 204);
+    });
+}

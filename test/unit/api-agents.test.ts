@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../api/env.ts';
+import { createAgentRoutes, type BuiltinAgent } from '../../api/routes/agents.ts';
+import { agentPageSchema } from '../../api/routes/agent-manager-schemas.ts';
+import { BatonError, errorBodySchema } from '../../src/domain/errors.ts';
+import { openStore, type Store } from '../../src/store/open-store.ts';
+
+// A stand-in for api/app.ts: project from a header, one onError rendering the documented error body.
+function testApp(store: Store, builtins: BuiltinAgent[]) {
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('project', c.req.header('x-project') ?? 'default');
+    await next();
+  });
+  app.route('/api/v1', createAgentRoutes({ store, builtinAgents: () => builtins }));
+  app.onError((error, c) => {
+    if (error instanceof BatonError) {
+      return c.json({ error: { code: error.code, message: error.message, details: error.details } }, error.status as ContentfulStatusCode);
+    }
+    if (error instanceof HTTPException) return c.json({ error: { code: 'invalid_request', message: error.message } }, error.status);
+    return c.json({ error: { code: 'internal', message: String(error) } }, 500);
+  });
+  return app;
+}
+
+const builtins: BuiltinAgent[] = [
+  { id: 'web_agent', kind: 'function', description: 'Searches the web' },
+  { id: 'echo', kind: 'function' },
+];
+let store: Store;
+let app: ReturnType<typeof testApp>;
+beforeAll(async () => {
+  store = await openStore();
+  app = testApp(store, builtins);
+});
+afterAll(async () => store?.close());
+
+const project = () => `p-${randomBytes(5).toString('hex')}`;
+
+async function call(method: string, path: string, options: { project: string; body?: unknown; raw?: string }) {
+  const headers: Record<string, string> = { 'x-project': options.project };
+  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await app.request(`/api/v1${path}`, { method, headers, body });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as unknown };
+}
+
+const llm = { id: 'summarizer', kind: 'llm', description: 'Summarizes', config: { model: 'gpt-4o-mini', apiKeyEnv: 'OPENAI_API_KEY', tools: [{ name: 'http_request', requiresApproval: true }] } };
+const http = { id: 'crm-hook', kind: 'http', config: { url: 'https://crm.example.com/hook', secretEnv: 'CRM_SECRET' } };
+
+describe('Agent Manager agents', () => {
+  it('lists built-in function agents first, then stored ones, in Spring pages', async () => {
+    const p = project();
+    expect((await call('POST', '/agents', { project: p, body: llm })).json).toEqual(llm);
+    expect((await call('POST', '/agents', { project: p, body: http })).status).toBe(200);
+
+    const all = await call('GET', '/agents', { project: p });
+    expect(all.status).toBe(200);
+    const page = agentPageSchema.parse(all.json);
+    expect(page.content.map((a) => `${a.kind}:${a.id}`)).toEqual(['function:echo', 'function:web_agent', 'http:crm-hook', 'llm:summarizer']);
+    expect(page).toMatchObject({ totalElements: 4, totalPages: 1 });
+    expect(page.content[1]).toEqual({ id: 'web_agent', kind: 'function', description: 'Searches the web', config: {} });
+
+    const second = await call('GET', '/agents?page=1&size=3', { project: p });
+    const secondPage = agentPageSchema.parse(second.json);
+    expect([secondPage.content.map((a) => a.id), secondPage.totalElements, secondPage.totalPages]).toEqual([['summarizer'], 4, 2]);
+    expect(agentPageSchema.parse((await call('GET', '/agents', { project: project() })).json).totalElements).toBe(2);
+  });
+
+  it('documents every agent route in OpenAPI from the domain schemas', () => {
+    const doc = createAgentRoutes({ store, builtinAgents: () => [] }).getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '1' } });
+    expect(Object.keys(doc.paths ?? {}).sort()).toEqual(['/agents', '/agents/{id}']);
+    expect(JSON.stringify(doc.paths?.['/agents']?.post)).toContain('apiKeyEnv');
+  });
+
+  it('reads, patches and deletes a stored agent', async () => {
+    const p = project();
+    await call('POST', '/agents', { project: p, body: llm });
+    expect((await call('GET', '/agents/summarizer', { project: p })).json).toEqual(llm);
+    expect((await call('GET', '/agents/web_agent', { project: p })).json).toMatchObject({ kind: 'function' });
+
+    const patched = await call('PATCH', '/agents/summarizer', { project: p, body: { description: null, config: { model: 'gpt-4.1', maxTurns: 4 } } });
+    expect(patched.json).toEqual({ ...llm, description: null, config: { model: 'gpt-4.1', maxTurns: 4 } });
+    expect((await call('DELETE', '/agents/summarizer', { project: p })).status).toBe(204);
+    expect((await call('GET', '/agents/summarizer', { project: p })).status).toBe(404);
+  });
+});
+
+describe('Agent Manager agents: bad input changes nothing', () => {
+  type Case = [label: string, method: string, path: string, body: { body?: unknown; raw?: string }, status: number, code: string];
+  const cases: Case[] = [
+    ['malformed JSON', 'POST', '/agents', { raw: '{"id":"x",' }, 400, 'invalid_request'],
+    ['a function agent', 'POST', '/agents', { body: { id: 'mine', kind: 'function', config: {} } }, 400, 'invalid_request'],
+    ['an unknown kind', 'POST', '/agents', { body: { id: 'mine', kind: 'shell', config: {} } }, 400, 'invalid_request'],
+    ['a missing id', 'POST', '/agents', { body: { kind: 'http', config: { url: 'https://x.example.com' } } }, 400, 'invalid_request'],
+    ['an id that is not a slug', 'POST', '/agents', { body: { ...http, id: 'Bad Id' } }, 400, 'invalid_request'],
+    ['an http agent without url', 'POST', '/agents', { body: { id: 'h', kind: 'http', config: {} } }, 400, 'invalid_request'],
+    ['an llm agent without model', 'POST', '/agents', { body: { id: 'l', kind: 'llm', config: { temperature: 1 } } }, 400, 'invalid_request'],
+    ['a temperature of the wrong type', 'POST', '/agents', { body: { id: 'l', kind: 'llm', config: { model: 'm', temperature: 'hot' } } }, 400, 'invalid_request'],
+    ['a secret env name that is not an env name', 'POST', '/agents', { body: { id: 'l', kind: 'llm', config: { model: 'm', apiKeyEnv: 'sk-live-123' } } }, 400, 'invalid_request'],
+    ['an oversize description', 'POST', '/agents', { body: { ...http, id: 'h2', description: 'd'.repeat(2001) } }, 400, 'invalid_request'],
+    ['a duplicate id', 'POST', '/agents', { body: { ...http, kind: 'http' } }, 409, 'conflict'],
+    ['the id of a function agent', 'POST', '/agents', { body: { ...http, id: 'web_agent' } }, 409, 'conflict'],
+    ['an unknown agent', 'GET', '/agents/ghost', {}, 404, 'agent_not_found'],
+    ['patching an unknown agent', 'PATCH', '/agents/ghost', { body: { description: 'x' } }, 404, 'agent_not_found'],
+    ['deleting an unknown agent', 'DELETE', '/agents/ghost', {}, 404, 'agent_not_found'],
+    ['patching a function agent', 'PATCH', '/agents/web_agent', { body: { description: 'x' } }, 409, 'conflict'],
+    ['deleting a function agent', 'DELETE', '/agents/web_agent', {}, 409, 'conflict'],
+    ['a config that does not fit the kind', 'PATCH', '/agents/crm-hook', { body: { config: { model: 'gpt' } } }, 400, 'invalid_request'],
+    ['a config of the wrong type', 'PATCH', '/agents/crm-hook', { body: { config: 'https://x' } }, 400, 'invalid_request'],
+    ['reading another project\'s agent', 'GET', '/agents/theirs', {}, 404, 'agent_not_found'],
+    ['deleting another project\'s agent', 'DELETE', '/agents/theirs', {}, 404, 'agent_not_found'],
+    ['a page size of zero', 'GET', '/agents?size=0', {}, 400, 'invalid_request'],
+  ];
+
+  it.each(cases)('answers %s with the documented error', async (_label, method, path, body, status, code) => {
+    const p = project();
+    const other = project();
+    await call('POST', '/agents', { project: p, body: http });
+    await call('POST', '/agents', { project: other, body: { ...http, id: 'theirs' } });
+    const before = [await store.agents.list(p), await store.agents.list(other)];
+
+    const answer = await call(method, path, { project: p, ...body });
+    expect(answer.status).toBe(status);
+    expect(errorBodySchema.parse(answer.json).error.code).toBe(code);
+
+    expect([await store.agents.list(p), await store.agents.list(other)]).toEqual(before);
+  });
+});
