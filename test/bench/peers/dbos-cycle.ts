@@ -5,8 +5,8 @@
 // system database on the local PostgreSQL (a dedicated database, dropped and recreated per run).
 import { randomUUID } from 'node:crypto';
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import pg from 'pg';
 import { benchLead, type Contender, type CycleTiming } from '../contender.ts';
+import { benchPostgresServer, recreateDatabase } from '../harness/postgres.ts';
 import { classifyLead, routeLead } from './lead-classifier.ts';
 
 export const DBOS_BENCH_DATABASE = 'baton_bench_dbos';
@@ -34,14 +34,14 @@ export interface DbosContenderOptions {
 }
 
 export function createDbosContender(options: DbosContenderOptions = {}): Contender {
-  const serverUrl = options.serverUrl ?? process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
-  const systemDatabaseUrl = `${serverUrl.replace(/\/+$/, '')}/${DBOS_BENCH_DATABASE}`;
+  const serverUrl = (options.serverUrl ?? benchPostgresServer).replace(/\/+$/, '');
+  const systemDatabaseUrl = `${serverUrl}/${DBOS_BENCH_DATABASE}`;
   let workflow: ((task: string) => Promise<CycleResult>) | null = null;
 
   return {
     name: 'dbos',
     async setup() {
-      if (!options.keepDatabase) await recreateDatabase(serverUrl, DBOS_BENCH_DATABASE);
+      if (!options.keepDatabase) await recreateDatabase(DBOS_BENCH_DATABASE, serverUrl);
       DBOS.setConfig({ name: 'baton-bench', systemDatabaseUrl, logLevel: 'error' });
       workflow = DBOS.registerWorkflow(approvalCycleWorkflow, { name: 'approvalCycle' });
       await DBOS.launch();
@@ -76,15 +76,4 @@ export function createDbosContender(options: DbosContenderOptions = {}): Contend
       workflow = null;
     },
   };
-}
-
-async function recreateDatabase(serverUrl: string, database: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${serverUrl.replace(/\/+$/, '')}/postgres` });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await client.end();
-  }
 }

@@ -86,7 +86,8 @@ export function createMastraContender(): Contender {
       const later = await workflow().createRun({ runId });
       const resumed = await later.resume({ step: 'approval', resumeData: { decision: 'approve' } });
       const t3 = performance.now();
-      if (resumed.status !== 'success' || resumed.result.queue !== 'sales-team') {
+      const result = resumed.status === 'success' ? (resumed.result as { queue?: string }) : null;
+      if (result?.queue !== 'sales-team') {
         throw new Error(`mastra run ${runId} did not complete: ${resumed.status}`);
       }
       return { startMs: t1 - t0, resumeMs: t3 - t2 };

@@ -1,0 +1,64 @@
+// The approval cycle through Baton's v1 HTTP API, as a service calling it would run it:
+// POST /v1/agents/lead-router/workflow (answers once paused), then
+// POST /v1/workflow-runs/{runId}/resume (answers once completed).
+import { benchLead, type Contender, type CycleTiming } from './contender.ts';
+import { startBatonDeployment } from './harness/baton-stack.ts';
+
+interface V1RunResponse {
+  run_id: string;
+  output: {
+    status: string;
+    result: unknown;
+    pendingAction: { step: string; type: string; options?: string[] } | null;
+  };
+}
+
+export function createBatonHttpContender(apiUrl: string, name = 'baton-http'): Contender {
+  return {
+    name,
+    async setup() {},
+    async cycle(): Promise<CycleTiming> {
+      const t0 = performance.now();
+      const started = await postJson(`${apiUrl}/v1/agents/lead-router/workflow`, {
+        input: { task: benchLead, state: { leadId: 'lead-bench' } },
+      });
+      const t1 = performance.now();
+      const pending = started.output.pendingAction;
+      if (started.output.status !== 'paused' || pending?.type !== 'confirmation' || !pending.options?.includes('approve')) {
+        throw new Error(`baton run ${started.run_id} did not pause for approval: ${JSON.stringify(started.output)}`);
+      }
+
+      const t2 = performance.now();
+      const resumed = await postJson(`${apiUrl}/v1/workflow-runs/${encodeURIComponent(started.run_id)}/resume`, {
+        input: { resume: { step: pending.step, input: 'approve' } },
+      });
+      const t3 = performance.now();
+      if (resumed.output.status !== 'completed') {
+        throw new Error(`baton run ${started.run_id} did not complete: ${JSON.stringify(resumed.output)}`);
+      }
+      return { startMs: t1 - t0, resumeMs: t3 - t2 };
+    },
+    async teardown() {},
+  };
+}
+
+async function postJson(url: string, body: unknown): Promise<V1RunResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text) as V1RunResponse;
+}
+
+/** A whole Baton deployment (dev server, store, workers, API) serving one HTTP contender. */
+export async function startBatonHttpContender(options: { workers: number; log?: (line: string) => void }) {
+  const deployment = await startBatonDeployment({ workers: options.workers, api: true, log: options.log });
+  return {
+    contender: createBatonHttpContender(deployment.stack.apiUrl as string),
+    deployment,
+    stop: () => deployment.stop(),
+  };
+}

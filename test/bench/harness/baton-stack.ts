@@ -1,0 +1,92 @@
+// A Baton deployment for one bench: N worker processes and optionally an API process on one task
+// queue, over a shared Temporal dev server and a shared PostgreSQL store, like production's split roles.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../../src/temporal/dev-server.ts';
+import { type BatonProcess, spawnBaton, waitForHttp, waitForWorkers } from './baton-process.ts';
+import { recreateDatabase } from './postgres.ts';
+import { type BenchTemporal, startBenchTemporal } from './temporal-server.ts';
+
+export const BENCH_STORE_DATABASE = 'baton_bench_store';
+
+export interface BatonStackOptions {
+  temporal: BenchTemporal;
+  /** The store every process of the bench shares (definitions, sessions). */
+  databaseUrl: string;
+  taskQueue: string;
+  workers: number;
+  api: boolean;
+  log?: (line: string) => void;
+}
+
+export interface BatonStack {
+  taskQueue: string;
+  apiUrl: string | null;
+  api: BatonProcess | null;
+  workers: BatonProcess[];
+  stop(): Promise<void>;
+}
+
+export async function startBatonStack(options: BatonStackOptions): Promise<BatonStack> {
+  const log = options.log ?? (() => {});
+  const homeDir = await mkdtemp(path.join(os.tmpdir(), 'baton-bench-home-'));
+  const env = {
+    TEMPORAL_ADDRESS: options.temporal.address,
+    TEMPORAL_NAMESPACE: options.temporal.namespace,
+    BATON_TASK_QUEUE: options.taskQueue,
+    DATABASE_URL: options.databaseUrl,
+    BATON_HOME: homeDir,
+    HOST: '127.0.0.1',
+  };
+  const workers: BatonProcess[] = [];
+  let api: BatonProcess | null = null;
+  const stop = async () => {
+    await Promise.all([api?.stop(), ...workers.map((worker) => worker.stop())]);
+    await rm(homeDir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < options.workers; i++) workers.push(spawnBaton('worker', env));
+    let apiUrl: string | null = null;
+    if (options.api) {
+      const port = await freePort();
+      api = spawnBaton('api', { ...env, PORT: String(port) });
+      apiUrl = `http://127.0.0.1:${port}`;
+    }
+    await waitForWorkers({
+      address: options.temporal.address,
+      namespace: options.temporal.namespace,
+      taskQueue: options.taskQueue,
+      count: options.workers,
+      processes: api ? [...workers, api] : workers,
+    });
+    if (api && apiUrl) await waitForHttp(apiUrl, api);
+    log(`Baton on ${options.taskQueue}: ${options.workers} worker process(es) [${workers.map((w) => w.pid).join(', ')}]` +
+      (api ? `, API ${apiUrl} (pid ${api.pid})` : ''));
+    return { taskQueue: options.taskQueue, apiUrl, api, workers, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A dev server, a fresh store database and one stack: what most suites need. */
+export async function startBatonDeployment(options: { workers: number; api: boolean; taskQueue?: string; log?: (line: string) => void }) {
+  const temporal = await startBenchTemporal(options.log);
+  try {
+    const databaseUrl = await recreateDatabase(BENCH_STORE_DATABASE);
+    const stack = await startBatonStack({ temporal, databaseUrl, taskQueue: options.taskQueue ?? 'baton-bench', workers: options.workers, api: options.api, log: options.log });
+    return {
+      temporal,
+      databaseUrl,
+      stack,
+      async stop() {
+        await stack.stop();
+        await temporal.stop();
+      },
+    };
+  } catch (error) {
+    await temporal.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,149 @@
+// Drives contenders: N cycles at a concurrency, and rounds interleaved across contenders so that
+// machine noise (other processes, thermal, GC of earlier rounds) lands on every contender alike.
+import type { Contender } from './contender.ts';
+import { median, quantile } from './stats.ts';
+
+export interface RoundOptions {
+  cycles: number;
+  concurrency: number;
+  /** Cycles run (and thrown away) before timing starts: connections, JIT, caches. */
+  warmup?: number;
+  /** A round that takes longer than this is abandoned with an error, never reported. */
+  timeoutMs?: number;
+}
+
+export interface RoundResult {
+  contender: string;
+  cycles: number;
+  concurrency: number;
+  wallMs: number;
+  /** Full cycles completed per second of wall time. */
+  throughput: number;
+  startMs: number[];
+  resumeMs: number[];
+}
+
+/** Runs `cycles` cycles with `concurrency` clients each taking the next cycle as it finishes. */
+export async function runRound(contender: Contender, options: RoundOptions): Promise<RoundResult> {
+  const warmup = options.warmup ?? 0;
+  if (warmup > 0) await drive(contender, warmup, Math.min(options.concurrency, warmup), null);
+  const startMs: number[] = [];
+  const resumeMs: number[] = [];
+  const began = performance.now();
+  await withTimeout(
+    drive(contender, options.cycles, options.concurrency, (timing) => {
+      startMs.push(timing.startMs);
+      resumeMs.push(timing.resumeMs);
+    }),
+    options.timeoutMs ?? 300_000,
+    `${contender.name}: ${options.cycles} cycles at concurrency ${options.concurrency}`,
+  );
+  const wallMs = performance.now() - began;
+  return {
+    contender: contender.name,
+    cycles: options.cycles,
+    concurrency: options.concurrency,
+    wallMs,
+    throughput: options.cycles / (wallMs / 1000),
+    startMs,
+    resumeMs,
+  };
+}
+
+async function drive(
+  contender: Contender,
+  cycles: number,
+  concurrency: number,
+  record: ((timing: { startMs: number; resumeMs: number }) => void) | null,
+): Promise<void> {
+  let next = 0;
+  const failures: Error[] = [];
+  const client = async () => {
+    // One failed cycle stops every client: a round with a failure is not a measurement.
+    while (failures.length === 0 && next < cycles) {
+      next += 1;
+      try {
+        record?.(await contender.cycle());
+      } catch (error) {
+        failures.push(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, cycles)) }, client));
+  if (failures[0]) throw failures[0];
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface LegStats { p50: number; p99: number }
+
+/** One contender's rounds, reduced: every figure is the median over rounds of that round's figure. */
+export interface ContenderSummary {
+  contender: string;
+  rounds: number;
+  concurrency: number;
+  cyclesPerRound: number;
+  throughput: { median: number; min: number; max: number };
+  start: LegStats;
+  resume: LegStats;
+}
+
+export function summarizeRounds(rounds: readonly RoundResult[]): ContenderSummary {
+  const first = rounds[0];
+  if (!first) throw new RangeError('no rounds to summarize');
+  const throughputs = rounds.map((round) => round.throughput);
+  return {
+    contender: first.contender,
+    rounds: rounds.length,
+    concurrency: first.concurrency,
+    cyclesPerRound: first.cycles,
+    throughput: { median: median(throughputs), min: Math.min(...throughputs), max: Math.max(...throughputs) },
+    start: {
+      p50: median(rounds.map((round) => quantile(round.startMs, 0.5))),
+      p99: median(rounds.map((round) => quantile(round.startMs, 0.99))),
+    },
+    resume: {
+      p50: median(rounds.map((round) => quantile(round.resumeMs, 0.5))),
+      p99: median(rounds.map((round) => quantile(round.resumeMs, 0.99))),
+    },
+  };
+}
+
+export interface InterleaveOptions extends RoundOptions {
+  repeats: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Repeats a round of every contender `repeats` times, rotating who goes first each time
+ * (A,B,C then B,C,A …) so neither noise nor position favours one of them.
+ */
+export async function interleave(contenders: readonly Contender[], options: InterleaveOptions): Promise<Map<string, RoundResult[]>> {
+  const results = new Map<string, RoundResult[]>(contenders.map((contender) => [contender.name, []]));
+  for (let repeat = 0; repeat < options.repeats; repeat++) {
+    for (let i = 0; i < contenders.length; i++) {
+      const contender = contenders[(repeat + i) % contenders.length] as Contender;
+      // Warm up only on the first repeat (later rounds start warm from the earlier ones), with at
+      // least ten cycles: one cycle left Mastra's first round at a tenth of its later speed (JIT).
+      const warmup = repeat === 0 ? (options.warmup ?? Math.max(10, options.concurrency)) : 0;
+      const round = await runRound(contender, { ...options, warmup });
+      results.get(contender.name)?.push(round);
+      options.log?.(
+        `  ${contender.name.padEnd(14)} c=${String(options.concurrency).padStart(2)} round ${repeat + 1}/${options.repeats}: ` +
+          `${round.throughput.toFixed(1)} cycles/s, start p50 ${quantile(round.startMs, 0.5).toFixed(1)} ms, ` +
+          `resume p50 ${quantile(round.resumeMs, 0.5).toFixed(1)} ms`,
+      );
+    }
+  }
+  return results;
+}

@@ -1,0 +1,52 @@
+// Suite 1: what the HTTP facade costs. The same approval cycle through Baton's API and directly
+// through the Temporal client (update-with-start, then updates), on one dev server and one worker.
+import { createBatonHttpContender } from '../baton-http.ts';
+import type { Contender } from '../contender.ts';
+import { startBatonDeployment } from '../harness/baton-stack.ts';
+import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } from '../measure.ts';
+import { comparison, comparisonTable, contenderTable } from '../report.ts';
+import type { BenchOptions, Suite, SuiteReport } from '../suite.ts';
+import { createTemporalDirectContender } from '../temporal-direct.ts';
+
+export const facadeSuite: Suite = {
+  name: 'facade',
+  async run(options: BenchOptions): Promise<SuiteReport> {
+    const taskQueue = 'baton-bench-facade';
+    const deployment = await startBatonDeployment({ workers: 1, api: true, taskQueue, log: options.log });
+    const http = createBatonHttpContender(deployment.stack.apiUrl as string);
+    const direct = createTemporalDirectContender({
+      address: deployment.temporal.address,
+      namespace: deployment.temporal.namespace,
+      taskQueue,
+      databaseUrl: deployment.databaseUrl,
+    });
+    const contenders: Contender[] = [http, direct];
+    const levels = options.quick
+      ? [{ concurrency: 1, cycles: 5 }, { concurrency: 4, cycles: 12 }]
+      : [{ concurrency: 1, cycles: 40 }, { concurrency: 16, cycles: 160 }];
+    const summaries: ContenderSummary[] = [];
+    const rounds: Record<string, Record<string, RoundResult[]>> = {};
+    try {
+      for (const contender of contenders) await contender.setup();
+      for (const level of levels) {
+        options.log(`facade: concurrency ${level.concurrency}, ${level.cycles} cycles per round`);
+        const results = await interleave(contenders, { ...level, repeats: options.repeats, log: options.log });
+        rounds[`c${level.concurrency}`] = Object.fromEntries(results);
+        for (const contender of contenders) summaries.push(summarizeRounds(results.get(contender.name) ?? []));
+      }
+    } finally {
+      for (const contender of contenders) await contender.teardown().catch(() => {});
+      await deployment.stop();
+    }
+    const comparisons = levels.map((level) => {
+      const pick = (name: string) => summaries.find((s) => s.contender === name && s.concurrency === level.concurrency) as ContenderSummary;
+      return comparison(pick(http.name), pick(direct.name));
+    });
+    const markdown = [
+      contenderTable(summaries),
+      '\nHTTP relative to the direct Temporal client (target: throughput ≥ 0.90×, each leg p50 ≤ 1.10×):\n',
+      comparisonTable(comparisons),
+    ].join('\n');
+    return { suite: 'facade', title: 'Facade overhead: HTTP API vs the Temporal client, same server and worker', markdown, data: { levels, summaries, comparisons, rounds }, missing: [] };
+  },
+};

@@ -1,0 +1,162 @@
+// Suite 3: many paused runs. Starts N runs that pause for approval and stay paused, sampling the
+// worker's and the API's RSS as they pile up; then times the first page of GET /v1/workflow-runs
+// and of the Agent Manager run history, and checks that the lists count exactly N.
+import { benchLead } from '../contender.ts';
+import { startBatonDeployment } from '../harness/baton-stack.ts';
+import { megabytes, readRssBytes } from '../rss.ts';
+import { ms, table } from '../report.ts';
+import { summarize, type Summary } from '../stats.ts';
+import type { BenchOptions, Suite, SuiteReport } from '../suite.ts';
+
+const START_CONCURRENCY = 32;
+
+interface RssCheckpoint { pausedRuns: number; workerBytes: number | null; apiBytes: number | null }
+
+export const scaleSuite: Suite = {
+  name: 'scale',
+  async run(options: BenchOptions): Promise<SuiteReport> {
+    const target = options.quick ? 200 : 10_000;
+    const deployment = await startBatonDeployment({ workers: 1, api: true, taskQueue: 'baton-bench-scale', log: options.log });
+    const apiUrl = deployment.stack.apiUrl as string;
+    const worker = deployment.stack.workers[0];
+    const api = deployment.stack.api;
+    const missing: string[] = [];
+    try {
+      const checkpoints: RssCheckpoint[] = [];
+      const checkpoint = async (pausedRuns: number) => {
+        checkpoints.push({
+          pausedRuns,
+          workerBytes: worker ? await readRssBytes(worker.pid) : null,
+          apiBytes: api ? await readRssBytes(api.pid) : null,
+        });
+      };
+      await checkpoint(0);
+
+      // Starting: every start answers once its run is paused, so `started` counts paused runs.
+      options.log(`scale: starting ${target} runs that pause for approval (${START_CONCURRENCY} at a time)`);
+      const began = performance.now();
+      let next = 0;
+      let started = 0;
+      let failed = false;
+      const every = Math.max(1, Math.floor(target / 10));
+      const starter = async () => {
+        // One failed start stops every starter: the suite reports the failure, not a partial count.
+        while (!failed && next < target) {
+          next += 1;
+          const run = await postJson(`${apiUrl}/v1/agents/lead-router/workflow`, { input: { task: benchLead, state: { leadId: `lead-${next}` } } })
+            .catch((error: unknown) => { failed = true; throw error; });
+          if (run.output?.status !== 'paused') {
+            failed = true;
+            throw new Error(`run ${run.run_id} is ${run.output?.status}, not paused`);
+          }
+          started += 1;
+          if (started % every === 0) {
+            await checkpoint(started);
+            options.log(`  ${started} paused; worker RSS ${megabytes(checkpoints.at(-1)?.workerBytes ?? null)}, API RSS ${megabytes(checkpoints.at(-1)?.apiBytes ?? null)}`);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: START_CONCURRENCY }, starter));
+      const startSeconds = (performance.now() - began) / 1000;
+
+      // Visibility is eventually consistent: wait (bounded) until the lists can see every run.
+      const definitionId = await leadRouterDefinitionId(apiUrl);
+      const historyUrl = `${apiUrl}/api/v1/workflows/${encodeURIComponent(definitionId)}/runs?page=0&size=20`;
+      const consistentAfterMs = await waitFor(async () => (await getJson<{ totalElements: number }>(historyUrl)).totalElements >= target, 60_000);
+
+      const samples = options.quick ? 10 : 30;
+      const v1FirstPage = await timeRequests(`${apiUrl}/v1/workflow-runs?status=paused&limit=20`, samples);
+      const historyFirstPage = await timeRequests(historyUrl, samples);
+      const historyTotal = (await getJson<{ totalElements: number }>(historyUrl)).totalElements;
+      const v1Count = await countV1Pages(`${apiUrl}/v1/workflow-runs?status=paused&agent=lead-router&limit=100`);
+
+      const markdown = [
+        table(['paused runs', 'worker RSS', 'API RSS'], checkpoints.map((c) => [String(c.pausedRuns), megabytes(c.workerBytes), megabytes(c.apiBytes)])),
+        '',
+        table(['read (first page, 20 items)', 'p50', 'p99', 'samples'], [
+          ['GET /v1/workflow-runs?status=paused', `${ms(v1FirstPage.p50)} ms`, `${ms(v1FirstPage.p99)} ms`, String(v1FirstPage.n)],
+          ['GET /api/v1/workflows/{id}/runs (run history)', `${ms(historyFirstPage.p50)} ms`, `${ms(historyFirstPage.p99)} ms`, String(historyFirstPage.n)],
+        ]),
+        '',
+        table(['count', 'expected', 'got', 'exact'], [
+          ['run history totalElements', String(target), String(historyTotal), historyTotal === target ? 'yes' : 'NO'],
+          ['v1 list, all pages (paused, lead-router)', String(target), String(v1Count), v1Count === target ? 'yes' : 'NO'],
+        ]),
+        '',
+        `Started ${target} paused runs in ${startSeconds.toFixed(1)} s (${(target / startSeconds).toFixed(0)} starts/s at ${START_CONCURRENCY} concurrent); ` +
+          `visibility counted them all ${consistentAfterMs === null ? 'NOT within 60 s' : `${(consistentAfterMs / 1000).toFixed(1)} s after the last start`}. ` +
+          'Targets: worker RSS flat and under 300 MB, first pages under 100 ms, counts exact.',
+      ].join('\n');
+      return {
+        suite: 'scale',
+        title: `Scale: ${target} paused runs`,
+        markdown,
+        data: { target, startSeconds, checkpoints, consistentAfterMs, v1FirstPage, historyFirstPage, historyTotal, v1Count },
+        missing,
+      };
+    } finally {
+      await deployment.stop();
+    }
+  },
+};
+
+interface V1Run { run_id: string; output?: { status?: string } }
+
+async function postJson(url: string, body: unknown): Promise<V1Run> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text) as V1Run;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text) as T;
+}
+
+/** The id (`wf-…`) of the definition published as the lead-router agent. */
+async function leadRouterDefinitionId(apiUrl: string): Promise<string> {
+  for (let page = 0; page < 50; page++) {
+    const found = await getJson<{ content: Array<{ id: string; agent?: string | null }>; totalPages: number }>(`${apiUrl}/api/v1/workflows?page=${page}&size=100`);
+    const match = found.content.find((definition) => definition.agent === 'lead-router');
+    if (match) return match.id;
+    if (page + 1 >= found.totalPages) break;
+  }
+  throw new Error('no definition with agent lead-router in GET /api/v1/workflows');
+}
+
+async function timeRequests(url: string, samples: number): Promise<Summary> {
+  await getJson(url); // one untimed request: connection set-up is not the list's latency
+  const timings: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    await getJson(url);
+    timings.push(performance.now() - t0);
+  }
+  return summarize(timings);
+}
+
+async function countV1Pages(firstUrl: string): Promise<number> {
+  let count = 0;
+  let cursor: string | null = null;
+  for (let page = 0; page < 1000; page++) {
+    const url: string = cursor ? `${firstUrl}&cursor=${encodeURIComponent(cursor)}` : firstUrl;
+    const list = await getJson<{ data: unknown[]; next_cursor: string | null }>(url);
+    count += list.data.length;
+    cursor = list.next_cursor;
+    if (!cursor) return count;
+  }
+  throw new Error('the v1 list had more than 1000 pages');
+}
+
+/** Milliseconds until `check` holds, or null if it never did within the bound. */
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number | null> {
+  const began = performance.now();
+  while (performance.now() - began < timeoutMs) {
+    if (await check()) return performance.now() - began;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return null;
+}

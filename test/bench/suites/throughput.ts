@@ -1,0 +1,52 @@
+// Suite 2: full approval cycles per second through the API at rising concurrency, with one and
+// with two worker processes. Both deployments run side by side on one dev server (separate task
+// queues, one API each), so their rounds interleave like any other contenders.
+import { createBatonHttpContender } from '../baton-http.ts';
+import type { Contender } from '../contender.ts';
+import { BENCH_STORE_DATABASE, type BatonStack, startBatonStack } from '../harness/baton-stack.ts';
+import { recreateDatabase } from '../harness/postgres.ts';
+import { startBenchTemporal } from '../harness/temporal-server.ts';
+import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } from '../measure.ts';
+import { comparison, comparisonTable, contenderTable } from '../report.ts';
+import type { BenchOptions, Suite, SuiteReport } from '../suite.ts';
+
+export const throughputSuite: Suite = {
+  name: 'throughput',
+  async run(options: BenchOptions): Promise<SuiteReport> {
+    const temporal = await startBenchTemporal(options.log);
+    const stacks: BatonStack[] = [];
+    const summaries: ContenderSummary[] = [];
+    const rounds: Record<string, Record<string, RoundResult[]>> = {};
+    const levels = options.quick
+      ? [{ concurrency: 1, cycles: 5 }, { concurrency: 8, cycles: 16 }]
+      : [{ concurrency: 1, cycles: 30 }, { concurrency: 16, cycles: 160 }, { concurrency: 64, cycles: 320 }];
+    try {
+      const databaseUrl = await recreateDatabase(BENCH_STORE_DATABASE);
+      for (const workers of [1, 2]) {
+        stacks.push(await startBatonStack({ temporal, databaseUrl, taskQueue: `baton-bench-${workers}w`, workers, api: true, log: options.log }));
+      }
+      const contenders: Contender[] = stacks.map((stack) =>
+        createBatonHttpContender(stack.apiUrl as string, `baton-${stack.workers.length}-worker${stack.workers.length > 1 ? 's' : ''}`));
+      for (const level of levels) {
+        options.log(`throughput: concurrency ${level.concurrency}, ${level.cycles} cycles per round`);
+        const results = await interleave(contenders, { ...level, repeats: options.repeats, log: options.log });
+        rounds[`c${level.concurrency}`] = Object.fromEntries(results);
+        for (const contender of contenders) summaries.push(summarizeRounds(results.get(contender.name) ?? []));
+      }
+    } finally {
+      for (const stack of stacks) await stack.stop();
+      await temporal.stop();
+    }
+    const comparisons = levels.flatMap((level) => {
+      const [one, two] = ['baton-1-worker', 'baton-2-workers'].map((name) => summaries.find((s) => s.contender === name && s.concurrency === level.concurrency));
+      return one && two ? [comparison(two, one)] : [];
+    });
+    const markdown = [
+      contenderTable(summaries),
+      '\nTwo worker processes relative to one:\n',
+      comparisonTable(comparisons),
+      '\nThe dev server, both APIs and all three worker processes share the machine\'s cores; the deployment not being measured only holds long polls.',
+    ].join('\n');
+    return { suite: 'throughput', title: 'Throughput: cycles/s at concurrency 1, 16, 64 with one and two worker processes', markdown, data: { levels, summaries, comparisons, rounds }, missing: [] };
+  },
+};

@@ -1,0 +1,96 @@
+// The approval cycle driven straight through the Temporal client against Baton's agentRun
+// workflow: the baseline the HTTP facade is measured against. Start = one update-with-start of
+// `settled` (answers once paused); resume = the `resume` update, then `settled` after its version.
+// The run is started the way RunService starts it (definition snapshot from the store, search
+// attributes set at start), so the only difference left is the API in between.
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { ulid } from 'ulid';
+import type { Definition } from '../../src/domain/definition.ts';
+import type { RunStart } from '../../src/domain/run.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate } from '../../src/workflows/messages.ts';
+import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../../src/workflows/search-attribute-keys.ts';
+import { benchLead, type Contender, type CycleTiming } from './contender.ts';
+
+export interface TemporalDirectOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** The store the deployment's API reads definitions from. */
+  databaseUrl: string;
+  project?: string;
+  agent?: string;
+}
+
+export function createTemporalDirectContender(options: TemporalDirectOptions): Contender {
+  const project = options.project ?? 'default';
+  const agent = options.agent ?? 'lead-router';
+  let client: Client | null = null;
+  let definition: Definition | null = null;
+
+  return {
+    name: 'temporal-direct',
+    async setup() {
+      const store = await openStore({ databaseUrl: options.databaseUrl, maxConnections: 1 });
+      try {
+        definition = await store.definitions.findByAgent(project, agent);
+      } finally {
+        await store.close();
+      }
+      if (!definition) throw new Error(`no definition published as agent ${agent} in project ${project}`);
+      client = new Client({ connection: await Connection.connect({ address: options.address }), namespace: options.namespace });
+    },
+    async cycle(): Promise<CycleTiming> {
+      if (!client || !definition) throw new Error('temporal-direct contender: setup() first');
+      const runId = `wfr_${ulid()}`;
+      const sessionId = `ses_${ulid()}`;
+      const now = new Date();
+      const start: RunStart = {
+        runId,
+        project,
+        definition,
+        task: benchLead,
+        state: { leadId: 'lead-bench' },
+        input: benchLead,
+        sessionId,
+        defaultPauseTimeout: '7d',
+      };
+      const t0 = performance.now();
+      const paused = await client.workflow.executeUpdateWithStart(settledUpdate, {
+        args: [{}],
+        startWorkflowOperation: new WithStartWorkflowOperation(AGENT_RUN_WORKFLOW, {
+          workflowId: runId,
+          taskQueue: options.taskQueue,
+          args: [start],
+          workflowIdConflictPolicy: 'FAIL',
+          typedSearchAttributes: [
+            { key: projectKey, value: project },
+            { key: definitionIdKey, value: definition.id },
+            { key: agentKey, value: agent },
+            { key: sessionIdKey, value: sessionId },
+            { key: statusKey, value: 'running' },
+            { key: stepOrderKey, value: 0 },
+            { key: updatedAtKey, value: now },
+          ],
+        }),
+      });
+      const t1 = performance.now();
+      const pending = paused.pendingAction;
+      if (paused.status !== 'paused' || pending?.type !== 'confirmation' || !pending.options.includes('approve')) {
+        throw new Error(`run ${runId} did not pause for approval: ${JSON.stringify(paused)}`);
+      }
+
+      const t2 = performance.now();
+      const handle = client.workflow.getHandle(runId);
+      const accepted = await handle.executeUpdate(resumeUpdate, { args: [{ step: pending.step, input: 'approve' }, { project }] });
+      const completed = await handle.executeUpdate(settledUpdate, { args: [{ afterVersion: accepted.version, project }] });
+      const t3 = performance.now();
+      if (completed.status !== 'completed') throw new Error(`run ${runId} did not complete: ${JSON.stringify(completed)}`);
+      return { startMs: t1 - t0, resumeMs: t3 - t2 };
+    },
+    async teardown() {
+      await client?.connection.close();
+      client = null;
+    },
+  };
+}
