@@ -82,7 +82,8 @@ function toActivityFailure(error: unknown, request: ModelCallRequest, endpoint: 
   }
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = Number(error.status);
-    const detail = String((error as Error).message);
+    // The client's message starts with the status again ("404 The model…"); say it once.
+    const detail = String((error as Error).message).replace(/^\d{3}\s+/, '');
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
     const hint = status === 401 || status === 403 ? ` (check the API key in ${endpoint.apiKeyEnv}${endpoint.hasKey ? '' : ', which is not set'})` : '';
     return ApplicationFailure.create({
