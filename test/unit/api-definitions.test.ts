@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.ts';
 import type { AppEnv } from '../../api/env.ts';
 import { createWorkflowDefinitionRoutes } from '../../api/routes/workflow-definitions.ts';
 import { definitionPageSchema, definitionResponseSchema, stepListSchema } from '../../api/routes/agent-manager-schemas.ts';
@@ -193,5 +194,41 @@ describe('Agent Manager workflow definitions: bad input changes nothing', () => 
     expect(errorBodySchema.parse(answer.json).error.code).toBe(code);
 
     expect([await store.definitions.list(p, { page: 0, size: 100 }), await store.definitions.list(other, { page: 0, size: 100 })]).toEqual(before);
+  });
+});
+
+describe('Agent Manager workflow definitions through the real app', () => {
+  function realApp() {
+    return createApp({
+      apiKeys: new Map([['key-a', 'team-a'], ['key-b', 'team-b']]),
+      maxBodyBytes: 4096,
+      readiness: {},
+      routes: [{ path: '/api/v1', app: createWorkflowDefinitionRoutes({ store }) }],
+    });
+  }
+  const send = (app: ReturnType<typeof realApp>, key: string, method: string, path: string, body?: string) =>
+    app.request(`/api/v1${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body !== undefined && { body }) });
+
+  it('scopes definitions by API key and answers malformed, oversize and unauthenticated requests with the error body', async () => {
+    const app = realApp();
+    const created = await send(app, 'key-a', 'POST', '/workflows', JSON.stringify({ name: 'team a only' }));
+    expect(created.status).toBe(200);
+    const { id } = definitionResponseSchema.parse(await created.json());
+
+    expect((await send(app, 'key-a', 'GET', `/workflows/${id}`)).status).toBe(200);
+    const foreign = await send(app, 'key-b', 'GET', `/workflows/${id}`);
+    expect([foreign.status, errorBodySchema.parse(await foreign.json()).error.code]).toEqual([404, 'workflow_not_found']);
+    const stolen = await send(app, 'key-b', 'DELETE', `/workflows/${id}`);
+    expect(stolen.status).toBe(404);
+
+    const malformed = await send(app, 'key-a', 'POST', '/workflows', '{"name":');
+    expect([malformed.status, errorBodySchema.parse(await malformed.json()).error.code]).toEqual([400, 'invalid_request']);
+    const oversize = await send(app, 'key-a', 'POST', '/workflows', JSON.stringify({ name: 'x', description: 'd'.repeat(5000) }));
+    expect([oversize.status, errorBodySchema.parse(await oversize.json()).error.code]).toEqual([413, 'payload_too_large']);
+    const anonymous = await app.request('/api/v1/workflows');
+    expect(anonymous.status).toBe(401);
+
+    expect((await store.definitions.list('team-a', { page: 0, size: 100 })).content.map((d) => d.id)).toEqual([id]);
+    expect((await store.definitions.list('team-b', { page: 0, size: 100 })).totalElements).toBe(0);
   });
 });
