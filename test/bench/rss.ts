@@ -27,6 +27,7 @@ export function sampleRss(pid: number, intervalMs = 500): { stop(): Promise<{ pe
   };
   void take();
   const timer = setInterval(() => void take(), intervalMs);
+  timer.unref(); // a sampler never keeps the bench alive
   return {
     async stop() {
       clearInterval(timer);

@@ -3,7 +3,7 @@
 // and of the Agent Manager run history, and checks that the lists count exactly N.
 import { benchLead } from '../contender.ts';
 import { startBatonDeployment } from '../harness/baton-stack.ts';
-import { megabytes, readRssBytes } from '../rss.ts';
+import { megabytes, readRssBytes, sampleRss } from '../rss.ts';
 import { ms, table } from '../report.ts';
 import { summarize, type Summary } from '../stats.ts';
 import type { BenchOptions, Suite, SuiteReport } from '../suite.ts';
@@ -31,6 +31,9 @@ export const scaleSuite: Suite = {
         });
       };
       await checkpoint(0);
+      // Checkpoints show the trend; the samplers catch a peak between them.
+      const workerSampler = worker ? sampleRss(worker.pid) : null;
+      const apiSampler = api ? sampleRss(api.pid) : null;
 
       // Starting: every start answers once its run is paused, so `started` counts paused runs.
       options.log(`scale: starting ${target} runs that pause for approval (${START_CONCURRENCY} at a time)`);
@@ -58,6 +61,8 @@ export const scaleSuite: Suite = {
       };
       await Promise.all(Array.from({ length: START_CONCURRENCY }, starter));
       const startSeconds = (performance.now() - began) / 1000;
+      const workerPeak = (await workerSampler?.stop())?.peakBytes ?? null;
+      const apiPeak = (await apiSampler?.stop())?.peakBytes ?? null;
 
       // Visibility is eventually consistent: wait (bounded) until the lists can see every run.
       const definitionId = await leadRouterDefinitionId(apiUrl);
@@ -71,7 +76,10 @@ export const scaleSuite: Suite = {
       const v1Count = await countV1Pages(`${apiUrl}/v1/workflow-runs?status=paused&agent=lead-router&limit=100`);
 
       const markdown = [
-        table(['paused runs', 'worker RSS', 'API RSS'], checkpoints.map((c) => [String(c.pausedRuns), megabytes(c.workerBytes), megabytes(c.apiBytes)])),
+        table(['paused runs', 'worker RSS', 'API RSS'], [
+          ...checkpoints.map((c) => [String(c.pausedRuns), megabytes(c.workerBytes), megabytes(c.apiBytes)]),
+          ['peak while starting', megabytes(workerPeak), megabytes(apiPeak)],
+        ]),
         '',
         table(['read (first page, 20 items)', 'p50', 'p99', 'samples'], [
           ['GET /v1/workflow-runs?status=paused', `${ms(v1FirstPage.p50)} ms`, `${ms(v1FirstPage.p99)} ms`, String(v1FirstPage.n)],
@@ -91,7 +99,7 @@ export const scaleSuite: Suite = {
         suite: 'scale',
         title: `Scale: ${target} paused runs`,
         markdown,
-        data: { target, startSeconds, checkpoints, consistentAfterMs, v1FirstPage, historyFirstPage, historyTotal, v1Count },
+        data: { target, startSeconds, checkpoints, workerPeak, apiPeak, consistentAfterMs, v1FirstPage, historyFirstPage, historyTotal, v1Count },
         missing,
       };
     } finally {
