@@ -6,3 +6,5 @@ export * from './pending-action.ts';
 export * from './run.ts';
 export * from './agent.ts';
 export * from './errors.ts';
+export * from './template.ts';
+export * from './branching.ts';

@@ -70,6 +70,22 @@ export const runStartSchema = z.object({
 });
 export type RunStart = z.infer<typeof runStartSchema>;
 
+/**
+ * What RunService.start needs: the definition is already loaded (and becomes the run's snapshot);
+ * sessionId defaults to a new `ses_<ulid>`; an idempotencyKey makes a retried start return the
+ * same run (the workflow id is derived from project + key).
+ */
+export const startRunRequestSchema = z.object({
+  project: projectIdSchema,
+  definition: definitionSchema,
+  task: z.string(),
+  state: z.record(z.string(), z.unknown()),
+  input: z.unknown(),
+  sessionId: sessionIdSchema.optional(),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+export type StartRunRequest = z.infer<typeof startRunRequestSchema>;
+
 /** Argument of the resume Update. */
 export const resumeRequestSchema = z.object({
   step: z.string().min(1),
