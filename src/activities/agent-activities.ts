@@ -1,0 +1,71 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AgentContext, SessionEntry } from '../domain/agent.ts';
+import type { AgentRegistry, LlmAgentConfig } from '../agents/agent-registry.ts';
+import type { SessionMemory } from './session-memory.ts';
+
+export interface AgentActivitiesDeps {
+  agents: AgentRegistry;
+  sessions: SessionMemory;
+}
+
+/** One agent step as the workflow asks for it; the activity adds the session transcript. */
+export type AgentStepRequest = Omit<AgentContext, 'session'> & {
+  agentId: string;
+  /** Append the answer to the session; false when a human reviews it first (the workflow appends then). */
+  recordSession: boolean;
+};
+
+/**
+ * The agent's answer, or, for an llm agent, what the workflow needs to run its durable tool loop
+ * (each model and tool call its own recorded activity).
+ */
+export type AgentStepResult =
+  | { kind: 'output'; output: unknown }
+  | { kind: 'llm'; config: LlmAgentConfig; session: SessionEntry[] };
+
+export interface SessionAppendRequest {
+  project: string;
+  sessionId: string;
+  entry: SessionEntry;
+}
+
+// Heartbeats carry cancellation to the activity and let the server notice a dead worker; the SDK
+// throttles what it actually sends, so beating often costs nothing.
+const heartbeatEveryMs = 1_000;
+
+export function createAgentActivities({ agents, sessions }: AgentActivitiesDeps) {
+  return {
+    /** Runs one agent step: resolves the agent, hands it the context and the activity's abort signal. */
+    async runAgentStep(request: AgentStepRequest): Promise<AgentStepResult> {
+      const { agentId, recordSession, ...fields } = request;
+      const agent = await agents.resolve(request.project, agentId);
+      // Not retryable: registering an agent needs a deploy or an API call, not another attempt.
+      if (!agent) throw ApplicationFailure.create({ type: 'agent_not_found', nonRetryable: true, message: `agent "${agentId}" is not registered`, details: [{ agentId }] });
+      const session = await sessions.list(request.project, request.sessionId);
+      if (agent.kind === 'llm') return { kind: 'llm', config: agent.config, session };
+
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
+      let output: unknown;
+      try {
+        output = (await agent.run({ ...fields, session }, context.cancellationSignal)) ?? null;
+      } finally {
+        clearInterval(beat);
+      }
+      if (recordSession) {
+        await sessions.append(request.project, request.sessionId, {
+          runId: request.runId, step: request.step, agentId, input: request.input ?? null, output, at: new Date().toISOString(),
+        });
+      }
+      return { kind: 'output', output };
+    },
+
+    /** Records a human answer (or a reviewed agent answer) in the session; idempotent by (runId, step). */
+    async appendSessionEntry(request: SessionAppendRequest): Promise<void> {
+      await sessions.append(request.project, request.sessionId, request.entry);
+    },
+  };
+}
+
+export type AgentActivities = ReturnType<typeof createAgentActivities>;

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+
+// Crockford base32, as ULIDs spell it, so derived ids look like the random ones.
+const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** A new public run id, which is also the Temporal workflow id. */
+export function newRunId(): string {
+  return `wfr_${ulid()}`;
+}
+
+export function newSessionId(): string {
+  return `ses_${ulid()}`;
+}
+
+/**
+ * The run id for an Idempotency-Key: the same project and key always give the same id (and the
+ * start uses conflict policy USE_EXISTING), while two projects' equal keys never meet.
+ */
+export function idempotentRunId(project: string, key: string): string {
+  return `wfr_${digest32('run', project, key)}`;
+}
+
+/** The session of an idempotent start without a sessionId, so a retried start reports the same one. */
+export function idempotentSessionId(project: string, key: string): string {
+  return `ses_${digest32('session', project, key)}`;
+}
+
+/** 26 base32 characters (130 bits) of sha256 over the NUL-separated parts. */
+function digest32(...parts: string[]): string {
+  const bytes = createHash('sha256').update(parts.join('\u0000')).digest();
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < 26) {
+      out += crockford[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  return out;
+}

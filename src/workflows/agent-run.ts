@@ -1,0 +1,73 @@
+// The agentRun workflow: interprets the definition snapshot in its input, step by step.
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { nextStepIndex, resolveNext } from '../domain/branching.ts';
+import type { ResumeRequest, RunSnapshot, RunStart } from '../domain/run.ts';
+import type { Step } from '../domain/step.ts';
+import { resumeUpdate, settledUpdate, snapshotQuery, type RunCaller, type SettledRequest } from './messages.ts';
+import { RunPublisher } from './run-publisher.ts';
+import { RunState } from './run-state.ts';
+import { RunFailure, StepRunner } from './step-runner.ts';
+
+// `next` may loop back; a bound keeps a mistaken loop from growing history without end.
+export const maxStepExecutions = 1_000;
+
+export async function agentRun(start: RunStart): Promise<RunSnapshot> {
+  const run = new RunState(start, workflowInfo().startTime.toISOString());
+  const publisher = new RunPublisher();
+  setHandler(snapshotQuery, () => run.snapshot);
+  setHandler(resumeUpdate, (request: ResumeRequest) => run.resume(request), { validator: (request: ResumeRequest, caller?: RunCaller) => run.validateResume(request, caller) });
+  setHandler(settledUpdate, (request: SettledRequest) => run.settled(request), { validator: (request: SettledRequest) => run.validateSettled(request) });
+
+  try {
+    run.complete(await interpret(start, run, publisher));
+  } catch (error) {
+    if (isCancellation(error)) {
+      // Bookkeeping must outlive the cancellation it records; then Temporal shows the run Canceled.
+      await CancellationScope.nonCancellable(async () => {
+        run.cancel();
+        publisher.publish(run.snapshot);
+        await condition(allHandlersFinished);
+      });
+      throw error;
+    }
+    if (!(error instanceof RunFailure)) throw error;
+    run.fail({ code: error.code, message: error.message, step: error.step });
+  }
+  publisher.publish(run.snapshot);
+  // Settled waiters answer with the final snapshot before the workflow closes.
+  await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+  const failure = run.snapshot.error;
+  if (failure) throw ApplicationFailure.create({ type: failure.code, message: failure.message, details: [failure], nonRetryable: true });
+  return run.snapshot;
+}
+
+/** Runs steps from the first in stepOrder, each on the previous one's output; resolves with the result. */
+async function interpret(start: RunStart, run: RunState, publisher: RunPublisher): Promise<unknown> {
+  const steps = orderSteps(start.definition.steps);
+  const runner = new StepRunner(start, run, publisher, steps.length);
+  let input = start.input;
+  let index = 0;
+  for (let executed = 1; index < steps.length; executed++) {
+    const step = steps[index]!;
+    if (executed > maxStepExecutions) throw new RunFailure('step_failed', `more than ${maxStepExecutions} step executions: check the definition's next loops`, step.name);
+    const output = await runner.execute(step, index + 1, input);
+    const next = nextStepIndex(steps, index, resolveNext(step.next, output));
+    switch (next.kind) {
+      case 'end':
+        return output;
+      case 'fail':
+        throw new RunFailure('branch_failed', `step "${step.name}" answered "${next.value}", which ends the run as failed`, step.name);
+      case 'unknown_step':
+        throw new RunFailure('invalid_definition', `step "${step.name}" branches to "${next.step}", which is not a step of this definition`, step.name);
+      case 'step':
+        index = next.index;
+        input = output;
+    }
+  }
+  // No steps: the input passes through as the result.
+  return input;
+}
+
+function orderSteps(steps: readonly Step[]): Step[] {
+  return [...steps].sort((a, b) => a.stepOrder - b.stepOrder);
+}

@@ -1,0 +1,2 @@
+// The worker's workflowsPath: every workflow type Baton registers.
+export { agentRun } from './agent-run.ts';

@@ -1,0 +1,70 @@
+// The resume Update's validator logic: pure and synchronous, so a rejected resume never reaches
+// history. @cfworker/json-schema interprets schemas without code generation, which the workflow
+// sandbox needs (no eval, deterministic).
+import { Validator } from '@cfworker/json-schema';
+import type { ErrorCode } from '../domain/errors.ts';
+import type { RunSnapshot, RunStatus } from '../domain/run.ts';
+import type { RunCaller } from './messages.ts';
+
+export interface ResumeRejection {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export interface SchemaError {
+  /** JSON pointer into the input, "#" for the input itself. */
+  path: string;
+  keyword: string;
+  message: string;
+}
+
+/** Why `request` cannot resume `run` now, or null when it can. Checks run in the documented order. */
+export function checkResume(
+  run: Pick<RunSnapshot, 'project' | 'status' | 'pendingAction'>,
+  request: unknown,
+  caller: RunCaller | undefined,
+): ResumeRejection | null {
+  if (caller?.project !== undefined && caller.project !== run.project) return { code: 'run_not_found', message: 'run not found' };
+  if (!isObject(request) || typeof request.step !== 'string' || request.step === '') {
+    return { code: 'invalid_request', message: 'resume needs {step, input}' };
+  }
+  if (finishedStatuses.includes(run.status)) return { code: 'run_finished', message: `run is ${run.status}`, details: { status: run.status } };
+  const pending = run.pendingAction;
+  if (run.status !== 'paused' || !pending) return { code: 'run_not_paused', message: `run is ${run.status}, not paused`, details: { status: run.status } };
+  if (request.step !== pending.step) {
+    return { code: 'step_mismatch', message: `step "${pending.step}" is waiting, not "${request.step}"`, details: { expected: pending.step, received: request.step } };
+  }
+  const input = request.input;
+  if (input === undefined) return { code: 'invalid_resume_input', message: 'resume input is required' };
+  switch (pending.type) {
+    case 'confirmation':
+    case 'tool_approval':
+      return optionRejection(pending.options, input, pending.type === 'tool_approval');
+    case 'input':
+      return pending.schema ? schemaRejection(pending.schema, input) : null;
+    case 'review':
+      return null;
+  }
+}
+
+// Spelled out rather than imported: the domain's run module pulls zod into the workflow bundle.
+const finishedStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+function optionRejection(options: string[], input: unknown, allowsDecisionObject: boolean): ResumeRejection | null {
+  if (typeof input === 'string' && options.includes(input)) return null;
+  // tool_approval also takes {decision, arguments} so an operator can approve edited arguments.
+  if (allowsDecisionObject && isObject(input) && typeof input.decision === 'string' && options.includes(input.decision)) return null;
+  return { code: 'invalid_resume_input', message: `input must be one of: ${options.join(', ')}`, details: { options } };
+}
+
+function schemaRejection(schema: Record<string, unknown>, input: unknown): ResumeRejection | null {
+  const result = new Validator(schema, '2020-12', false).validate(input);
+  if (result.valid) return null;
+  const errors: SchemaError[] = result.errors.map((error) => ({ path: error.instanceLocation, keyword: error.keyword, message: error.error }));
+  return { code: 'invalid_resume_input', message: 'input does not match the step schema', details: { errors } };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,213 @@
+// The run as the workflow holds it. Message handlers are one-liners over this class (samples-typescript
+// safe-message-handlers style); the interpreter in agent-run.ts drives the state changes.
+import { ApplicationFailure, CancellationScope, condition } from '@temporalio/workflow';
+import type { PendingAction } from '../domain/pending-action.ts';
+import type { ResumeRequest, RunError, RunSnapshot, RunStart, RunStatus, StepRecord } from '../domain/run.ts';
+import type { Step } from '../domain/step.ts';
+import type { RunCaller, SettledRequest } from './messages.ts';
+import { checkResume, type ResumeRejection } from './resume-check.ts';
+
+const settledStatuses: readonly RunStatus[] = ['paused', 'completed', 'failed', 'cancelled'];
+const finishedStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+interface PendingStep {
+  step: Step;
+  input: unknown;
+  startedAt: string;
+  /** The agent's record when a requireApproval step waits for review; human steps get one once answered. */
+  record: StepRecord | null;
+  /** False for a question asked inside a step (an llm tool approval): the answer is not the step's output. */
+  answersStep: boolean;
+}
+
+export class RunState {
+  readonly snapshot: RunSnapshot;
+  /** Outputs by step name, as agents and templates see them (`steps.<name>.output`). */
+  readonly outputs: Record<string, { output: unknown }> = {};
+  private pending: PendingStep | null = null;
+  private answer: { output: unknown } | null = null;
+
+  constructor(start: RunStart, createdAt: string) {
+    this.snapshot = {
+      runId: start.runId,
+      project: start.project,
+      definitionId: start.definition.id,
+      definitionName: start.definition.name,
+      agent: start.definition.agent ?? null,
+      sessionId: start.sessionId,
+      status: 'running',
+      steps: [],
+      currentStepOrder: 0,
+      result: null,
+      pendingAction: null,
+      error: null,
+      version: 0,
+      createdAt,
+      updatedAt: createdAt,
+    };
+  }
+
+  get finished(): boolean {
+    return finishedStatuses.includes(this.snapshot.status);
+  }
+
+  /** An agent step starts: it is listed from now on, with status running. */
+  startStep(step: Step, input: unknown): StepRecord {
+    const record: StepRecord = {
+      name: step.name,
+      stepOrder: step.stepOrder,
+      type: step.type,
+      agentId: step.type === 'agent' ? step.agentId : null,
+      status: 'running',
+      input,
+      output: null,
+      startedAt: now(),
+      completedAt: null,
+    };
+    this.snapshot.steps.push(record);
+    this.snapshot.currentStepOrder = step.stepOrder;
+    this.touch();
+    return record;
+  }
+
+  completeStep(record: StepRecord, output: unknown): void {
+    this.closeRecord(record, 'completed', output);
+    this.outputs[record.name] = { output };
+    this.touch();
+  }
+
+  failStep(record: StepRecord): void {
+    this.closeRecord(record, 'failed', null);
+    this.touch();
+  }
+
+  /** A human is asked; the step shows up in `steps` only once answered (or given up on). */
+  pause(step: Step, action: PendingAction, input: unknown, record: StepRecord | null, answersStep = true): void {
+    this.pending = { step, input, startedAt: record?.startedAt ?? now(), record, answersStep };
+    this.answer = null;
+    this.snapshot.pendingAction = action;
+    this.snapshot.currentStepOrder = step.stepOrder;
+    this.snapshot.status = 'paused';
+    this.touch();
+  }
+
+  validateResume(request: ResumeRequest, caller?: RunCaller): void {
+    rejectWith(checkResume(this.snapshot, request, caller));
+  }
+
+  /** Applies an accepted resume at once, so the update returns the run as it is right after it. */
+  resume(request: ResumeRequest): RunSnapshot {
+    const pending = this.pending;
+    if (!pending) throw ApplicationFailure.create({ type: 'run_not_paused', message: 'run is not paused' });
+    if (pending.answersStep) {
+      const record = pending.record ?? this.humanRecord(pending);
+      this.closeRecord(record, 'completed', request.input);
+      this.outputs[record.name] = { output: request.input };
+    }
+    this.answer = { output: request.input };
+    this.pending = null;
+    this.snapshot.pendingAction = null;
+    this.snapshot.status = 'running';
+    this.touch();
+    return this.snapshot;
+  }
+
+  get answered(): boolean {
+    return this.answer !== null;
+  }
+
+  /** The answer the interpreter continues with; consumed once. */
+  takeAnswer(): unknown {
+    const answer = this.answer;
+    this.answer = null;
+    return answer?.output;
+  }
+
+  complete(result: unknown): void {
+    this.snapshot.result = result ?? null;
+    this.finish('completed');
+  }
+
+  fail(error: RunError): void {
+    this.closeOpenSteps('failed');
+    this.snapshot.error = error;
+    this.finish('failed');
+  }
+
+  cancel(): void {
+    this.closeOpenSteps('cancelled');
+    this.finish('cancelled');
+  }
+
+  validateSettled(request: SettledRequest): void {
+    if (request.project !== undefined && request.project !== this.snapshot.project) rejectWith({ code: 'run_not_found', message: 'run not found' });
+    if (request.waitMs !== undefined && !(Number.isFinite(request.waitMs) && request.waitMs >= 0)) {
+      rejectWith({ code: 'invalid_request', message: 'waitMs must be a non-negative number of milliseconds' });
+    }
+  }
+
+  /** Resolves once the run is settled past `afterVersion`, or after `waitMs` with the run as it stands. */
+  async settled(request: SettledRequest): Promise<RunSnapshot> {
+    const done = () =>
+      settledStatuses.includes(this.snapshot.status) &&
+      (request.afterVersion === undefined || this.snapshot.version > request.afterVersion || this.finished);
+    // Not cancellable: a waiter on a cancelled run gets the `cancelled` snapshot, not a failure.
+    if (!done() && request.waitMs !== 0) {
+      await CancellationScope.nonCancellable(async () => {
+        if (request.waitMs === undefined) await condition(done);
+        else await condition(done, request.waitMs);
+      });
+    }
+    return this.snapshot;
+  }
+
+  private finish(status: RunStatus): void {
+    this.pending = null;
+    this.snapshot.pendingAction = null;
+    this.snapshot.status = status;
+    this.touch();
+  }
+
+  /** The waiting step (if any) and running agent steps end with the run, so the list is honest. */
+  private closeOpenSteps(status: 'failed' | 'cancelled'): void {
+    if (this.pending && !this.pending.record) this.humanRecord(this.pending);
+    for (const record of this.snapshot.steps) if (record.status === 'running') this.closeRecord(record, status, null);
+  }
+
+  private humanRecord(pending: PendingStep): StepRecord {
+    const record: StepRecord = {
+      name: pending.step.name,
+      stepOrder: pending.step.stepOrder,
+      type: pending.step.type,
+      agentId: null,
+      status: 'running',
+      input: pending.input,
+      output: null,
+      startedAt: pending.startedAt,
+      completedAt: null,
+    };
+    this.snapshot.steps.push(record);
+    return record;
+  }
+
+  private closeRecord(record: StepRecord, status: StepRecord['status'], output: unknown): void {
+    record.status = status;
+    record.output = output ?? null;
+    record.completedAt = now();
+  }
+
+  private touch(): void {
+    this.snapshot.version += 1;
+    this.snapshot.updatedAt = now();
+  }
+}
+
+function rejectWith(rejection: ResumeRejection | null): void {
+  if (!rejection) return;
+  throw ApplicationFailure.create({ type: rejection.code, message: rejection.message, details: rejection.details === undefined ? [] : [rejection.details], nonRetryable: true });
+}
+
+/** Workflow time: deterministic on replay. */
+function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,154 @@
+// Runs one step of a run: an agent step as an activity, a human step as a pause on the resume
+// Update with a deadline (condition(pred, timeout), as in samples-typescript expense).
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { Activities, AgentStepRequest } from '../activities/index.ts';
+import type { PendingAction } from '../domain/pending-action.ts';
+import type { RunStart, StepRecord } from '../domain/run.ts';
+import type { AgentStep, ApprovalStep, InputStep, Step } from '../domain/step.ts';
+import { renderTemplate } from '../domain/template.ts';
+import type { RunPublisher } from './run-publisher.ts';
+import type { RunState } from './run-state.ts';
+
+/** A reason the run fails; agentRun records it and fails the Temporal workflow with `code` as type. */
+export class RunFailure extends Error {
+  readonly code: string;
+  readonly step: string | null;
+  constructor(code: string, message: string, step: string | null) {
+    super(message);
+    this.name = 'RunFailure';
+    this.code = code;
+    this.step = step;
+  }
+}
+
+// Codes an activity failure may carry through to snapshot.error; anything else is step_failed.
+const passThroughCodes = new Set(['agent_not_found', 'model_unavailable']);
+// Short enough that a dead worker's step is retried elsewhere quickly; activities beat every second.
+const agentHeartbeatTimeout = '10s';
+const defaultStepTimeout = '10m';
+const defaultRetry = { attempts: 3, backoff: '1s', backoffCoefficient: 2 } as const;
+
+export class StepRunner {
+  private readonly start: RunStart;
+  private readonly run: RunState;
+  private readonly publisher: RunPublisher;
+  private readonly total: number;
+
+  constructor(start: RunStart, run: RunState, publisher: RunPublisher, total: number) {
+    this.start = start;
+    this.run = run;
+    this.publisher = publisher;
+    this.total = total;
+  }
+
+  /** Runs `step` (at 1-based `position` of the ordered steps) on `input`; resolves with its output. */
+  async execute(step: Step, position: number, input: unknown): Promise<unknown> {
+    return step.type === 'agent' ? await this.agentStep(step, position, input) : await this.humanStep(step, position, input);
+  }
+
+  private async agentStep(step: AgentStep, position: number, input: unknown): Promise<unknown> {
+    const record = this.run.startStep(step, input);
+    this.publisher.publish(this.run.snapshot);
+    let output: unknown;
+    try {
+      const activities = proxyActivities<Activities>(agentActivityOptions(step, `${position}/${this.total} ${step.name} · ${step.agentId}`));
+      const result = await activities.runAgentStep(this.agentRequest(step, input));
+      if (result.kind !== 'output') throw new RunFailure('step_failed', `agent "${step.agentId}" is an ${result.kind} agent, which this worker's workflow code does not run`, step.name);
+      output = result.output;
+    } catch (error) {
+      const failure = isCancellation(error) ? null : stepFailure(error, step);
+      if (!failure) throw error;
+      this.run.failStep(record);
+      throw failure;
+    }
+    if (!step.requireApproval) {
+      this.run.completeStep(record, output);
+      return output;
+    }
+    const message = `Review the answer of agent "${step.agentId}" for step "${step.name}": accept it as it is or send a replacement.`;
+    const reviewed = await this.waitForHuman(step, { step: step.name, type: 'review', message, proposedOutput: output }, input, record);
+    await this.recordInSession(step, position, input, reviewed, step.agentId);
+    return reviewed;
+  }
+
+  private async humanStep(step: ApprovalStep | InputStep, position: number, input: unknown): Promise<unknown> {
+    const message = renderTemplate(step.message, { task: this.start.task, state: this.start.state, input, steps: this.run.outputs });
+    const action: PendingAction =
+      step.type === 'approval'
+        ? { step: step.name, type: 'confirmation', message, options: step.options }
+        : { step: step.name, type: 'input', message, ...(step.schema ? { schema: step.schema } : {}) };
+    const answer = await this.waitForHuman(step, action, input, null);
+    await this.recordInSession(step, position, input, answer, null);
+    return answer;
+  }
+
+  /** Pauses until the resume Update answers, or fails the run with pause_timeout. */
+  async waitForHuman(step: Step, action: PendingAction, input: unknown, record: StepRecord | null, answersStep = true): Promise<unknown> {
+    this.run.pause(step, action, input, record, answersStep);
+    this.publisher.publish(this.run.snapshot);
+    this.publisher.showPending(action);
+    const timeout = step.pauseTimeout ?? this.start.definition.pauseTimeout ?? this.start.defaultPauseTimeout;
+    const answered = timeout === 'never' ? await condition(() => this.run.answered).then(() => true) : await condition(() => this.run.answered, timeout as Duration);
+    this.publisher.clearPending();
+    if (!answered) throw new RunFailure('pause_timeout', `step "${step.name}" was not answered within its pause timeout (${String(timeout)})`, step.name);
+    this.publisher.publish(this.run.snapshot);
+    return this.run.takeAnswer();
+  }
+
+  private agentRequest(step: AgentStep, input: unknown): AgentStepRequest {
+    return {
+      runId: this.start.runId,
+      project: this.start.project,
+      step: step.name,
+      task: this.start.task,
+      state: this.start.state,
+      input,
+      action: step.action,
+      steps: { ...this.run.outputs },
+      sessionId: this.start.sessionId,
+      agentId: step.agentId,
+      // A reviewed answer is recorded once the human has decided (recordInSession).
+      recordSession: !step.requireApproval,
+    };
+  }
+
+  /** Appends a human-decided output to the session transcript; idempotent by (runId, step). */
+  private async recordInSession(step: Step, position: number, input: unknown, output: unknown, agentId: string | null): Promise<void> {
+    const { appendSessionEntry } = proxyActivities<Activities>({
+      startToCloseTimeout: '30s',
+      retry: { initialInterval: '1s', maximumInterval: '1m' },
+      summary: `${position}/${this.total} ${step.name} · session`,
+    });
+    await appendSessionEntry({
+      project: this.start.project,
+      sessionId: this.start.sessionId,
+      entry: { runId: this.start.runId, step: step.name, agentId, input: input ?? null, output: output ?? null, at: new Date().toISOString() },
+    });
+  }
+}
+
+/** A step's retry and timeout become the activity's options; the summary names it in the Web UI. */
+export function agentActivityOptions(step: AgentStep, summary: string): ActivityOptions {
+  const retry = step.retry ?? defaultRetry;
+  return {
+    startToCloseTimeout: (step.timeout ?? defaultStepTimeout) as Duration,
+    heartbeatTimeout: agentHeartbeatTimeout,
+    retry: {
+      maximumAttempts: retry.attempts,
+      initialInterval: retry.backoff as Duration,
+      backoffCoefficient: retry.backoffCoefficient,
+      nonRetryableErrorTypes: ['agent_not_found'],
+    },
+    summary,
+  };
+}
+
+/** The run's error for a step that failed after its retries; null for anything unrecognised (a bug: rethrown). */
+function stepFailure(error: unknown, step: Step): RunFailure | null {
+  if (error instanceof RunFailure) return error;
+  if (!(error instanceof ActivityFailure || error instanceof ApplicationFailure)) return null;
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure && cause.type && passThroughCodes.has(cause.type)) return new RunFailure(cause.type, cause.message, step.name);
+  return new RunFailure('step_failed', cause?.message ?? error.message, step.name);
+}
