@@ -28,9 +28,8 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities ?? {},
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: options.workflowsPath ?? defaultWorkflowsPath }),
+    // Bundled here rather than by Worker.create, which prints webpack's whole report at INFO.
+    workflowBundle: options.workflowBundle ?? await bundleBatonWorkflows(options.workflowsPath),
     ...(options.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities } : {}),
     ...(options.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks } : {}),
     ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),

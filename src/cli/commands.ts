@@ -41,7 +41,6 @@ async function serve(role: RuntimeRole, args: string[], io: CommandIo): Promise<
   const log = (line: string) => io.err(`[baton] ${line}`);
   const stopSignal = onceSignalled();
   const runtime = await createRuntime(config, { role, log });
-  if (runtime.devServer) log(`Temporal dev server running (pid ${runtime.devServer.pid}), data in ${config.home}`);
   io.out(banner(role, runtime));
 
   const outcome = await Promise.race([

@@ -7,7 +7,7 @@ import { createApp } from '../../api/app.ts';
 import { createBatonWorker } from '../../workers/create-worker.ts';
 import type { Config } from '../config.ts';
 import { connectClient, connectNative, temporalTarget } from '../temporal/connection.ts';
-import { type DevServer, startDevServer } from '../temporal/dev-server.ts';
+import { assertPortFree, type DevServer, startDevServer } from '../temporal/dev-server.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
 import { findTemporalCli } from '../temporal/temporal-cli.ts';
 import { wireEngine } from './engine-wiring.ts';
@@ -53,6 +53,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   };
 
   try {
+    // Fail before starting anything when the API cannot have its port.
+    if (options.role !== 'worker' && config.port !== 0) await assertPortFree(config.host, config.port, 'PORT, the Baton API');
     let devServer: DevServer | undefined;
     if (!config.temporal.address) {
       if (options.role !== 'all') throw new Error(`baton ${options.role} needs TEMPORAL_ADDRESS (only baton start runs an embedded Temporal dev server)`);
@@ -67,6 +69,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         log,
       });
       closers.push(['the Temporal dev server', () => devServer!.stop()]);
+      log(`Temporal dev server running (pid ${devServer.pid}), data in ${path.join(config.home, 'temporal.sqlite')}`);
     }
 
     const target = temporalTarget(config.temporal, devServer?.address);

@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DevServerError, freePort, startDevServer } from '../../src/temporal/dev-server.ts';
@@ -125,7 +126,7 @@ describe('registerSearchAttributes', () => {
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     try {
       const namespace = `baton-sa-${Date.now()}`;
-      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
       const names = Object.keys(batonSearchAttributes);
       // A just-registered namespace takes a moment to reach every service's cache.
       await expect.poll(async () => (await registerSearchAttributes(connection, namespace).catch(() => undefined))?.added, { timeout: 30_000, interval: 500 })
