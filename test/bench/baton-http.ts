@@ -1,7 +1,7 @@
 // The approval cycle through Baton's v1 HTTP API, as a service calling it would run it:
 // POST /v1/agents/lead-router/workflow (answers once paused), then
 // POST /v1/workflow-runs/{runId}/resume (answers once completed).
-import { benchLead, type Contender, type CycleTiming } from './contender.ts';
+import { benchLead, benchLeadState, benchRoutedTo, type Contender, type CycleTiming } from './contender.ts';
 import { startBatonDeployment } from './harness/baton-stack.ts';
 
 interface V1RunResponse {
@@ -20,7 +20,7 @@ export function createBatonHttpContender(apiUrl: string, name = 'baton-http'): C
     async cycle(): Promise<CycleTiming> {
       const t0 = performance.now();
       const started = await postJson(`${apiUrl}/v1/agents/lead-router/workflow`, {
-        input: { task: benchLead, state: { leadId: 'lead-bench' } },
+        input: { task: benchLead, state: benchLeadState },
       });
       const t1 = performance.now();
       const pending = started.output.pendingAction;
@@ -33,7 +33,7 @@ export function createBatonHttpContender(apiUrl: string, name = 'baton-http'): C
         input: { resume: { step: pending.step, input: 'approve' } },
       });
       const t3 = performance.now();
-      if (resumed.output.status !== 'completed') {
+      if (resumed.output.status !== 'completed' || (resumed.output.result as { routedTo?: string } | null)?.routedTo !== benchRoutedTo) {
         throw new Error(`baton run ${started.run_id} did not complete: ${JSON.stringify(resumed.output)}`);
       }
       return { startMs: t1 - t0, resumeMs: t3 - t2 };

@@ -19,5 +19,8 @@ export interface Contender {
   teardown(): Promise<void>;
 }
 
-/** The lead the cycle classifies; fixed so every engine does the same work. */
+/** The lead every engine routes; fixed so they all do the same work. */
 export const benchLead = 'Enterprise buyer asks for a 500-seat quote and an SSO demo next week';
+export const benchLeadState = { leadId: 'lead-bench', employees: 5000 };
+/** Where lead-router's agents send that lead once approved. */
+export const benchRoutedTo = 'enterprise-sales';

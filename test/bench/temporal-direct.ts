@@ -1,16 +1,16 @@
 // The approval cycle driven straight through the Temporal client against Baton's agentRun
 // workflow: the baseline the HTTP facade is measured against. Start = one update-with-start of
 // `settled` (answers once paused); resume = the `resume` update, then `settled` after its version.
-// The run is started the way RunService starts it (definition snapshot from the store, search
-// attributes set at start), so the only difference left is the API in between.
+// The run is started with the options RunService.startAndWait uses (definition snapshot from the
+// store, the v1 input shape, summary, details, search attributes), so the API is the difference.
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import { ulid } from 'ulid';
 import type { Definition } from '../../src/domain/definition.ts';
 import type { RunStart } from '../../src/domain/run.ts';
 import { openStore } from '../../src/store/open-store.ts';
+import { newRunId, newSessionId } from '../../src/temporal/run-ids.ts';
 import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate } from '../../src/workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../../src/workflows/search-attribute-keys.ts';
-import { benchLead, type Contender, type CycleTiming } from './contender.ts';
+import { benchLead, benchLeadState, benchRoutedTo, type Contender, type CycleTiming } from './contender.ts';
 
 export interface TemporalDirectOptions {
   address: string;
@@ -42,27 +42,30 @@ export function createTemporalDirectContender(options: TemporalDirectOptions): C
     },
     async cycle(): Promise<CycleTiming> {
       if (!client || !definition) throw new Error('temporal-direct contender: setup() first');
-      const runId = `wfr_${ulid()}`;
-      const sessionId = `ses_${ulid()}`;
-      const now = new Date();
+      const runId = newRunId();
+      const sessionId = newSessionId();
+      const state = { ...benchLeadState };
       const start: RunStart = {
         runId,
         project,
         definition,
         task: benchLead,
-        state: { leadId: 'lead-bench' },
-        input: benchLead,
+        state,
+        input: { task: benchLead, state },
         sessionId,
         defaultPauseTimeout: '7d',
       };
       const t0 = performance.now();
       const paused = await client.workflow.executeUpdateWithStart(settledUpdate, {
-        args: [{}],
+        args: [{ project }],
         startWorkflowOperation: new WithStartWorkflowOperation(AGENT_RUN_WORKFLOW, {
           workflowId: runId,
           taskQueue: options.taskQueue,
           args: [start],
-          workflowIdConflictPolicy: 'FAIL',
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: `${definition.name} (${definition.id}, agent ${agent}) · project ${project}`,
+          staticDetails: `Task: ${benchLead}\n\nSession: ${sessionId}\n\nSteps: ${[...definition.steps].sort((a, b) => a.stepOrder - b.stepOrder).map((step) => step.name).join(' → ')}`,
           typedSearchAttributes: [
             { key: projectKey, value: project },
             { key: definitionIdKey, value: definition.id },
@@ -70,7 +73,7 @@ export function createTemporalDirectContender(options: TemporalDirectOptions): C
             { key: sessionIdKey, value: sessionId },
             { key: statusKey, value: 'running' },
             { key: stepOrderKey, value: 0 },
-            { key: updatedAtKey, value: now },
+            { key: updatedAtKey, value: new Date() },
           ],
         }),
       });
@@ -85,7 +88,9 @@ export function createTemporalDirectContender(options: TemporalDirectOptions): C
       const accepted = await handle.executeUpdate(resumeUpdate, { args: [{ step: pending.step, input: 'approve' }, { project }] });
       const completed = await handle.executeUpdate(settledUpdate, { args: [{ afterVersion: accepted.version, project }] });
       const t3 = performance.now();
-      if (completed.status !== 'completed') throw new Error(`run ${runId} did not complete: ${JSON.stringify(completed)}`);
+      if (completed.status !== 'completed' || (completed.result as { routedTo?: string } | null)?.routedTo !== benchRoutedTo) {
+        throw new Error(`run ${runId} did not complete as routed: ${JSON.stringify(completed)}`);
+      }
       return { startMs: t1 - t0, resumeMs: t3 - t2 };
     },
     async teardown() {

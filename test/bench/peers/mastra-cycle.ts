@@ -11,42 +11,46 @@ import { Mastra } from '@mastra/core';
 import { createStep, createWorkflow } from '@mastra/core/workflows';
 import { LibSQLStore } from '@mastra/libsql';
 import { z } from 'zod';
-import { benchLead, type Contender, type CycleTiming } from '../contender.ts';
-import { classifyLead, routeLead } from './lead-classifier.ts';
+import { assignLead, classifyLead } from '../../../src/examples/lead-router.ts';
+import { benchLead, benchLeadState, benchRoutedTo, type Contender, type CycleTiming } from '../contender.ts';
 
-const categorySchema = z.enum(['sales', 'support', 'other']);
+// The agents are lead-router's own functions, so every engine runs the same agent code.
+const categorySchema = z.enum(['enterprise', 'mid-market', 'smb']);
+const stateSchema = z.record(z.string(), z.unknown());
 
 const classifyStep = createStep({
   id: 'classify',
-  inputSchema: z.object({ task: z.string() }),
-  outputSchema: z.object({ category: categorySchema }),
-  execute: async ({ inputData }) => classifyLead(inputData.task),
+  inputSchema: z.object({ task: z.string(), state: stateSchema }),
+  outputSchema: z.object({ category: categorySchema, state: stateSchema }),
+  execute: async ({ inputData }) => ({ category: classifyLead(inputData.state), state: inputData.state }),
 });
 
 const approvalStep = createStep({
   id: 'approval',
-  inputSchema: z.object({ category: categorySchema }),
-  outputSchema: z.object({ category: categorySchema, decision: z.string() }),
+  inputSchema: z.object({ category: categorySchema, state: stateSchema }),
+  outputSchema: z.object({ category: categorySchema, state: stateSchema, decision: z.string() }),
   suspendSchema: z.object({ proposed: categorySchema }),
-  resumeSchema: z.object({ decision: z.enum(['approve', 'reject']) }),
+  resumeSchema: z.object({ decision: z.enum(['approve', 'reject', 'escalate']) }),
   execute: async ({ inputData, resumeData, suspend }) => {
     if (!resumeData) return await suspend({ proposed: inputData.category });
-    if (resumeData.decision !== 'approve') throw new Error(`approval step got ${resumeData.decision}`);
-    return { category: inputData.category, decision: resumeData.decision };
+    return { ...inputData, decision: resumeData.decision };
   },
 });
 
 const routeStep = createStep({
   id: 'route',
-  inputSchema: z.object({ category: categorySchema, decision: z.string() }),
-  outputSchema: z.object({ queue: z.string(), decision: z.string() }),
-  execute: async ({ inputData }) => ({ ...routeLead(inputData.category), decision: inputData.decision }),
+  inputSchema: z.object({ category: categorySchema, state: stateSchema, decision: z.string() }),
+  outputSchema: z.object({ routedTo: z.string(), decision: z.string() }),
+  execute: async ({ inputData }) => ({
+    routedTo: assignLead({ input: inputData.decision, state: inputData.state, steps: { classify: { output: { category: inputData.category } } } }).routedTo,
+    decision: inputData.decision,
+  }),
 });
 
 const approvalCycleWorkflow = createWorkflow({
   id: 'approval-cycle',
-  inputSchema: z.object({ task: z.string() }),
-  outputSchema: z.object({ queue: z.string(), decision: z.string() }),
+  inputSchema: z.object({ task: z.string(), state: stateSchema }),
+  outputSchema: z.object({ routedTo: z.string(), decision: z.string() }),
 })
   .then(classifyStep)
   .then(approvalStep)
@@ -74,7 +78,7 @@ export function createMastraContender(): Contender {
       const runId = `bench-mastra-${randomUUID()}`;
       const t0 = performance.now();
       const run = await workflow().createRun({ runId });
-      const started = await run.start({ inputData: { task: benchLead } });
+      const started = await run.start({ inputData: { task: benchLead, state: benchLeadState } });
       const t1 = performance.now();
       if (started.status !== 'suspended' || started.steps.approval?.status !== 'suspended') {
         throw new Error(`mastra run ${runId} did not suspend for approval: ${started.status}`);
@@ -86,8 +90,8 @@ export function createMastraContender(): Contender {
       const later = await workflow().createRun({ runId });
       const resumed = await later.resume({ step: 'approval', resumeData: { decision: 'approve' } });
       const t3 = performance.now();
-      const result = resumed.status === 'success' ? (resumed.result as { queue?: string }) : null;
-      if (result?.queue !== 'sales-team') {
+      const result = resumed.status === 'success' ? (resumed.result as { routedTo?: string }) : null;
+      if (result?.routedTo !== benchRoutedTo) {
         throw new Error(`mastra run ${runId} did not complete: ${resumed.status}`);
       }
       return { startMs: t1 - t0, resumeMs: t3 - t2 };

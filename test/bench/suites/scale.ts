@@ -1,7 +1,7 @@
 // Suite 3: many paused runs. Starts N runs that pause for approval and stay paused, sampling the
 // worker's and the API's RSS as they pile up; then times the first page of GET /v1/workflow-runs
 // and of the Agent Manager run history, and checks that the lists count exactly N.
-import { benchLead } from '../contender.ts';
+import { benchLead, benchLeadState } from '../contender.ts';
 import { startBatonDeployment } from '../harness/baton-stack.ts';
 import { megabytes, readRssBytes, sampleRss } from '../rss.ts';
 import { ms, table } from '../report.ts';
@@ -46,7 +46,7 @@ export const scaleSuite: Suite = {
         // One failed start stops every starter: the suite reports the failure, not a partial count.
         while (!failed && next < target) {
           next += 1;
-          const run = await postJson(`${apiUrl}/v1/agents/lead-router/workflow`, { input: { task: benchLead, state: { leadId: `lead-${next}` } } })
+          const run = await postJson(`${apiUrl}/v1/agents/lead-router/workflow`, { input: { task: benchLead, state: { ...benchLeadState, leadId: `lead-${next}` } } })
             .catch((error: unknown) => { failed = true; throw error; });
           if (run.output?.status !== 'paused') {
             failed = true;
