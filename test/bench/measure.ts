@@ -63,7 +63,9 @@ async function drive(
     while (failures.length === 0 && next < cycles) {
       next += 1;
       try {
-        record?.(await contender.cycle());
+        // Not `record?.(await …)`: with no recorder that would skip the cycle itself.
+        const timing = await contender.cycle();
+        record?.(timing);
       } catch (error) {
         failures.push(error instanceof Error ? error : new Error(String(error)));
       }

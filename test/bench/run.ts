@@ -6,6 +6,7 @@
 //   npm run bench -- --only=peers,facade   some suites
 //   npm run bench -- --repeats=7           more rounds
 // The same options as environment variables: BENCH_QUICK=1, BENCH_ONLY=…, BENCH_REPEATS=….
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { describeMachine, writeResults } from './report.ts';
 import type { BenchOptions, Suite, SuiteReport } from './suite.ts';
@@ -45,12 +46,14 @@ async function main(): Promise<number> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   console.error(`bench: ${only.map((s) => s.name).join(', ')}; ${repeats} rounds per configuration${quick ? ' (quick: smoke sizes)' : ''}`);
 
-  const reports: SuiteReport[] = [];
+  const reports: Array<SuiteReport & { seconds: number; loadAverage1mAtEnd: number }> = [];
   const failures: Array<{ suite: string; error: string }> = [];
   for (const suite of only) {
     console.error(`\n== ${suite.name}`);
+    const suiteBegan = Date.now();
     try {
-      reports.push(await suite.run(options));
+      const report = await suite.run(options);
+      reports.push({ ...report, seconds: (Date.now() - suiteBegan) / 1000, loadAverage1mAtEnd: os.loadavg()[0] ?? 0 });
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       console.error(`${suite.name} failed: ${message}`);
@@ -67,7 +70,7 @@ async function main(): Promise<number> {
     `- Command: \`${command}\`; ${repeats} interleaved rounds per configuration, medians over rounds; took ${elapsedS.toFixed(0)} s`,
   ];
   for (const report of reports) {
-    lines.push('', `## ${report.title}`, '', report.markdown);
+    lines.push('', `## ${report.title}`, '', report.markdown, '', `_${report.seconds.toFixed(0)} s; load average (1 min) at its end: ${report.loadAverage1mAtEnd.toFixed(2)}_`);
     if (report.missing.length > 0) lines.push('', 'Not measured:', ...report.missing.map((m) => `- ${m}`));
   }
   for (const failure of failures) lines.push('', `## ${failure.suite}: FAILED`, '', '```', failure.error, '```');

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Contender } from '../bench/contender.ts';
+import { interleave, runRound, summarizeRounds, type RoundResult } from '../bench/measure.ts';
 import { median, quantile, ratio, summarize } from '../bench/stats.ts';
 
 describe('bench stats', () => {
@@ -40,5 +42,62 @@ describe('bench stats', () => {
     expect(ratio(3, 0)).toBeNull();
     expect(ratio(null, 2)).toBeNull();
     expect(ratio(2, undefined)).toBeNull();
+  });
+});
+
+describe('bench rounds', () => {
+  const fakeContender = (name: string, order: string[]): Contender => {
+    let n = 0;
+    return {
+      name,
+      setup: async () => {},
+      teardown: async () => {},
+      cycle: async () => {
+        order.push(name);
+        n += 1;
+        return { startMs: n, resumeMs: 2 * n };
+      },
+    };
+  };
+
+  it('interleaves contenders round by round, rotating who goes first', async () => {
+    const order: string[] = [];
+    const results = await interleave([fakeContender('a', order), fakeContender('b', order)], { repeats: 3, cycles: 1, concurrency: 1, warmup: 0 });
+    expect(order).toEqual(['a', 'b', 'b', 'a', 'a', 'b']);
+    expect(results.get('a')).toHaveLength(3);
+  });
+
+  it('runs exactly the requested cycles at the requested concurrency, warm-up untimed', async () => {
+    const order: string[] = [];
+    const round = await runRound(fakeContender('a', order), { cycles: 7, concurrency: 3, warmup: 2 });
+    expect(order).toHaveLength(9);
+    expect(round.startMs).toHaveLength(7);
+    expect(round.startMs).not.toContain(1); // warm-up cycles 1 and 2 are not recorded
+  });
+
+  it('abandons a round when a cycle fails instead of reporting the cycles that passed', async () => {
+    let calls = 0;
+    const flaky: Contender = {
+      name: 'flaky',
+      setup: async () => {},
+      teardown: async () => {},
+      cycle: async () => {
+        calls += 1;
+        if (calls === 3) throw new Error('did not pause');
+        return { startMs: 1, resumeMs: 1 };
+      },
+    };
+    await expect(runRound(flaky, { cycles: 10, concurrency: 1 })).rejects.toThrow('did not pause');
+    expect(calls).toBe(3);
+  });
+
+  it('reports the median over rounds of each round’s throughput and leg percentiles', () => {
+    const round = (throughput: number, leg: number): RoundResult => ({
+      contender: 'a', cycles: 3, concurrency: 1, wallMs: 1, throughput, startMs: [leg, leg, leg], resumeMs: [leg * 2, leg * 2, leg * 2],
+    });
+    const summary = summarizeRounds([round(10, 5), round(30, 1), round(20, 3)]);
+    expect(summary.throughput).toEqual({ median: 20, min: 10, max: 30 });
+    expect(summary.start).toEqual({ p50: 3, p99: 3 });
+    expect(summary.resume.p50).toBe(6);
   });
 });
