@@ -118,7 +118,10 @@ export class RunService {
     await mapTemporalErrors(() => handle.cancel());
   }
 
-  /** One page of the project's runs, newest first, read from visibility. */
+  /**
+   * One page of the project's runs from visibility, in Temporal's order (SQL visibility has no
+   * ORDER BY): open runs first, newest start first, then closed runs, most recently closed first.
+   */
   async list(project: string, filter: RunFilter, page: { pageSize: number; cursor?: string }): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
     const { workflowService, options } = this.client;
     const response = await mapTemporalErrors(() =>

@@ -73,21 +73,22 @@ export async function startEngine(name: string, options: { defaultPauseTimeout?:
       },
     };
   };
-  const worker = await startWorker();
-  return {
+  const engine: Engine = {
     client,
     runs: new RunService({ client, taskQueue, defaultPauseTimeout: options.defaultPauseTimeout ?? '1h' }),
     agents,
     sessions,
     taskQueue,
     startWorker,
-    worker,
+    worker: await startWorker(),
     async close() {
-      await worker.stop();
+      // The current worker: a restart test may have replaced the first one.
+      await engine.worker.stop();
       await nativeConnection.close();
       await connection.close();
     },
   };
+  return engine;
 }
 
 type StepSpec =
