@@ -58,7 +58,8 @@ export interface BatonClient {
      */
     resume(runId: string, options: ResumeWorkflowOptions): Promise<V1Run>;
     /**
-     * One page of the project's runs, newest first; pass `next_cursor` back as `cursor`.
+     * One page of the project's runs (open runs first, then the most recently closed); pass
+     * `next_cursor` back as `cursor` for the next page.
      *
      * @example
      * const page = await client.workflowRuns.list({ status: 'paused', limit: 50 })

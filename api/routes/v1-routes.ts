@@ -1,0 +1,13 @@
+import type { MountedRoutes } from '../app.ts';
+import { createV1AgentRoutes, type V1AgentRoutesDeps } from './v1-agents.ts';
+import { createV1WorkflowRunRoutes, type V1WorkflowRunRoutesDeps } from './v1-workflow-runs.ts';
+
+export type V1RoutesDeps = V1AgentRoutesDeps & V1WorkflowRunRoutesDeps;
+
+/** Seed 000's API under `/v1`, ready for `createApp({ routes })`. */
+export function createV1Routes(deps: V1RoutesDeps): MountedRoutes[] {
+  return [
+    { path: '/v1', app: createV1AgentRoutes(deps) },
+    { path: '/v1', app: createV1WorkflowRunRoutes(deps) },
+  ];
+}
