@@ -2,11 +2,12 @@
 // Update with a deadline (condition(pred, timeout), as in samples-typescript expense).
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { Activities, AgentStepRequest } from '../activities/index.ts';
+import type { Activities, AgentStepRequest, AgentStepResult } from '../activities/index.ts';
 import type { PendingAction } from '../domain/pending-action.ts';
 import type { RunStart, StepRecord } from '../domain/run.ts';
 import type { AgentStep, ApprovalStep, InputStep, Step } from '../domain/step.ts';
 import { renderTemplate } from '../domain/template.ts';
+import { runLlmAgentLoop, toolApprovalDecision } from './llm-agent-loop.ts';
 import type { RunPublisher } from './run-publisher.ts';
 import type { RunState } from './run-state.ts';
 
@@ -24,6 +25,8 @@ export class RunFailure extends Error {
 
 // Codes an activity failure may carry through to snapshot.error; anything else is step_failed.
 const passThroughCodes = new Set(['agent_not_found', 'model_unavailable']);
+// Agent, model and tool registrations do not appear by retrying.
+const nonRetryableTypes = ['agent_not_found', 'tool_not_registered'];
 // Short enough that a dead worker's step is retried elsewhere quickly; activities beat every second.
 const agentHeartbeatTimeout = '10s';
 const defaultStepTimeout = '10m';
@@ -53,9 +56,9 @@ export class StepRunner {
     let output: unknown;
     try {
       const activities = proxyActivities<Activities>(agentActivityOptions(step, `${position}/${this.total} ${step.name} · ${step.agentId}`));
-      const result = await activities.runAgentStep(this.agentRequest(step, input));
-      if (result.kind !== 'output') throw new RunFailure('step_failed', `agent "${step.agentId}" is an ${result.kind} agent, which this worker's workflow code does not run`, step.name);
-      output = result.output;
+      const request = this.agentRequest(step, input);
+      const result = await activities.runAgentStep(request);
+      output = result.kind === 'output' ? result.output : await this.llmLoop(step, position, request, result, record);
     } catch (error) {
       const failure = isCancellation(error) ? null : stepFailure(error, step);
       if (!failure) throw error;
@@ -94,6 +97,25 @@ export class StepRunner {
     if (!answered) throw new RunFailure('pause_timeout', `step "${step.name}" was not answered within its pause timeout (${String(timeout)})`, step.name);
     this.publisher.publish(this.run.snapshot);
     return this.run.takeAnswer();
+  }
+
+  /** An llm agent's tool loop, here in the workflow: each model and tool call is a recorded activity. */
+  private async llmLoop(step: AgentStep, position: number, request: AgentStepRequest, result: Extract<AgentStepResult, { kind: 'llm' }>, record: StepRecord): Promise<unknown> {
+    const label = `${position}/${this.total} ${step.name} · ${step.agentId}`;
+    const model = proxyActivities<Activities>(agentActivityOptions(step, `${label} (model)`));
+    const tools = proxyActivities<Activities>(agentActivityOptions(step, `${label} (tool)`));
+    const { agentId: _agentId, recordSession, ...fields } = request;
+    const loop = await runLlmAgentLoop(
+      { agentId: step.agentId, config: result.config, context: { ...fields, session: result.session } },
+      {
+        callModel: (call) => model.callModel(call),
+        callTool: (call) => tools.callTool(call),
+        // A tool approval pauses inside the step: the answer decides the call, it is not the step's output.
+        askToolApproval: async (action) => toolApprovalDecision(await this.waitForHuman(step, action, request.input, record, false)),
+      },
+    );
+    if (recordSession) await this.recordInSession(step, position, request.input, loop.output, step.agentId);
+    return loop.output;
   }
 
   private agentRequest(step: AgentStep, input: unknown): AgentStepRequest {
@@ -138,7 +160,7 @@ export function agentActivityOptions(step: AgentStep, summary: string): Activity
       maximumAttempts: retry.attempts,
       initialInterval: retry.backoff as Duration,
       backoffCoefficient: retry.backoffCoefficient,
-      nonRetryableErrorTypes: ['agent_not_found'],
+      nonRetryableErrorTypes: nonRetryableTypes,
     },
     summary,
   };

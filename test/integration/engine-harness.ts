@@ -5,8 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { ulid } from 'ulid';
 import { inject } from 'vitest';
-import { createActivities, createInMemorySessionMemory, type SessionMemory } from '../../src/activities/index.ts';
-import { createAgentRegistry, type AgentRegistry } from '../../src/agents/agent-registry.ts';
+import { createActivities, createInMemorySessionMemory, type ActivitiesDeps, type SessionMemory } from '../../src/activities/index.ts';
+import { createAgentRegistry, type AgentLookup, type AgentRegistry } from '../../src/agents/agent-registry.ts';
 import { registerBuiltinAgents } from '../../src/agents/builtin-agents.ts';
 import type { Definition } from '../../src/domain/definition.ts';
 import type { PauseTimeout } from '../../src/domain/duration.ts';
@@ -42,15 +42,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startEngine(name: string, options: { defaultPauseTimeout?: PauseTimeout } = {}): Promise<Engine> {
+export async function startEngine(name: string, options: { defaultPauseTimeout?: PauseTimeout; lookup?: AgentLookup; llm?: ActivitiesDeps['llm'] } = {}): Promise<Engine> {
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
   const taskQueue = `engine-${name}-${ulid()}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
-  const agents = registerBuiltinAgents(createAgentRegistry());
+  const agents = registerBuiltinAgents(createAgentRegistry(options.lookup ? { lookup: options.lookup } : {}));
   const sessions = createInMemorySessionMemory();
-  const activities = createActivities({ agents, sessions });
+  const activities = createActivities({ agents, sessions, ...(options.llm ? { llm: options.llm } : {}) });
   const nativeConnection = await NativeConnection.connect({ address });
   const startWorker = async (): Promise<RunningWorker> => {
     const worker = await Worker.create({
