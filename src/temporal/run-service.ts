@@ -23,6 +23,8 @@ export interface StartedRun {
   runId: string;
   sessionId: string;
   snapshot?: RunSnapshot;
+  /** Temporal's run id of the execution this start created or joined; absent when it returned an already closed run. */
+  executionRunId?: string;
 }
 
 export class RunService {
@@ -39,14 +41,15 @@ export class RunService {
   /** Starts a run and returns at once (Agent Manager API: 202). A repeated idempotency key returns the same run. */
   async start(request: StartRunRequest): Promise<StartedRun> {
     const { input, options } = this.startOptions(request);
+    let handle;
     try {
-      await mapTemporalErrors(() => this.client.workflow.start(AGENT_RUN_WORKFLOW, options));
+      handle = await mapTemporalErrors(() => this.client.workflow.start(AGENT_RUN_WORKFLOW, options));
     } catch (error) {
       // The idempotent run already finished: the retried start returns it, not a second run.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       return { runId: input.runId, sessionId: input.sessionId, snapshot: await this.get(input.project, input.runId) };
     }
-    return { runId: input.runId, sessionId: input.sessionId };
+    return { runId: input.runId, sessionId: input.sessionId, executionRunId: handle.firstExecutionRunId };
   }
 
   /**
@@ -69,11 +72,14 @@ export class RunService {
     }
   }
 
-  /** Answers the paused step; resolves with the run right after the answer is applied (status `running`). */
-  async resume(project: string, runId: string, request: ResumeRequest): Promise<RunSnapshot> {
+  /**
+   * Answers the paused step; resolves with the run right after the answer is applied (status `running`).
+   * `updateId` names the Update in the run's history (Temporal generates one otherwise).
+   */
+  async resume(project: string, runId: string, request: ResumeRequest, options: { updateId?: string } = {}): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
     try {
-      return await mapTemporalErrors(() => handle.executeUpdate(resumeUpdate, { args: [request, { project }] }));
+      return await mapTemporalErrors(() => handle.executeUpdate(resumeUpdate, { args: [request, { project }], ...(options.updateId ? { updateId: options.updateId } : {}) }));
     } catch (error) {
       // Temporal answers an Update to a closed workflow as "not found"; to the caller it is finished.
       if (error instanceof BatonError && error.code === 'run_not_found') {

@@ -1,0 +1,156 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { ulid } from 'ulid';
+import {
+  agentManagerRunDetailSchema,
+  agentManagerRunPageSchema,
+  resumeAcceptedSchema,
+  resumeRunBodySchema,
+  runAcceptedSchema,
+  runWorkflowBodySchema,
+  toAgentManagerRun,
+  toAgentManagerRunDetail,
+} from '../../src/domain/agent-manager-runs.ts';
+import { pageQuerySchema, type PageQuery, type SpringPage } from '../../src/domain/definition-input.ts';
+import { BatonError, errorBodySchema } from '../../src/domain/errors.ts';
+import { definitionIdSchema } from '../../src/domain/ids.ts';
+import { finishedStatuses, type RunFilter, type RunSummary } from '../../src/domain/run.ts';
+import type { Store } from '../../src/store/open-store.ts';
+import type { RunService } from '../../src/temporal/run-service.ts';
+import { createRouter } from '../router.ts';
+import { commonErrors, conflict, jsonBody, jsonResponse, notFound, pathIdSchema } from './agent-manager-schemas.ts';
+
+export interface AgentManagerRunRoutesDeps {
+  store: Pick<Store, 'definitions'>;
+  runs: Pick<RunService, 'start' | 'resume' | 'get' | 'list' | 'count'>;
+}
+
+const tags = ['Agent Manager: runs'];
+
+function errorResponse(description: string) {
+  return { description, content: { 'application/json': { schema: errorBodySchema } } };
+}
+const engineErrors = {
+  413: errorResponse('payload_too_large: the body exceeds the size limit'),
+  503: errorResponse('engine_unavailable: Temporal is unreachable; retry after the Retry-After header'),
+};
+
+const runRoute = createRoute({
+  method: 'post', path: '/workflows/{id}/run', tags, summary: 'Execute a workflow asynchronously',
+  description:
+    'Snapshots the workflow (later edits never reach this run) and starts it; answers 202 at once. `input` is the ' +
+    'first step\'s input and the task every agent sees. `jobId` is `job-` + the Temporal execution\'s run id.',
+  request: { params: z.object({ id: pathIdSchema }), body: jsonBody(runWorkflowBodySchema) },
+  responses: {
+    202: jsonResponse(runAcceptedSchema, 'The run was started'),
+    ...commonErrors, ...notFound('workflow_not_found'), ...engineErrors,
+    422: errorResponse('unprocessable: the workflow has no steps'),
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get', path: '/workflows/{workflowId}/runs', tags, summary: 'List run history for a workflow',
+  description:
+    'Spring-style pages from Temporal visibility (eventually consistent): running and paused runs first, newest first, ' +
+    'then finished runs, most recently finished first. Runs of a deleted workflow stay listed.',
+  request: { params: z.object({ workflowId: pathIdSchema }), query: pageQuerySchema },
+  responses: { 200: jsonResponse(agentManagerRunPageSchema, 'A page of runs'), ...commonErrors, ...notFound('workflow_not_found'), ...engineErrors },
+});
+
+const getRoute = createRoute({
+  method: 'get', path: '/workflows/runs/{runId}', tags, summary: 'Get a run with each step\'s input and output',
+  request: { params: z.object({ runId: pathIdSchema }) },
+  responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...engineErrors },
+});
+
+const resumeRoute = createRoute({
+  method: 'post', path: '/workflows/runs/{runId}/resume', tags, summary: 'Resume a paused workflow run',
+  description:
+    'The output becomes the paused step\'s output and the next step\'s input; for a confirmation or tool approval it must ' +
+    'be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. ' +
+    '`jobId` is `job-` + the id of the Temporal Update that applied it.',
+  request: { params: z.object({ runId: pathIdSchema }), body: jsonBody(resumeRunBodySchema) },
+  responses: {
+    202: jsonResponse(resumeAcceptedSchema, 'The answer was applied; the run goes on'),
+    ...commonErrors, ...notFound('run_not_found'), ...conflict('run_not_paused, run_finished or step_mismatch'), ...engineErrors,
+    422: errorResponse('invalid_resume_input: not one of the options, or fails the step\'s schema (details list them)'),
+  },
+});
+
+/** Temporal's largest visibility page: skipping earlier pages costs one call per this many runs. */
+const maxVisibilityPage = 1_000;
+
+type RunLister = Pick<RunService, 'list' | 'count'>;
+
+/**
+ * Page `page` of `size` runs. Visibility pages by token only, so the runs before it are walked in
+ * calls of up to 1,000; the count comes first, so a page past the end costs nothing more.
+ */
+export async function springPageOfRuns(runs: RunLister, project: string, filter: RunFilter, { page, size }: PageQuery): Promise<SpringPage<RunSummary>> {
+  const totalElements = await runs.count(project, filter);
+  const totals = { totalElements, totalPages: Math.ceil(totalElements / size) };
+  let skip = page * size;
+  if (skip >= totalElements) return { content: [], ...totals };
+  let cursor: string | undefined;
+  while (skip > 0) {
+    const skipped = await runs.list(project, filter, { pageSize: Math.min(skip, maxVisibilityPage), cursor });
+    skip -= skipped.runs.length;
+    if (!skipped.nextCursor || skipped.runs.length === 0) return { content: [], ...totals };
+    cursor = skipped.nextCursor;
+  }
+  const { runs: content } = await runs.list(project, filter, { pageSize: size, cursor });
+  return { content, ...totals };
+}
+
+/** Seed 002's run endpoints; the app mounts them under `/api/v1` next to the definition routes. */
+export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
+  const { definitions } = deps.store;
+
+  /** The workflow exists, or did and left runs behind (a deleted definition's runs stay readable). */
+  async function assertWorkflowHasHistory(project: string, workflowId: string): Promise<void> {
+    try {
+      await definitions.get(project, workflowId);
+    } catch (error) {
+      if (!(error instanceof BatonError && error.code === 'workflow_not_found')) throw error;
+      if (!definitionIdSchema.safeParse(workflowId).success || (await deps.runs.count(project, { definitionId: workflowId })) === 0) throw error;
+    }
+  }
+
+  return createRouter()
+    .openapi(runRoute, async (c) => {
+      const project = c.get('project');
+      const definition = await definitions.get(project, c.req.valid('param').id);
+      if (definition.steps.length === 0) {
+        throw new BatonError('unprocessable', `Workflow ${JSON.stringify(definition.id)} has no steps: add one before running it.`, { workflowId: definition.id });
+      }
+      const { input, sessionId } = c.req.valid('json');
+      const started = await deps.runs.start({ project, definition, task: input, state: {}, input, ...(sessionId ? { sessionId } : {}) });
+      // Without idempotency keys every start creates its execution, so its run id is always known.
+      const jobId = `job-${started.executionRunId ?? started.runId}`;
+      return c.json({ jobId, workflowId: definition.id, sessionId: started.sessionId, runId: started.runId }, 202);
+    })
+    .openapi(listRoute, async (c) => {
+      const project = c.get('project');
+      const { workflowId } = c.req.valid('param');
+      await assertWorkflowHasHistory(project, workflowId);
+      const page = await springPageOfRuns(deps.runs, project, { definitionId: workflowId }, c.req.valid('query'));
+      return c.json({ ...page, content: page.content.map(toAgentManagerRun) }, 200);
+    })
+    .openapi(getRoute, async (c) => {
+      const snapshot = await deps.runs.get(c.get('project'), c.req.valid('param').runId);
+      return c.json(toAgentManagerRunDetail(snapshot), 200);
+    })
+    .openapi(resumeRoute, async (c) => {
+      const project = c.get('project');
+      const { runId } = c.req.valid('param');
+      const { output } = c.req.valid('json');
+      const snapshot = await deps.runs.get(project, runId);
+      if (finishedStatuses.includes(snapshot.status)) throw new BatonError('run_finished', `Run is ${snapshot.status}.`, { status: snapshot.status });
+      const pending = snapshot.pendingAction;
+      if (snapshot.status !== 'paused' || !pending) throw new BatonError('run_not_paused', `Run is ${snapshot.status}, not paused.`, { status: snapshot.status });
+      // The Update's own id, so the jobId can be found in the run's history.
+      const updateId = `resume-${ulid()}`;
+      // The workflow's validator decides (options, schema, a step answered meanwhile) before anything is recorded.
+      await deps.runs.resume(project, runId, { step: pending.step, input: output }, { updateId });
+      return c.json({ jobId: `job-${updateId}`, runId }, 202);
+    });
+}

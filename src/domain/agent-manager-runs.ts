@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { springPageSchema } from './definition-input.ts';
+import { pendingActionSchema } from './pending-action.ts';
+import { runErrorSchema, type RunSnapshot, type RunStatus, type RunSummary, type StepRecord } from './run.ts';
+import { sessionIdSchema } from './ids.ts';
+
+// The Agent Manager API's run endpoints (seed 002): request and response bodies, and the pure
+// mapping from the engine's run shapes. Statuses are upper case here, lower case in v1.
+
+export const agentManagerRunStatusSchema = z.enum(['RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED']);
+export type AgentManagerRunStatus = z.infer<typeof agentManagerRunStatusSchema>;
+export const agentManagerStepStatusSchema = z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']);
+
+/** `POST /workflows/{id}/run`: the input text is the first step's input and the task agents see. */
+export const runWorkflowBodySchema = z.object({
+  input: z.string().max(100_000),
+  /** Runs sharing a session see the transcript of its earlier steps; a new `ses_…` when omitted. */
+  sessionId: sessionIdSchema.optional(),
+});
+export type RunWorkflowBody = z.infer<typeof runWorkflowBodySchema>;
+
+export const runAcceptedSchema = z.object({
+  /** `job-` + the Temporal execution's run id: the unit of work Temporal queued for this run. */
+  jobId: z.string(),
+  workflowId: z.string(),
+  sessionId: z.string(),
+  runId: z.string(),
+});
+export type RunAccepted = z.infer<typeof runAcceptedSchema>;
+
+/** Any JSON value except null: a text answer usually, an object for steps that take one. */
+const resumeOutputSchema = z.union([z.string().max(100_000), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.number(), z.boolean()]);
+
+/** `POST /workflows/runs/{runId}/resume`: the paused step's output, and the next step's input. */
+export const resumeRunBodySchema = z.object({ output: resumeOutputSchema });
+export type ResumeRunBody = z.infer<typeof resumeRunBodySchema>;
+
+export const resumeAcceptedSchema = z.object({
+  /** `job-` + the id of the Temporal Update that applied the answer (visible in the run's history). */
+  jobId: z.string(),
+  runId: z.string(),
+});
+export type ResumeAccepted = z.infer<typeof resumeAcceptedSchema>;
+
+/** One row of `GET /workflows/{workflowId}/runs`, exactly the seed's fields. */
+export const agentManagerRunSchema = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  sessionId: z.string(),
+  status: agentManagerRunStatusSchema,
+  currentStepOrder: z.number().int().min(0),
+  /** updatedAt − createdAt. */
+  durationMs: z.number().int().min(0),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type AgentManagerRun = z.infer<typeof agentManagerRunSchema>;
+export const agentManagerRunPageSchema = springPageSchema(agentManagerRunSchema);
+
+export const agentManagerStepSchema = z.object({
+  name: z.string(),
+  stepOrder: z.number().int(),
+  agentId: z.string().nullable(),
+  status: agentManagerStepStatusSchema,
+  input: z.unknown(),
+  output: z.unknown(),
+  startedAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+});
+
+/** `GET /workflows/runs/{runId}`: the row plus what each step received and answered. */
+export const agentManagerRunDetailSchema = agentManagerRunSchema.extend({
+  /** The run's input text: what the first step received (absent until a step has started). */
+  input: z.unknown().optional(),
+  steps: z.array(agentManagerStepSchema),
+  pendingAction: pendingActionSchema.nullable(),
+  result: z.unknown(),
+  error: runErrorSchema.nullable(),
+});
+export type AgentManagerRunDetail = z.infer<typeof agentManagerRunDetailSchema>;
+
+export function toAgentManagerStatus(status: RunStatus): AgentManagerRunStatus {
+  return status.toUpperCase() as AgentManagerRunStatus;
+}
+
+function durationMs(createdAt: string, updatedAt: string): number {
+  return Math.max(0, Date.parse(updatedAt) - Date.parse(createdAt));
+}
+
+export function toAgentManagerRun(run: Pick<RunSummary, 'runId' | 'definitionId' | 'sessionId' | 'status' | 'currentStepOrder' | 'createdAt' | 'updatedAt'>): AgentManagerRun {
+  return {
+    id: run.runId,
+    workflowId: run.definitionId,
+    sessionId: run.sessionId,
+    status: toAgentManagerStatus(run.status),
+    currentStepOrder: run.currentStepOrder,
+    durationMs: durationMs(run.createdAt, run.updatedAt),
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+  };
+}
+
+function toAgentManagerStep(step: StepRecord): z.infer<typeof agentManagerStepSchema> {
+  return {
+    name: step.name,
+    stepOrder: step.stepOrder,
+    agentId: step.agentId,
+    status: step.status.toUpperCase() as z.infer<typeof agentManagerStepStatusSchema>,
+    input: step.input ?? null,
+    output: step.output ?? null,
+    startedAt: step.startedAt,
+    completedAt: step.completedAt,
+  };
+}
+
+export function toAgentManagerRunDetail(snapshot: RunSnapshot): AgentManagerRunDetail {
+  const first = snapshot.steps[0];
+  return {
+    ...toAgentManagerRun(snapshot),
+    // The first executed step always received the run's input; the snapshot keeps no other copy.
+    ...(first ? { input: first.input ?? null } : {}),
+    steps: snapshot.steps.map(toAgentManagerStep),
+    pendingAction: snapshot.status === 'paused' ? snapshot.pendingAction : null,
+    result: snapshot.status === 'completed' ? (snapshot.result ?? null) : null,
+    error: snapshot.error,
+  };
+}
