@@ -2,6 +2,7 @@
 // activities keep session memory in the store (PGlite), the seed's agents as function agents, and
 // the real app (auth, body limit, onError) with the definition, run and v1 routes, on a free port.
 import type { AddressInfo } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -30,6 +31,8 @@ export function registerSeedAgents(agents: AgentRegistry): AgentRegistry {
   return agents
     .register('web_agent', { kind: 'function', description: 'Searches the web (test stand-in)', run: async (ctx) => `Search results for "${String(ctx.input)}": AI reads scans; AI designs molecules; AI triages patients.` })
     .register('procurator_assistant', { kind: 'function', description: 'Writes and summarizes (test stand-in)', run: async (ctx) => `${ctx.action} <- ${String(ctx.input)}` })
+    // Holds its step open for `input` ms (or until cancelled), so a test can find a run `running`.
+    .register('sleeper', { kind: 'function', run: async (ctx, signal) => { await setTimeout(Number(ctx.input) || 0, undefined, { signal }); return 'slept'; } })
     // Answers with exactly what the engine handed it of the session, for the session tests.
     .register('session_probe', { kind: 'function', run: async (ctx: AgentContext) => ({ sessionId: ctx.sessionId, saw: ctx.session.map(({ runId, step, agentId, input, output }) => ({ runId, step, agentId, input, output })) }) });
 }
