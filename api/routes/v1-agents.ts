@@ -4,7 +4,7 @@ import type { Definition } from '../../src/domain/definition.ts';
 import { v1StartWorkflowBodySchema, v1WaitQuerySchema } from '../../src/domain/v1-api.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
-import { v1ErrorResponses, v1NotFound, v1RunResponse, v1TooLarge } from './v1-openapi.ts';
+import { v1ErrorResponses, v1NotFound, v1RunResponse, v1BodyErrors } from './v1-openapi.ts';
 import { toV1Run } from './v1-shape.ts';
 
 export interface V1AgentRoutesDeps {
@@ -32,7 +32,7 @@ const startWorkflowRoute = createRoute({
     200: v1RunResponse('The run once paused, completed or failed (or still running after waitMs)'),
     ...v1ErrorResponses,
     ...v1NotFound('agent_not_found'),
-    ...v1TooLarge,
+    ...v1BodyErrors,
   },
 });
 

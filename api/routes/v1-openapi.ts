@@ -22,4 +22,8 @@ export const v1ErrorResponses = {
 export const v1NotFound = (codes: string) => ({ 404: errorResponse(`${codes}: not found in this project`) });
 export const v1Conflict = (codes: string) => ({ 409: errorResponse(`${codes}: the run is not in a state that allows this`) });
 export const v1Unprocessable = (codes: string) => ({ 422: errorResponse(codes) });
-export const v1TooLarge = { 413: errorResponse('payload_too_large: the body exceeds the size limit') };
+/** What a JSON body can be refused with before its schema is checked. */
+export const v1BodyErrors = {
+  413: errorResponse('payload_too_large: the body exceeds the size limit'),
+  415: errorResponse('invalid_request: the body is not sent as application/json'),
+};

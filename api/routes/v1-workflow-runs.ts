@@ -14,7 +14,7 @@ import {
   v1ErrorResponses,
   v1NotFound,
   v1RunResponse,
-  v1TooLarge,
+  v1BodyErrors,
   v1Unprocessable,
 } from './v1-openapi.ts';
 import { toV1Run, toV1RunListItem } from './v1-shape.ts';
@@ -46,7 +46,7 @@ const resumeRoute = createRoute({
     ...v1ErrorResponses,
     ...v1NotFound('run_not_found'),
     ...v1Conflict('run_not_paused, step_mismatch, run_finished'),
-    ...v1TooLarge,
+    ...v1BodyErrors,
     ...v1Unprocessable('invalid_resume_input: the input is not one of the options, or fails the step schema'),
   },
 });

@@ -211,8 +211,8 @@ describe('OpenAPI', () => {
   it('documents every v1 route with its success body and the error body', async () => {
     const doc = (await (await fetch(`${stack.api.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     const routes = {
-      '/v1/agents/{name}/workflow': { post: ['200', '400', '401', '404', '413', '503'] },
-      '/v1/workflow-runs/{runId}/resume': { post: ['200', '400', '401', '404', '409', '413', '422', '503'] },
+      '/v1/agents/{name}/workflow': { post: ['200', '400', '401', '404', '413', '415', '503'] },
+      '/v1/workflow-runs/{runId}/resume': { post: ['200', '400', '401', '404', '409', '413', '415', '422', '503'] },
       '/v1/workflow-runs': { get: ['200', '400', '401', '503'] },
       '/v1/workflow-runs/{runId}': { get: ['200', '401', '404', '503'], delete: ['200', '202', '401', '404', '409', '503'] },
     };
