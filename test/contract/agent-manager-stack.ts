@@ -29,8 +29,8 @@ export const testMaxBodyBytes = 64 * 1024;
  */
 export function registerSeedAgents(agents: AgentRegistry): AgentRegistry {
   return agents
-    .register('web_agent', { kind: 'function', description: 'Searches the web (test stand-in)', run: async (ctx) => `Search results for "${String(ctx.input)}": AI reads scans; AI designs molecules; AI triages patients.` })
-    .register('procurator_assistant', { kind: 'function', description: 'Writes and summarizes (test stand-in)', run: async (ctx) => `${ctx.action} <- ${String(ctx.input)}` })
+    .register('web_agent', { kind: 'function', description: 'Searches the web (test stand-in)', run: async (ctx) => `Search results for "${typeof ctx.input === 'string' ? ctx.input : ctx.task}": AI reads scans; AI designs molecules; AI triages patients.` })
+    .register('procurator_assistant', { kind: 'function', description: 'Writes and summarizes (test stand-in)', run: async (ctx) => `${ctx.action} <- ${typeof ctx.input === 'string' ? ctx.input : JSON.stringify(ctx.input)}` })
     // Holds its step open for `input` ms (or until cancelled), so a test can find a run `running`.
     .register('sleeper', { kind: 'function', run: async (ctx, signal) => { await setTimeout(Number(ctx.input) || 0, undefined, { signal }); return 'slept'; } })
     // Answers with exactly what the engine handed it of the session, for the session tests.
