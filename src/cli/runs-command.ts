@@ -1,0 +1,128 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { runStatusSchema } from '../domain/run.ts';
+import type { V1ResumeBody, V1Run, V1RunList } from '../domain/v1-api.ts';
+
+type ResumeInput = V1ResumeBody['input']['resume']['input'];
+import { BatonApiError } from '../sdk/api-error.ts';
+import { createClient } from '../sdk/client.ts';
+
+/** Where the operator commands send requests; read here because only these commands call the API. */
+const operatorEnvSchema = z.object({
+  BATON_URL: z.url({ error: 'an http(s) URL such as http://127.0.0.1:3000' }).default('http://127.0.0.1:3000'),
+  BATON_API_KEY: z.string().trim().optional().transform((value) => value || undefined),
+});
+
+export interface RunsCommandIo {
+  env: NodeJS.ProcessEnv;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  fetch?: typeof globalThis.fetch;
+}
+
+const usage = `usage:
+  baton runs list [--status running|paused|completed|failed|cancelled] [--agent NAME] [--limit N] [--cursor C] [--json]
+  baton runs get <runId>
+  baton runs resume <runId> --step STEP --input VALUE   (VALUE: JSON, else taken as a string)
+  baton runs cancel <runId>
+environment: BATON_URL (default http://127.0.0.1:3000), BATON_API_KEY`;
+
+class UsageError extends Error {}
+
+/** `--input approve` is the string "approve"; `--input '{"a":1}'` is that object. */
+export function parseResumeInput(text: string): ResumeInput {
+  try {
+    return JSON.parse(text) as ResumeInput;
+  } catch {
+    return text;
+  }
+}
+
+function formatList(page: V1RunList): string {
+  const rows = [['RUN', 'STATUS', 'AGENT', 'STEP', 'UPDATED'], ...page.data.map((run) => [
+    run.run_id, run.status, run.agent ?? '-', String(run.current_step_order), run.updated_at,
+  ])];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  if (page.next_cursor) lines.push(`next page: --cursor ${page.next_cursor}`);
+  return lines.join('\n');
+}
+
+const formatRun = (run: V1Run) => JSON.stringify(run, null, 2);
+
+function onlyRunId(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(`baton runs ${command} needs exactly one run id`);
+  return positionals[0]!;
+}
+
+/**
+ * `baton runs list|get|resume|cancel`: operator commands over the v1 API (through the SDK).
+ * Returns the exit code: 0 done, 1 the API answered an error, 2 bad usage.
+ */
+export async function runsCommand(args: string[], io: RunsCommandIo): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    const env = operatorEnvSchema.safeParse(io.env);
+    if (!env.success) throw new UsageError(`BATON_URL: ${env.error.issues[0]?.message ?? 'invalid'}`);
+    const client = createClient({ baseUrl: env.data.BATON_URL, apiKey: env.data.BATON_API_KEY, fetch: io.fetch });
+    switch (command) {
+      case 'list': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { status: { type: 'string' }, agent: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, json: { type: 'boolean' } },
+          allowPositionals: true,
+        });
+        if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+        const status = values.status === undefined ? undefined : runStatusSchema.safeParse(values.status);
+        if (status && !status.success) throw new UsageError(`--status must be one of ${runStatusSchema.options.join(', ')}`);
+        const limit = values.limit === undefined ? undefined : Number(values.limit);
+        if (limit !== undefined && !Number.isInteger(limit)) throw new UsageError('--limit must be a whole number');
+        const page = await client.workflowRuns.list({ status: status?.data, agent: values.agent, limit, cursor: values.cursor });
+        io.out(values.json ? JSON.stringify(page, null, 2) : formatList(page));
+        return 0;
+      }
+      case 'get': {
+        const { positionals } = parseArgs({ args: rest, allowPositionals: true });
+        io.out(formatRun(await client.workflowRuns.get(onlyRunId(positionals, 'get'))));
+        return 0;
+      }
+      case 'resume': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { step: { type: 'string' }, input: { type: 'string' } },
+          allowPositionals: true,
+        });
+        const runId = onlyRunId(positionals, 'resume');
+        if (values.step === undefined || values.input === undefined) throw new UsageError('baton runs resume needs --step and --input');
+        const run = await client.workflowRuns.resume(runId, {
+          input: { resume: { step: values.step, input: parseResumeInput(values.input) } },
+        });
+        io.out(formatRun(run));
+        return 0;
+      }
+      case 'cancel': {
+        const { positionals } = parseArgs({ args: rest, allowPositionals: true });
+        io.out(formatRun(await client.workflowRuns.delete(onlyRunId(positionals, 'cancel'))));
+        return 0;
+      }
+      default:
+        throw new UsageError(command ? `unknown command: runs ${command}` : 'missing command');
+    }
+  } catch (error) {
+    if (error instanceof BatonApiError) {
+      io.err(`error: ${error.code} (HTTP ${error.status}): ${error.message}`);
+      if (error.details !== undefined) io.err(JSON.stringify(error.details, null, 2));
+      return 1;
+    }
+    if (error instanceof TypeError && error.message === 'fetch failed') {
+      io.err(`error: cannot reach ${String(io.env.BATON_URL ?? 'http://127.0.0.1:3000')}: ${String((error.cause as Error | undefined)?.message ?? error.message)}`);
+      return 1;
+    }
+    // parseArgs throws TypeErrors with a code for unknown or malformed options.
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`${error.message}\n${usage}`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,100 @@
+// `baton runs list|get|resume|cancel` against a real listening API (through the SDK, over HTTP).
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseResumeInput, runsCommand } from '../../src/cli/runs-command.ts';
+import type { V1Run, V1RunList } from '../../src/domain/v1-api.ts';
+import { eventually } from '../integration/engine-harness.ts';
+import { startV1Stack, type V1Stack } from './v1-stack.ts';
+
+let stack: V1Stack;
+
+beforeAll(async () => {
+  stack = await startV1Stack('v1-cli');
+});
+afterAll(async () => stack?.close());
+
+async function baton(args: string[], env: Record<string, string> = { BATON_URL: stack.api.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) }) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runsCommand(args, { env, out: (text) => out.push(text), err: (text) => err.push(text) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const start = { input: { task: 'Route this lead', state: { leadId: 'lead-123' } } };
+
+it('lists, gets, resumes and cancels runs as an operator would', async () => {
+  const client = stack.api.client(0);
+  const toApprove = await client.agents.workflow('lead-router', start);
+  const toCancel = await client.agents.workflow('lead-router', start);
+
+  const table = await eventually(async () => {
+    const listed = await baton(['list']);
+    expect(listed.out).toContain(toCancel.run_id);
+    return listed;
+  });
+  expect(table.code).toBe(0);
+  const lines = table.out.split('\n');
+  expect(lines[0]).toMatch(/^RUN\s+STATUS\s+AGENT\s+STEP\s+UPDATED$/);
+  expect(lines.find((line) => line.startsWith(toApprove.run_id))).toMatch(new RegExp(`^${toApprove.run_id}\\s+paused\\s+lead-router\\s+2\\s+\\d{4}-`));
+
+  const json = await baton(['list', '--status', 'paused', '--json']);
+  expect((JSON.parse(json.out) as V1RunList).data.map((run) => run.run_id).sort()).toStrictEqual([toApprove.run_id, toCancel.run_id].sort());
+
+  const got = await baton(['get', toApprove.run_id]);
+  expect({ code: got.code, run: JSON.parse(got.out) as V1Run }).toStrictEqual({ code: 0, run: toApprove });
+
+  const resumed = await baton(['resume', toApprove.run_id, '--step', 'approval', '--input', 'approve']);
+  expect(resumed.code).toBe(0);
+  expect((JSON.parse(resumed.out) as V1Run).output).toMatchObject({ status: 'completed', result: { routedTo: 'enterprise-sales' } });
+
+  const cancelled = await baton(['cancel', toCancel.run_id]);
+  expect(cancelled.code).toBe(0);
+  expect((JSON.parse(cancelled.out) as V1Run).output.status).toBe('cancelled');
+});
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+it('runs as `baton runs get` in its own process, with BATON_URL and BATON_API_KEY from the environment', async () => {
+  const run = await stack.api.client(0).agents.workflow('lead-router', start);
+  // The project's own Node 24 (the machine's may be older), as npm scripts would run it.
+  const { stdout } = await promisify(execFile)(`${root}/node_modules/.bin/node`, ['src/cli/baton.ts', 'runs', 'get', run.run_id], {
+    cwd: root,
+    env: { ...process.env, BATON_URL: stack.api.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) },
+  });
+  expect(JSON.parse(stdout)).toStrictEqual(run);
+});
+
+it('reports API errors with their code and exit code 1', async () => {
+  const { run_id } = await stack.api.client(0).agents.workflow('lead-router', start);
+  const notAnOption = await baton(['resume', run_id, '--step', 'approval', '--input', 'maybe']);
+  expect(notAnOption.code).toBe(1);
+  expect(notAnOption.err).toMatch(/^error: invalid_resume_input \(HTTP 422\): /);
+  expect(notAnOption.err).toContain('approve');
+  const finished = await baton(['cancel', run_id]).then(() => baton(['cancel', run_id]));
+  expect(finished).toMatchObject({ code: 1, err: expect.stringMatching(/^error: run_finished \(HTTP 409\)/) as string });
+  const noKey = await baton(['list'], { BATON_URL: stack.api.url });
+  expect(noKey).toMatchObject({ code: 1, err: expect.stringMatching(/^error: unauthorized \(HTTP 401\)/) as string });
+});
+
+it('answers bad usage with the usage text and exit code 2, before any request', async () => {
+  for (const args of [[], ['nap'], ['get'], ['get', 'a', 'b'], ['resume', 'wfr_1', '--step', 'approval'], ['list', '--status', 'sleeping'], ['list', '--limit', 'ten'], ['list', '--bogus']]) {
+    const result = await baton(args, { BATON_URL: 'http://127.0.0.1:1' });
+    expect(result.code, args.join(' ')).toBe(2);
+    expect(result.err).toContain('usage:');
+  }
+  expect(await baton(['list'], { BATON_URL: 'not a url' })).toMatchObject({ code: 2, err: expect.stringContaining('BATON_URL') as string });
+});
+
+it('says which URL it cannot reach', async () => {
+  const result = await baton(['list'], { BATON_URL: 'http://127.0.0.1:1' });
+  expect(result).toMatchObject({ code: 1, err: expect.stringContaining('cannot reach http://127.0.0.1:1') as string });
+});
+
+it('reads --input as JSON when it parses, else as a string', () => {
+  expect(parseResumeInput('approve')).toBe('approve');
+  expect(parseResumeInput('{"team":"smb"}')).toStrictEqual({ team: 'smb' });
+  expect(parseResumeInput('42')).toBe(42);
+  expect(parseResumeInput('"quoted"')).toBe('quoted');
+});
