@@ -28,7 +28,7 @@ beforeAll(async () => {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
     throw new Error(e.code === 'ENOENT'
       ? 'docker-compose is not installed: `apt-get install -y docker-compose` (.ci/run installs it)'
-      : `docker-compose config rejected docker-compose.yml:\n${e.stderr ?? e.message}`);
+      : `docker-compose config rejected docker-compose.yml:\n${e.stderr ?? e.message}`, { cause: error });
   }
   services = (parse(stdout) as { services: Record<string, ComposeService> }).services;
 });
