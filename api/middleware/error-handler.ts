@@ -23,6 +23,8 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 export function handleError(error: Error, c: Context): Response {
   const known = toBatonError(error);
   if (known) {
+    // RunService already maps an unreachable Temporal to this code; clients still need to know when to retry.
+    if (known.code === 'engine_unavailable') c.header('Retry-After', String(ENGINE_RETRY_AFTER_SECONDS));
     return c.json(errorBody(known.code, known.message, known.details), known.status as ContentfulStatusCode);
   }
   if (isEngineUnavailable(error)) {
