@@ -29,10 +29,8 @@ const tags = ['Agent Manager: runs'];
 function errorResponse(description: string) {
   return { description, content: { 'application/json': { schema: errorBodySchema } } };
 }
-const engineErrors = {
-  413: errorResponse('payload_too_large: the body exceeds the size limit'),
-  503: errorResponse('engine_unavailable: Temporal is unreachable; retry after the Retry-After header'),
-};
+const unavailable = { 503: errorResponse('engine_unavailable: Temporal is unreachable; retry after the Retry-After header') };
+const tooLarge = { 413: errorResponse('payload_too_large: the body exceeds the size limit') };
 
 const runRoute = createRoute({
   method: 'post', path: '/workflows/{id}/run', tags, summary: 'Execute a workflow asynchronously',
@@ -42,7 +40,7 @@ const runRoute = createRoute({
   request: { params: z.object({ id: pathIdSchema }), body: jsonBody(runWorkflowBodySchema) },
   responses: {
     202: jsonResponse(runAcceptedSchema, 'The run was started'),
-    ...commonErrors, ...notFound('workflow_not_found'), ...engineErrors,
+    ...commonErrors, ...notFound('workflow_not_found'), ...tooLarge, ...unavailable,
     422: errorResponse('unprocessable: the workflow has no steps'),
   },
 });
@@ -53,13 +51,13 @@ const listRoute = createRoute({
     'Spring-style pages from Temporal visibility (eventually consistent): running and paused runs first, newest first, ' +
     'then finished runs, most recently finished first. Runs of a deleted workflow stay listed.',
   request: { params: z.object({ workflowId: pathIdSchema }), query: pageQuerySchema },
-  responses: { 200: jsonResponse(agentManagerRunPageSchema, 'A page of runs'), ...commonErrors, ...notFound('workflow_not_found'), ...engineErrors },
+  responses: { 200: jsonResponse(agentManagerRunPageSchema, 'A page of runs'), ...commonErrors, ...notFound('workflow_not_found'), ...unavailable },
 });
 
 const getRoute = createRoute({
   method: 'get', path: '/workflows/runs/{runId}', tags, summary: 'Get a run with each step\'s input and output',
   request: { params: z.object({ runId: pathIdSchema }) },
-  responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...engineErrors },
+  responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...unavailable },
 });
 
 const resumeRoute = createRoute({
@@ -71,7 +69,7 @@ const resumeRoute = createRoute({
   request: { params: z.object({ runId: pathIdSchema }), body: jsonBody(resumeRunBodySchema) },
   responses: {
     202: jsonResponse(resumeAcceptedSchema, 'The answer was applied; the run goes on'),
-    ...commonErrors, ...notFound('run_not_found'), ...conflict('run_not_paused, run_finished or step_mismatch'), ...engineErrors,
+    ...commonErrors, ...notFound('run_not_found'), ...conflict('run_not_paused, run_finished or step_mismatch'), ...tooLarge, ...unavailable,
     422: errorResponse('invalid_resume_input: not one of the options, or fails the step\'s schema (details list them)'),
   },
 });

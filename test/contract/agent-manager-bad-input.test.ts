@@ -1,7 +1,11 @@
 // The bad-input matrix of seed 002's run endpoints: every refused request answers its documented
 // code and leaves the runs exactly as they were (snapshot and Temporal history length unchanged,
 // no run started).
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.ts';
+import { createAgentManagerRunRoutes } from '../../api/routes/workflow-runs.ts';
+import { RunService } from '../../src/temporal/run-service.ts';
 import type { RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { Definition } from '../../src/domain/definition.ts';
 import type { ErrorBody } from '../../src/domain/errors.ts';
@@ -21,9 +25,9 @@ let runningRun: string;
 
 const call: AgentManagerStack['call'] = (method, path, options) => stack.call(method, path, options);
 
-async function workflowWith(steps: object[], who?: string): Promise<string> {
-  const created = await call<Definition>('POST', '/api/v1/workflows', { body: { name: 'bad input' }, project: who });
-  for (const step of steps) expect((await call('POST', `/api/v1/workflows/${created.json.id}/steps`, { body: step, project: who })).status).toBe(200);
+async function workflowWith(steps: object[]): Promise<string> {
+  const created = await call<Definition>('POST', '/api/v1/workflows', { body: { name: 'bad input' } });
+  for (const step of steps) expect((await call('POST', `/api/v1/workflows/${created.json.id}/steps`, { body: step })).status).toBe(200);
   return created.json.id;
 }
 
@@ -151,5 +155,30 @@ describe('POST /workflows/runs/{runId}/resume refuses bad resumes and changes no
     await settledRun(pausedRun, 'completed');
     expect((await stack.runs.get(project, pausedRun)).result).toBe('approve');
     await expectRefused('POST', resume(pausedRun), { body: { output: 'approve' } }, 409, 'run_finished');
+  });
+});
+
+describe('without a reachable engine', () => {
+  it('answers 503 engine_unavailable with Retry-After on every run endpoint', async () => {
+    // Nothing listens on port 1; one attempt per call, not the client's ~40 s of gRPC retries.
+    const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '500ms', interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))] });
+    const runs = new RunService({ client: new Client({ connection }), taskQueue: 'nowhere', defaultPauseTimeout: '1h' });
+    const app = createApp({ apiKeys: new Map(), maxBodyBytes: testMaxBodyBytes, readiness: {}, routes: [{ path: '/api/v1', app: createAgentManagerRunRoutes({ store: stack.store, runs }) }] });
+    // With no keys configured every caller is project `default`.
+    const { id: workflowId } = await stack.store.definitions.create('default', { name: 'unreachable' });
+    await stack.store.definitions.addStep('default', workflowId, { agentId: 'echo', action: 'Echo.' });
+    const json = { 'content-type': 'application/json' };
+    const requests: Array<[string, RequestInit]> = [
+      [`/api/v1/workflows/${workflowId}/run`, { method: 'POST', headers: json, body: JSON.stringify({ input: 'go' }) }],
+      [`/api/v1/workflows/${workflowId}/runs`, {}],
+      [`/api/v1/workflows/runs/${pausedRun}`, {}],
+      [`/api/v1/workflows/runs/${pausedRun}/resume`, { method: 'POST', headers: json, body: JSON.stringify({ output: 'approve' }) }],
+    ];
+    for (const [path, init] of requests) {
+      const response = await app.request(path, init);
+      expect({ path, status: response.status, body: await response.json() }).toMatchObject({ path, status: 503, body: { error: { code: 'engine_unavailable' } } });
+      expect(response.headers.get('retry-after')).toBe('5');
+    }
+    await connection.close();
   });
 });
