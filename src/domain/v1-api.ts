@@ -4,7 +4,8 @@ import { runStatusSchema, stepStatusSchema } from './run.ts';
 
 // The v1 agent-workflow API (seed 000), request and response bodies exactly as the seed shows
 // them: `run_id` in snake case, everything under `output` in camel case. The route handlers, the
-// OpenAPI document and the SDK types are all derived from these schemas.
+// OpenAPI document and the SDK types are all derived from these schemas; `meta({ id })` names
+// them as components in /openapi.json, so generated clients get readable type names.
 
 /** Longest a start or resume may hold the HTTP request open waiting for the run to settle. */
 export const v1MaxWaitMs = 120_000;
@@ -26,7 +27,7 @@ export const v1StartWorkflowBodySchema = z.object({
     /** Initial state passed into the workflow; available to all steps. */
     state: z.record(z.string(), z.unknown()).optional(),
   }),
-});
+}).meta({ id: 'V1StartWorkflowBody' });
 export type V1StartWorkflowBody = z.infer<typeof v1StartWorkflowBodySchema>;
 
 export const v1ResumeBodySchema = z.object({
@@ -38,7 +39,7 @@ export const v1ResumeBodySchema = z.object({
       input: jsonValueSchema,
     }),
   }),
-});
+}).meta({ id: 'V1ResumeBody' });
 export type V1ResumeBody = z.infer<typeof v1ResumeBodySchema>;
 
 /** `?waitMs=`: how long to wait for the run to pause, complete or fail before answering `running`. */
@@ -74,7 +75,7 @@ export const v1RunOutputSchema = z.object({
 export const v1RunSchema = z.object({
   output: v1RunOutputSchema,
   run_id: z.string(),
-});
+}).meta({ id: 'V1Run' });
 export type V1Run = z.infer<typeof v1RunSchema>;
 
 /** Filters and cursor of `GET /v1/workflow-runs`. */
@@ -97,12 +98,12 @@ export const v1RunListItemSchema = z.object({
   current_step_order: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'V1RunListItem' });
 export type V1RunListItem = z.infer<typeof v1RunListItemSchema>;
 
 export const v1RunListSchema = z.object({
   data: z.array(v1RunListItemSchema),
   /** Pass as `?cursor=` for the next page; null on the last page. */
   next_cursor: z.string().nullable(),
-});
+}).meta({ id: 'V1RunList' });
 export type V1RunList = z.infer<typeof v1RunListSchema>;

@@ -209,7 +209,10 @@ describe('seed 000: managing workflow runs', () => {
 
 describe('OpenAPI', () => {
   it('documents every v1 route with its success body and the error body', async () => {
-    const doc = (await (await fetch(`${stack.api.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = (await (await fetch(`${stack.api.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, unknown> };
+    };
     const routes = {
       '/v1/agents/{name}/workflow': { post: ['200', '400', '401', '404', '413', '415', '503'] },
       '/v1/workflow-runs/{runId}/resume': { post: ['200', '400', '401', '404', '409', '413', '415', '422', '503'] },
@@ -223,8 +226,12 @@ describe('OpenAPI', () => {
         expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(statuses));
       }
     }
-    const startBody = JSON.stringify(doc.paths['/v1/agents/{name}/workflow']!.post);
-    for (const field of ['run_id', 'pendingAction', 'task', 'idempotency-key', 'waitMs']) expect(startBody).toContain(field);
+    const start = JSON.stringify(doc.paths['/v1/agents/{name}/workflow']!.post);
+    for (const field of ['#/components/schemas/V1Run', '#/components/schemas/V1StartWorkflowBody', 'idempotency-key', 'waitMs']) expect(start).toContain(field);
+    const run = JSON.stringify(doc.components.schemas.V1Run);
+    for (const field of ['run_id', 'status', 'steps', 'result', 'pendingAction', 'confirmation', 'options']) expect(run).toContain(`"${field}"`);
+    expect(JSON.stringify(doc.components.schemas.V1StartWorkflowBody)).toContain('"task"');
+    expect(JSON.stringify(doc.paths['/v1/workflow-runs']!.get!.responses['200'])).toContain('#/components/schemas/V1RunList');
     expect(JSON.stringify(doc.paths['/v1/workflow-runs']!.get!.responses['400'])).toContain('"details"');
   });
 });
