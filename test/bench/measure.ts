@@ -4,8 +4,14 @@ import type { Contender } from './contender.ts';
 import { median, quantile } from './stats.ts';
 
 export interface RoundOptions {
+  /** At most this many cycles per round. */
   cycles: number;
   concurrency: number;
+  /**
+   * Stop starting cycles after this long (cycles in flight finish and count), so a round of a slow
+   * and of a fast engine take similar time; every client still runs at least one cycle.
+   */
+  durationMs?: number;
   /** Cycles run (and thrown away) before timing starts: connections, JIT, caches. */
   warmup?: number;
   /** A round that takes longer than this is abandoned with an error, never reported. */
@@ -26,12 +32,15 @@ export interface RoundResult {
 /** Runs `cycles` cycles with `concurrency` clients each taking the next cycle as it finishes. */
 export async function runRound(contender: Contender, options: RoundOptions): Promise<RoundResult> {
   const warmup = options.warmup ?? 0;
-  if (warmup > 0) await drive(contender, warmup, Math.min(options.concurrency, warmup), null);
+  // Warm-up is bounded by the round's duration too, so a slow engine's warm-up cannot eat the budget.
+  const warmupDeadline = options.durationMs === undefined ? null : performance.now() + options.durationMs;
+  if (warmup > 0) await drive(contender, warmup, Math.min(options.concurrency, warmup), warmupDeadline, null);
   const startMs: number[] = [];
   const resumeMs: number[] = [];
   const began = performance.now();
+  const deadline = options.durationMs === undefined ? null : began + options.durationMs;
   await withTimeout(
-    drive(contender, options.cycles, options.concurrency, (timing) => {
+    drive(contender, options.cycles, options.concurrency, deadline, (timing) => {
       startMs.push(timing.startMs);
       resumeMs.push(timing.resumeMs);
     }),
@@ -41,10 +50,10 @@ export async function runRound(contender: Contender, options: RoundOptions): Pro
   const wallMs = performance.now() - began;
   return {
     contender: contender.name,
-    cycles: options.cycles,
+    cycles: startMs.length,
     concurrency: options.concurrency,
     wallMs,
-    throughput: options.cycles / (wallMs / 1000),
+    throughput: startMs.length / (wallMs / 1000),
     startMs,
     resumeMs,
   };
@@ -54,13 +63,15 @@ async function drive(
   contender: Contender,
   cycles: number,
   concurrency: number,
+  deadline: number | null,
   record: ((timing: { startMs: number; resumeMs: number }) => void) | null,
 ): Promise<void> {
   let next = 0;
   const failures: Error[] = [];
   const client = async () => {
     // One failed cycle stops every client: a round with a failure is not a measurement.
-    while (failures.length === 0 && next < cycles) {
+    const more = () => next < cycles && (deadline === null || next < concurrency || performance.now() < deadline);
+    while (failures.length === 0 && more()) {
       next += 1;
       try {
         // Not `record?.(await …)`: with no recorder that would skip the cycle itself.
@@ -94,6 +105,7 @@ export interface ContenderSummary {
   contender: string;
   rounds: number;
   concurrency: number;
+  /** Median cycles a round completed. */
   cyclesPerRound: number;
   throughput: { median: number; min: number; max: number };
   start: LegStats;
@@ -108,7 +120,7 @@ export function summarizeRounds(rounds: readonly RoundResult[]): ContenderSummar
     contender: first.contender,
     rounds: rounds.length,
     concurrency: first.concurrency,
-    cyclesPerRound: first.cycles,
+    cyclesPerRound: median(rounds.map((round) => round.cycles)),
     throughput: { median: median(throughputs), min: Math.min(...throughputs), max: Math.max(...throughputs) },
     start: {
       p50: median(rounds.map((round) => quantile(round.startMs, 0.5))),

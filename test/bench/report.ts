@@ -41,10 +41,11 @@ export const times = (value: number | null) => (value === null ? 'n/a' : `${valu
 /** One row per contender: throughput (median, range) and p50/p99 of each leg. */
 export function contenderTable(summaries: readonly ContenderSummary[]): string {
   return table(
-    ['contender', 'concurrency', 'cycles/s (median)', 'cycles/s (min–max)', 'start p50', 'start p99', 'resume p50', 'resume p99'],
+    ['contender', 'concurrency', 'cycles/round', 'cycles/s (median)', 'cycles/s (min–max)', 'start p50', 'start p99', 'resume p50', 'resume p99'],
     summaries.map((s) => [
       s.contender,
       String(s.concurrency),
+      String(Math.round(s.cyclesPerRound)),
       perSecond(s.throughput.median),
       `${perSecond(s.throughput.min)}–${perSecond(s.throughput.max)}`,
       `${ms(s.start.p50)} ms`,

@@ -23,3 +23,11 @@ export interface Suite {
   name: string;
   run(options: BenchOptions): Promise<SuiteReport>;
 }
+
+/**
+ * A round at `concurrency`: time-boxed (5 s, 1.5 s quick) so slow and fast engines cost the same
+ * wall time, with a cycle cap as the hard bound.
+ */
+export function roundAt(options: BenchOptions, concurrency: number): { concurrency: number; cycles: number; durationMs: number } {
+  return { concurrency, cycles: options.quick ? 2_000 : 20_000, durationMs: options.quick ? 1_500 : 5_000 };
+}

@@ -75,6 +75,23 @@ describe('bench rounds', () => {
     expect(round.startMs).not.toContain(1); // warm-up cycles 1 and 2 are not recorded
   });
 
+  it('stops starting cycles once the round’s time is up, each client having run at least one', async () => {
+    const slow: Contender = {
+      name: 'slow',
+      setup: async () => {},
+      teardown: async () => {},
+      cycle: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { startMs: 10, resumeMs: 10 };
+      },
+    };
+    const round = await runRound(slow, { cycles: 1000, concurrency: 3, durationMs: 50 });
+    expect(round.cycles).toBeGreaterThanOrEqual(3);
+    expect(round.cycles).toBeLessThan(30);
+    expect(round.startMs).toHaveLength(round.cycles);
+    expect(round.throughput).toBeCloseTo(round.cycles / (round.wallMs / 1000), 6);
+  });
+
   it('abandons a round when a cycle fails instead of reporting the cycles that passed', async () => {
     let calls = 0;
     const flaky: Contender = {

@@ -5,7 +5,7 @@ import type { Contender } from '../contender.ts';
 import { startBatonDeployment } from '../harness/baton-stack.ts';
 import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } from '../measure.ts';
 import { comparison, comparisonTable, contenderTable } from '../report.ts';
-import type { BenchOptions, Suite, SuiteReport } from '../suite.ts';
+import { type BenchOptions, roundAt, type Suite, type SuiteReport } from '../suite.ts';
 import { createTemporalDirectContender } from '../temporal-direct.ts';
 
 export const facadeSuite: Suite = {
@@ -21,15 +21,13 @@ export const facadeSuite: Suite = {
       databaseUrl: deployment.databaseUrl,
     });
     const contenders: Contender[] = [http, direct];
-    const levels = options.quick
-      ? [{ concurrency: 1, cycles: 5 }, { concurrency: 4, cycles: 12 }]
-      : [{ concurrency: 1, cycles: 40 }, { concurrency: 16, cycles: 160 }];
+    const levels = (options.quick ? [1, 4] : [1, 16]).map((concurrency) => roundAt(options, concurrency));
     const summaries: ContenderSummary[] = [];
     const rounds: Record<string, Record<string, RoundResult[]>> = {};
     try {
       for (const contender of contenders) await contender.setup();
       for (const level of levels) {
-        options.log(`facade: concurrency ${level.concurrency}, ${level.cycles} cycles per round`);
+        options.log(`facade: concurrency ${level.concurrency}, rounds of ${level.durationMs / 1000} s`);
         const results = await interleave(contenders, { ...level, repeats: options.repeats, log: options.log });
         rounds[`c${level.concurrency}`] = Object.fromEntries(results);
         for (const contender of contenders) summaries.push(summarizeRounds(results.get(contender.name) ?? []));

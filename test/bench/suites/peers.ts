@@ -5,7 +5,7 @@ import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } 
 import { createDbosContender } from '../peers/dbos-cycle.ts';
 import { createMastraContender } from '../peers/mastra-cycle.ts';
 import { comparison, comparisonTable, contenderTable } from '../report.ts';
-import type { BenchOptions, Suite, SuiteReport } from '../suite.ts';
+import { type BenchOptions, roundAt, type Suite, type SuiteReport } from '../suite.ts';
 import { startBatonHttpContender } from '../baton-http.ts';
 
 export const peersSuite: Suite = {
@@ -27,9 +27,7 @@ export const peersSuite: Suite = {
     }
     if (baton) contenders.unshift(baton.contender);
 
-    const levels = options.quick
-      ? [{ concurrency: 1, cycles: 5 }, { concurrency: 8, cycles: 16 }]
-      : [{ concurrency: 1, cycles: 40 }, { concurrency: 64, cycles: 320 }];
+    const levels = (options.quick ? [1, 8] : [1, 64]).map((concurrency) => roundAt(options, concurrency));
     const rounds: Record<string, Record<string, RoundResult[]>> = {};
     const summaries: ContenderSummary[] = [];
     const prepared: Contender[] = [];
@@ -39,7 +37,7 @@ export const peersSuite: Suite = {
         prepared.push(contender);
       }
       for (const level of levels) {
-        options.log(`peers: concurrency ${level.concurrency}, ${level.cycles} cycles per round`);
+        options.log(`peers: concurrency ${level.concurrency}, rounds of ${level.durationMs / 1000} s`);
         const results = await interleave(contenders, {
           ...level,
           repeats: options.repeats,

@@ -8,7 +8,7 @@ import { recreateDatabase } from '../harness/postgres.ts';
 import { startBenchTemporal } from '../harness/temporal-server.ts';
 import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } from '../measure.ts';
 import { comparison, comparisonTable, contenderTable } from '../report.ts';
-import type { BenchOptions, Suite, SuiteReport } from '../suite.ts';
+import { type BenchOptions, roundAt, type Suite, type SuiteReport } from '../suite.ts';
 
 export const throughputSuite: Suite = {
   name: 'throughput',
@@ -17,9 +17,7 @@ export const throughputSuite: Suite = {
     const stacks: BatonStack[] = [];
     const summaries: ContenderSummary[] = [];
     const rounds: Record<string, Record<string, RoundResult[]>> = {};
-    const levels = options.quick
-      ? [{ concurrency: 1, cycles: 5 }, { concurrency: 8, cycles: 16 }]
-      : [{ concurrency: 1, cycles: 30 }, { concurrency: 16, cycles: 160 }, { concurrency: 64, cycles: 320 }];
+    const levels = (options.quick ? [1, 8] : [1, 16, 64]).map((concurrency) => roundAt(options, concurrency));
     try {
       const databaseUrl = await recreateDatabase(BENCH_STORE_DATABASE);
       for (const workers of [1, 2]) {
@@ -28,7 +26,7 @@ export const throughputSuite: Suite = {
       const contenders: Contender[] = stacks.map((stack) =>
         createBatonHttpContender(stack.apiUrl as string, `baton-${stack.workers.length}-worker${stack.workers.length > 1 ? 's' : ''}`));
       for (const level of levels) {
-        options.log(`throughput: concurrency ${level.concurrency}, ${level.cycles} cycles per round`);
+        options.log(`throughput: concurrency ${level.concurrency}, rounds of ${level.durationMs / 1000} s`);
         const results = await interleave(contenders, { ...level, repeats: options.repeats, log: options.log });
         rounds[`c${level.concurrency}`] = Object.fromEntries(results);
         for (const contender of contenders) summaries.push(summarizeRounds(results.get(contender.name) ?? []));
