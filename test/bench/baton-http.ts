@@ -2,7 +2,9 @@
 // POST /v1/agents/lead-router/workflow (answers once paused), then
 // POST /v1/workflow-runs/{runId}/resume (answers once completed).
 import { benchLead, benchLeadState, benchRoutedTo, type Contender, type CycleTiming } from './contender.ts';
+import type { BatonProcess } from './harness/baton-process.ts';
 import { startBatonDeployment } from './harness/baton-stack.ts';
+import { postJson } from './http-json.ts';
 
 interface V1RunResponse {
   run_id: string;
@@ -13,13 +15,22 @@ interface V1RunResponse {
   };
 }
 
-export function createBatonHttpContender(apiUrl: string, name = 'baton-http'): Contender {
+/** `diagnose` adds what the API process printed to a failed request's error. */
+export function createBatonHttpContender(apiUrl: string, name = 'baton-http', diagnose: () => string = () => ''): Contender {
+  const post = async (url: string, body: unknown) => {
+    try {
+      return await postJson<V1RunResponse>(url, body);
+    } catch (error) {
+      const details = diagnose();
+      throw details ? new Error(`${(error as Error).message}\n--- API process ---\n${details}`, { cause: error }) : error;
+    }
+  };
   return {
     name,
     async setup() {},
     async cycle(): Promise<CycleTiming> {
       const t0 = performance.now();
-      const started = await postJson(`${apiUrl}/v1/agents/lead-router/workflow`, {
+      const started = await post(`${apiUrl}/v1/agents/lead-router/workflow`, {
         input: { task: benchLead, state: benchLeadState },
       });
       const t1 = performance.now();
@@ -29,7 +40,7 @@ export function createBatonHttpContender(apiUrl: string, name = 'baton-http'): C
       }
 
       const t2 = performance.now();
-      const resumed = await postJson(`${apiUrl}/v1/workflow-runs/${encodeURIComponent(started.run_id)}/resume`, {
+      const resumed = await post(`${apiUrl}/v1/workflow-runs/${encodeURIComponent(started.run_id)}/resume`, {
         input: { resume: { step: pending.step, input: 'approve' } },
       });
       const t3 = performance.now();
@@ -42,23 +53,17 @@ export function createBatonHttpContender(apiUrl: string, name = 'baton-http'): C
   };
 }
 
-async function postJson(url: string, body: unknown): Promise<V1RunResponse> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text) as V1RunResponse;
-}
-
 /** A whole Baton deployment (dev server, store, workers, API) serving one HTTP contender. */
 export async function startBatonHttpContender(options: { workers: number; log?: (line: string) => void }) {
   const deployment = await startBatonDeployment({ workers: options.workers, api: true, log: options.log });
   return {
-    contender: createBatonHttpContender(deployment.stack.apiUrl as string),
+    contender: createBatonHttpContender(deployment.stack.apiUrl as string, 'baton-http', () => describeProcess(deployment.stack.api)),
     deployment,
     stop: () => deployment.stop(),
   };
+}
+
+export function describeProcess(process: BatonProcess | null): string {
+  if (!process) return '';
+  return `pid ${process.pid} ${process.alive() ? 'running' : 'EXITED'}\n${process.output()}`;
 }

@@ -1,6 +1,6 @@
 // Suite 1: what the HTTP facade costs. The same approval cycle through Baton's API and directly
 // through the Temporal client (update-with-start, then updates), on one dev server and one worker.
-import { createBatonHttpContender } from '../baton-http.ts';
+import { createBatonHttpContender, describeProcess } from '../baton-http.ts';
 import type { Contender } from '../contender.ts';
 import { startBatonDeployment } from '../harness/baton-stack.ts';
 import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } from '../measure.ts';
@@ -13,7 +13,7 @@ export const facadeSuite: Suite = {
   async run(options: BenchOptions): Promise<SuiteReport> {
     const taskQueue = 'baton-bench-facade';
     const deployment = await startBatonDeployment({ workers: 1, api: true, taskQueue, log: options.log });
-    const http = createBatonHttpContender(deployment.stack.apiUrl as string);
+    const http = createBatonHttpContender(deployment.stack.apiUrl as string, 'baton-http', () => describeProcess(deployment.stack.api));
     const direct = createTemporalDirectContender({
       address: deployment.temporal.address,
       namespace: deployment.temporal.namespace,

@@ -3,6 +3,7 @@
 // and of the Agent Manager run history, and checks that the lists count exactly N.
 import { benchLead, benchLeadState } from '../contender.ts';
 import { startBatonDeployment } from '../harness/baton-stack.ts';
+import { getJson, postJson } from '../http-json.ts';
 import { megabytes, readRssBytes, sampleRss } from '../rss.ts';
 import { ms, table } from '../report.ts';
 import { summarize, type Summary } from '../stats.ts';
@@ -46,7 +47,7 @@ export const scaleSuite: Suite = {
         // One failed start stops every starter: the suite reports the failure, not a partial count.
         while (!failed && next < target) {
           next += 1;
-          const run = await postJson(`${apiUrl}/v1/agents/lead-router/workflow`, { input: { task: benchLead, state: { ...benchLeadState, leadId: `lead-${next}` } } })
+          const run = await postJson<V1Run>(`${apiUrl}/v1/agents/lead-router/workflow`, { input: { task: benchLead, state: { ...benchLeadState, leadId: `lead-${next}` } } })
             .catch((error: unknown) => { failed = true; throw error; });
           if (run.output?.status !== 'paused') {
             failed = true;
@@ -109,20 +110,6 @@ export const scaleSuite: Suite = {
 };
 
 interface V1Run { run_id: string; output?: { status?: string } }
-
-async function postJson(url: string, body: unknown): Promise<V1Run> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text) as V1Run;
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  const text = await response.text();
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text) as T;
-}
 
 /** The id (`wf-…`) of the definition published as the lead-router agent. */
 async function leadRouterDefinitionId(apiUrl: string): Promise<string> {

@@ -1,7 +1,7 @@
 // Suite 2: full approval cycles per second through the API at rising concurrency, with one and
 // with two worker processes. Both deployments run side by side on one dev server (separate task
 // queues, one API each), so their rounds interleave like any other contenders.
-import { createBatonHttpContender } from '../baton-http.ts';
+import { createBatonHttpContender, describeProcess } from '../baton-http.ts';
 import type { Contender } from '../contender.ts';
 import { BENCH_STORE_DATABASE, type BatonStack, startBatonStack } from '../harness/baton-stack.ts';
 import { recreateDatabase } from '../harness/postgres.ts';
@@ -24,7 +24,7 @@ export const throughputSuite: Suite = {
         stacks.push(await startBatonStack({ temporal, databaseUrl, taskQueue: `baton-bench-${workers}w`, workers, api: true, log: options.log }));
       }
       const contenders: Contender[] = stacks.map((stack) =>
-        createBatonHttpContender(stack.apiUrl as string, `baton-${stack.workers.length}-worker${stack.workers.length > 1 ? 's' : ''}`));
+        createBatonHttpContender(stack.apiUrl as string, `baton-${stack.workers.length}-worker${stack.workers.length > 1 ? 's' : ''}`, () => describeProcess(stack.api)));
       for (const level of levels) {
         options.log(`throughput: concurrency ${level.concurrency}, rounds of ${level.durationMs / 1000} s`);
         const results = await interleave(contenders, { ...level, repeats: options.repeats, log: options.log });
