@@ -74,6 +74,9 @@ it('passes waitMs and the idempotency key through to the API', async () => {
   const again = await client.agents.workflow('lead-router', { ...options, waitMs: 30_000 });
   expect(again.run_id).toBe(first.run_id);
   expect(again.output.status).toBe('paused');
+  // Even once the run finished, a retry with the key answers that run rather than starting another.
+  const done = await client.workflowRuns.resume(first.run_id, { input: { resume: { step: 'approval', input: 'approve' } } });
+  expect(await client.agents.workflow('lead-router', options)).toStrictEqual(done);
 });
 
 it('rejects with typed BatonApiErrors carrying the documented codes', async () => {
