@@ -76,8 +76,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const client = await connectClient(target);
     closers.push(['the Temporal client', () => client.connection.close()]);
     // The dev server registers them at start; an external cluster (or an older SQLite file) may not have them.
-    const registered = await registerSearchAttributes(client.connection, target.namespace);
-    if (registered.added.length > 0) log(`registered search attributes: ${registered.added.join(', ')}`);
+    try {
+      const registered = await registerSearchAttributes(client.connection, target.namespace);
+      if (registered.added.length > 0) log(`registered search attributes: ${registered.added.join(', ')}`);
+    } catch (error) {
+      if (devServer) throw error;
+      // Managed clusters (Temporal Cloud) may refuse the operator API: they are registered there by an admin.
+      log(`warning: ${(error as Error).message}; register them on the cluster yourself (see README)`);
+    }
 
     const engine = await wireEngine({ config, client, log });
     if (engine.close) closers.push(['the engine', engine.close]);
