@@ -33,6 +33,13 @@ const app = createApp({
   ],
 });
 const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: Number(env('PORT')) });
+// Node closes idle keep-alive sockets after 5 s; a client whose timers run late (a busy bench
+// process) then writes into a socket the server just closed ("other side closed"). Keep idle
+// sockets longer than any pause between rounds.
+if ('keepAliveTimeout' in server) {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+}
 const stop = () => {
   server.close(() => void Promise.all([store.close(), client.connection.close()]).then(() => process.exit(0)));
 };
