@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { pauseTimeoutSchema } from './domain/duration.ts';
+import { slugSchema } from './domain/ids.ts';
 
 /**
  * Every environment variable Baton reads, parsed once. Keys are the variable names, so a zod
@@ -40,8 +41,8 @@ const apiKeys = z
       const colon = entry.lastIndexOf(':');
       const key = colon > 0 ? entry.slice(0, colon).trim() : '';
       const project = colon > 0 ? entry.slice(colon + 1).trim() : '';
-      if (!key || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(project)) {
-        ctx.addIssue({ code: 'custom', message: 'entries of the form key:project, comma-separated (project: letters, digits, _ . -)' });
+      if (!key || !slugSchema.safeParse(project).success) {
+        ctx.addIssue({ code: 'custom', message: 'entries of the form key:project, comma-separated (project: a slug of lower-case letters, digits, - and _)' });
         return z.NEVER;
       }
       if (keys.has(key)) {
@@ -80,6 +81,7 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  BATON_DATABASE_SCHEMA: z.string().trim().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
   BATON_API_KEYS: apiKeys,
   BATON_PAUSE_TIMEOUT: z.string().trim().default('7d').transform((value, ctx) => {
     const parsed = pauseTimeoutSchema.safeParse(value);
@@ -90,6 +92,8 @@ const envSchema = z.object({
   BATON_MAX_BODY_BYTES: byteSize.default(1_048_576),
   OPENAI_BASE_URL: z.url({ error: 'an http(s) URL' }).optional().or(z.literal('').transform(() => undefined)),
   OPENAI_API_KEY: optionalText,
+  // Read by the http_request tool itself; parsed here so a typo is named at start.
+  BATON_HTTP_TOOL_ALLOW: z.string().trim().regex(/^[A-Za-z0-9.*:,\s_-]*$/, 'comma-separated host names, e.g. localhost,*.example.com').optional(),
   BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt,
   BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt,
   BATON_WORKER_MAX_CACHED_WORKFLOWS: positiveInt,
@@ -128,6 +132,8 @@ export interface Config {
   temporal: TemporalSettings;
   /** Unset: embedded PGlite under home. */
   databaseUrl?: string;
+  /** PostgreSQL schema for Baton's tables (default `public`). */
+  databaseSchema?: string;
   /** API key → project. Empty: no auth, one project `default`, API on 127.0.0.1 by default. */
   apiKeys: Map<string, string>;
   pauseTimeout: z.infer<typeof pauseTimeoutSchema>;
@@ -192,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       devServerUiPort: e.BATON_TEMPORAL_UI_PORT,
     },
     databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.BATON_DATABASE_SCHEMA,
     apiKeys: e.BATON_API_KEYS,
     pauseTimeout: e.BATON_PAUSE_TIMEOUT,
     maxBodyBytes: e.BATON_MAX_BODY_BYTES,

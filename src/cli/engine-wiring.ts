@@ -1,30 +1,112 @@
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { MountedRoutes } from '../../api/app.ts';
+import { createAgentRoutes } from '../../api/routes/agents.ts';
+import { createV1Routes } from '../../api/routes/v1-routes.ts';
+import { createWorkflowDefinitionRoutes } from '../../api/routes/workflow-definitions.ts';
+import { createAgentManagerRunRoutes } from '../../api/routes/workflow-runs.ts';
+import { createActivities } from '../activities/index.ts';
+import { createAgentRegistry, type AgentRegistry, type ResolvedAgent } from '../agents/agent-registry.ts';
+import { registerBuiltinAgents } from '../agents/builtin-agents.ts';
+import { callHttpAgent } from '../agents/http-agent.ts';
+import { createBuiltInToolRegistry } from '../agents/tools/built-in-tools.ts';
+import type { ToolRegistry } from '../agents/tools/tool-registry.ts';
 import type { Config } from '../config.ts';
+import { exampleDefinitions, exampleStoredAgents, registerExampleAgents } from '../examples/index.ts';
+import { openStore, type Store } from '../store/open-store.ts';
+import { RunService } from '../temporal/run-service.ts';
+import type { RuntimeRole } from './runtime.ts';
 
 /** What the engine adds to a runtime: the pieces that live outside the foundation. */
 export interface EngineParts {
-  /** Activity implementations for the worker, e.g. `createActivities({ store, ... })`. */
+  /** Activity implementations for the worker. */
   activities?: object;
   /** Resource sub-apps mounted under `/v1` and `/api/v1`, after auth. */
   routes?: MountedRoutes[];
   /** Resolves when the store answers; /readyz reports it as `store`. */
   storeCheck?: () => Promise<unknown>;
-  /** Runs on shutdown after the worker and API have stopped (e.g. closing the store). */
+  /** Runs on shutdown after the worker and API have stopped (closes the store). */
   close?: () => Promise<void>;
 }
 
 export interface EngineContext {
   config: Config;
   client: Client;
+  role: RuntimeRole;
   log: (line: string) => void;
+  /** Worker-local agents and tools to add to the built-ins (embedding Baton in your own process). */
+  extend?: { agents?: (registry: AgentRegistry) => void; tools?: (registry: ToolRegistry) => void };
+}
+
+/** Every project the API can serve: one per API key, or `default` when there are none. */
+export function configuredProjects(config: Config): string[] {
+  return config.apiKeys.size > 0 ? [...new Set(config.apiKeys.values())] : ['default'];
 }
 
 /**
- * The one place where the store, the activities and the API resources are composed into a runtime;
- * `baton start`, `baton api` and `baton worker` all come through here. The foundation alone runs
- * the workflow code with no activities and no resource routes.
+ * The one place where the store, the agents, the activities and the API resources are composed;
+ * `baton start`, `baton api` and `baton worker` all come through here.
  */
-export async function wireEngine(_context: EngineContext): Promise<EngineParts> {
-  return {};
+export async function wireEngine(context: EngineContext): Promise<EngineParts> {
+  const { config, client, role, log } = context;
+  const store = await openStore(
+    config.databaseUrl
+      ? { databaseUrl: config.databaseUrl, schema: config.databaseSchema }
+      : { dataDir: path.join(config.home, 'pglite') },
+  );
+  log(`store: ${store.backend === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${path.join(config.home, 'pglite')}`}`);
+  try {
+    // Examples load only when missing, so an operator's edits survive restarts.
+    if (role !== 'worker') await loadExamples(store, configuredProjects(config));
+
+    const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store) })));
+    context.extend?.agents?.(agents);
+    const parts: EngineParts = { storeCheck: () => store.ping(), close: () => store.close() };
+
+    if (role !== 'api') {
+      const tools = createBuiltInToolRegistry({ env: process.env });
+      context.extend?.tools?.(tools);
+      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: process.env, tools } });
+    }
+    if (role !== 'worker') {
+      const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout });
+      const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
+      parts.routes = [
+        ...createV1Routes({ runs, definitions: store.definitions, defaultWaitMs: 30_000 }),
+        { path: '/api/v1', app: createWorkflowDefinitionRoutes({ store, agentExists }) },
+        { path: '/api/v1', app: createAgentManagerRunRoutes({ store, runs }) },
+        { path: '/api/v1', app: createAgentRoutes({ store, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
+      ];
+    }
+    return parts;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function loadExamples(store: Store, projects: string[]): Promise<void> {
+  for (const project of projects) {
+    for (const agent of exampleStoredAgents) {
+      if (!(await store.agents.find(project, agent.id))) await store.agents.create(project, agent);
+    }
+    for (const example of exampleDefinitions) await store.definitions.upsertExample(project, example);
+  }
+}
+
+/** The store's http and llm agents of a project: http agents run in the agent activity, llm agents in the workflow's tool loop. */
+function storedAgentLookup(store: Store) {
+  return async (project: string, agentId: string): Promise<ResolvedAgent | undefined> => {
+    const agent = await store.agents.find(project, agentId);
+    if (!agent) return undefined;
+    const description = agent.description ?? null;
+    if (agent.kind === 'llm') return { id: agent.id, kind: 'llm', description, config: agent.config };
+    const config = agent.config;
+    return {
+      id: agent.id,
+      kind: 'http',
+      description,
+      run: (agentContext, signal) => callHttpAgent({ agentId: agent.id, config, context: agentContext }, { env: process.env, signal }),
+    };
+  };
 }

@@ -10,7 +10,7 @@ import { connectClient, connectNative, temporalTarget } from '../temporal/connec
 import { assertPortFree, type DevServer, startDevServer } from '../temporal/dev-server.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
 import { findTemporalCli } from '../temporal/temporal-cli.ts';
-import { wireEngine } from './engine-wiring.ts';
+import { type EngineContext, wireEngine } from './engine-wiring.ts';
 
 /** `all` is `baton start`; `api` and `worker` are the split production roles. */
 export type RuntimeRole = 'all' | 'api' | 'worker';
@@ -20,6 +20,8 @@ export interface RuntimeOptions {
   log?: (line: string) => void;
   /** Test seam: the worker's workflow module (default src/workflows/index.ts). */
   workflowsPath?: string;
+  /** Worker-local agents and tools beyond the built-ins, for embedding Baton in your own process. */
+  extend?: EngineContext['extend'];
 }
 
 export interface Runtime {
@@ -72,6 +74,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       log(`Temporal dev server running (pid ${devServer.pid}), data in ${path.join(config.home, 'temporal.sqlite')}`);
     }
 
+    // Split roles share definitions, agents and sessions; PGlite belongs to one process only.
+    if (options.role !== 'all' && !config.databaseUrl) throw new Error(`baton ${options.role} needs DATABASE_URL (a PostgreSQL shared by the API and the workers; only baton start uses embedded PGlite)`);
+
     const target = temporalTarget(config.temporal, devServer?.address);
     const client = await connectClient(target);
     closers.push(['the Temporal client', () => client.connection.close()]);
@@ -85,7 +90,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       log(`warning: ${(error as Error).message}; register them on the cluster yourself (see README)`);
     }
 
-    const engine = await wireEngine({ config, client, log });
+    const engine = await wireEngine({ config, client, role: options.role, log, extend: options.extend });
     if (engine.close) closers.push(['the engine', engine.close]);
 
     let worker: Worker | undefined;

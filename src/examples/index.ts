@@ -4,11 +4,16 @@ import type { AgentRegistry } from '../agents/agent-registry.ts';
 import type { Definition } from '../domain/definition.ts';
 import type { ExampleDefinition } from '../domain/definition-input.ts';
 import type { Step } from '../domain/step.ts';
+import type { AgentCreate } from '../domain/agent.ts';
 import { leadRouterAgents, leadRouterExample } from './lead-router.ts';
+import { techNewsBriefingAgents, techNewsBriefingExample } from './tech-news-briefing.ts';
 
 export { leadRouterAgents, leadRouterExample } from './lead-router.ts';
+export { techNewsBriefingAgents, techNewsBriefingExample } from './tech-news-briefing.ts';
 
-export const exampleDefinitions: ExampleDefinition[] = [leadRouterExample];
+export const exampleDefinitions: ExampleDefinition[] = [leadRouterExample, techNewsBriefingExample];
+/** Agents the examples keep in the store (llm and http agents are per project). */
+export const exampleStoredAgents: AgentCreate[] = [...techNewsBriefingAgents];
 export const exampleAgents = { ...leadRouterAgents };
 
 export function registerExampleAgents(registry: AgentRegistry): AgentRegistry {

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
+import pg from 'pg';
 import { freePort } from '../../src/temporal/dev-server.ts';
+import { postgresUrl } from './store-backends.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -36,7 +38,9 @@ describe('baton api and baton worker against TEMPORAL_ADDRESS', () => {
   it('serve together: the API is ready once the worker polls, and both stop on SIGTERM', async () => {
     const taskQueue = `split-roles-${Date.now()}`;
     const port = await freePort();
-    const shared = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), BATON_TASK_QUEUE: taskQueue };
+    // The roles share one PostgreSQL store; a schema of its own keeps this test apart from others.
+    const schema = `split_roles_${Date.now()}`;
+    const shared = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), BATON_TASK_QUEUE: taskQueue, DATABASE_URL: postgresUrl, BATON_DATABASE_SCHEMA: schema };
     const api = spawnRole(['api'], roleEnv({ ...shared, PORT: String(port) }));
     const worker = spawnRole(['worker'], roleEnv(shared));
     try {
@@ -55,8 +59,18 @@ describe('baton api and baton worker against TEMPORAL_ADDRESS', () => {
     } finally {
       api.child.kill('SIGKILL');
       worker.child.kill('SIGKILL');
+      const admin = new pg.Client({ connectionString: postgresUrl });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
     }
   }, 120_000);
+
+  it.each(['api', 'worker'])('baton %s refuses to run without DATABASE_URL', async (role) => {
+    const run = spawnRole([role], roleEnv({ TEMPORAL_ADDRESS: inject('temporalAddress'), PORT: String(await freePort()) }));
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(`baton ${role} needs DATABASE_URL`);
+  });
 
   it.each(['api', 'worker'])('baton %s refuses to run without TEMPORAL_ADDRESS', async (role) => {
     const run = spawnRole([role], roleEnv({ TEMPORAL_ADDRESS: '', PORT: String(await freePort()) }));
