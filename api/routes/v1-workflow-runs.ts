@@ -88,7 +88,7 @@ const cancelRoute = createRoute({
   request: { params: runParams },
   responses: {
     200: v1RunResponse('The cancelled run (status `cancelled`)'),
-    202: v1RunResponse('Cancellation requested; the run has not recorded it within 5 s (status still `running`)'),
+    202: v1RunResponse('Cancellation requested; the run has not recorded it within 5 s (shown as last read)'),
     ...v1ErrorResponses,
     ...v1NotFound('run_not_found'),
     ...v1Conflict('run_finished'),
@@ -96,17 +96,26 @@ const cancelRoute = createRoute({
 });
 
 // Temporal delivers a cancel request asynchronously; the run records `cancelled` within a workflow
-// task or two. A run that has not (an agent step ignoring cancellation) is answered 202 as it stands.
+// task or two. Until then (or if the worker went away meanwhile) the caller gets 202 and the run as
+// last read; the answer never waits much longer than this.
 const cancelSettleMs = 5_000;
 const cancelPollMs = 50;
 
-async function settledAfterCancel(runs: Pick<RunService, 'get'>, project: string, runId: string): Promise<RunSnapshot> {
+async function settledAfterCancel(runs: Pick<RunService, 'get'>, project: string, runId: string, lastRead: RunSnapshot): Promise<RunSnapshot> {
   const deadline = Date.now() + cancelSettleMs;
-  for (;;) {
-    const snapshot = await runs.get(project, runId);
-    if (finishedStatuses.includes(snapshot.status) || Date.now() >= deadline) return snapshot;
+  let latest = lastRead;
+  while (Date.now() < deadline) {
+    // The cancel is already accepted: a read that fails or is too slow only means 202, never an error.
+    const reading = runs.get(project, runId).catch(() => null);
+    const timer = new AbortController();
+    const timeLeft = setTimeout(deadline - Date.now(), null, { signal: timer.signal }).catch(() => null);
+    const read = await Promise.race([reading, timeLeft]).finally(() => timer.abort());
+    if (read === null) break;
+    latest = read;
+    if (finishedStatuses.includes(read.status)) break;
     await setTimeout(cancelPollMs);
   }
+  return latest;
 }
 
 /** The `/workflow-runs` endpoints of seed 000; the app mounts them under `/v1`. */
@@ -133,8 +142,10 @@ export function createV1WorkflowRunRoutes(deps: V1WorkflowRunRoutesDeps) {
     .openapi(cancelRoute, async (c) => {
       const project = c.get('project');
       const { runId } = c.req.valid('param');
+      // Read first: with no worker to answer, the request fails (503) before anything is cancelled.
+      const before = await deps.runs.get(project, runId);
       await deps.runs.cancel(project, runId);
-      const snapshot = await settledAfterCancel(deps.runs, project, runId);
+      const snapshot = await settledAfterCancel(deps.runs, project, runId, before);
       return c.json(toV1Run(snapshot), snapshot.status === 'cancelled' ? 200 : 202);
     });
 }
