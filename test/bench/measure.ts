@@ -27,6 +27,8 @@ export interface RoundResult {
   throughput: number;
   startMs: number[];
   resumeMs: number[];
+  /** CPU ms per cycle of each probed process during the round (see InterleaveOptions.cpuProbe). */
+  cpuMsPerCycle?: Record<string, number>;
 }
 
 /** Runs `cycles` cycles with `concurrency` clients each taking the next cycle as it finishes. */
@@ -110,6 +112,14 @@ export interface ContenderSummary {
   throughput: { median: number; min: number; max: number };
   start: LegStats;
   resume: LegStats;
+  /** Median over rounds of each probed process's CPU ms per cycle; empty without a probe. */
+  cpuMsPerCycle: Record<string, number>;
+}
+
+function medianCpu(rounds: readonly RoundResult[]): Record<string, number> {
+  const names = new Set(rounds.flatMap((round) => Object.keys(round.cpuMsPerCycle ?? {})));
+  const perName = [...names].map((name) => [name, rounds.map((round) => round.cpuMsPerCycle?.[name] ?? Number.NaN).filter(Number.isFinite)] as const);
+  return Object.fromEntries(perName.filter(([, values]) => values.length > 0).map(([name, values]) => [name, median(values)]));
 }
 
 export function summarizeRounds(rounds: readonly RoundResult[]): ContenderSummary {
@@ -130,12 +140,15 @@ export function summarizeRounds(rounds: readonly RoundResult[]): ContenderSummar
       p50: median(rounds.map((round) => quantile(round.resumeMs, 0.5))),
       p99: median(rounds.map((round) => quantile(round.resumeMs, 0.99))),
     },
+    cpuMsPerCycle: medianCpu(rounds),
   };
 }
 
 export interface InterleaveOptions extends RoundOptions {
   repeats: number;
   log?: (line: string) => void;
+  /** CPU ms used so far by each process of interest; sampled around every round. */
+  cpuProbe?: () => Promise<Record<string, number>>;
 }
 
 /**
@@ -150,7 +163,15 @@ export async function interleave(contenders: readonly Contender[], options: Inte
       // Warm up only on the first repeat (later rounds start warm from the earlier ones), with at
       // least ten cycles: one cycle left Mastra's first round at a tenth of its later speed (JIT).
       const warmup = repeat === 0 ? (options.warmup ?? Math.max(10, options.concurrency)) : 0;
+      const cpuBefore = await options.cpuProbe?.();
       const round = await runRound(contender, { ...options, warmup });
+      const cpuAfter = await options.cpuProbe?.();
+      // Only rounds without warm-up: a time-boxed warm-up runs an unknown number of cycles.
+      if (cpuBefore && cpuAfter && round.cycles > 0 && warmup === 0) {
+        round.cpuMsPerCycle = Object.fromEntries(
+          Object.keys(cpuAfter).filter((name) => name in cpuBefore).map((name) => [name, ((cpuAfter[name] as number) - (cpuBefore[name] as number)) / round.cycles]),
+        );
+      }
       results.get(contender.name)?.push(round);
       options.log?.(
         `  ${contender.name.padEnd(14)} c=${String(options.concurrency).padStart(2)} round ${repeat + 1}/${options.repeats}: ` +

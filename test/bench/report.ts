@@ -56,6 +56,16 @@ export function contenderTable(summaries: readonly ContenderSummary[]): string {
   );
 }
 
+/** CPU ms per cycle of each probed process, per contender; empty string when nothing was probed. */
+export function cpuTable(summaries: readonly ContenderSummary[]): string {
+  const names = [...new Set(summaries.flatMap((s) => Object.keys(s.cpuMsPerCycle)))];
+  if (names.length === 0) return '';
+  return table(
+    ['contender', 'concurrency', ...names.map((name) => `${name} CPU ms/cycle`)],
+    summaries.map((s) => [s.contender, String(s.concurrency), ...names.map((name) => (s.cpuMsPerCycle[name] === undefined ? 'n/a' : ms(s.cpuMsPerCycle[name])))]),
+  );
+}
+
 /** How `subject` compares with `baseline`: throughput ratio (higher is better), latency ratios (lower is better). */
 export function comparison(subject: ContenderSummary, baseline: ContenderSummary) {
   return {

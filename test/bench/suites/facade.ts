@@ -4,7 +4,8 @@ import { createBatonHttpContender, describeProcess } from '../baton-http.ts';
 import type { Contender } from '../contender.ts';
 import { startBatonDeployment } from '../harness/baton-stack.ts';
 import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } from '../measure.ts';
-import { comparison, comparisonTable, contenderTable } from '../report.ts';
+import { readCpuOf } from '../cpu.ts';
+import { comparison, comparisonTable, contenderTable, cpuTable } from '../report.ts';
 import { type BenchOptions, roundAt, type Suite, type SuiteReport } from '../suite.ts';
 import { createTemporalDirectContender } from '../temporal-direct.ts';
 
@@ -21,6 +22,13 @@ export const facadeSuite: Suite = {
       databaseUrl: deployment.databaseUrl,
     });
     const contenders: Contender[] = [http, direct];
+    // The client side (bench process) is probed too: for temporal-direct it does the Temporal calls.
+    const cpuProbe = () => readCpuOf({
+      worker: deployment.stack.workers[0]?.pid ?? -1,
+      api: deployment.stack.api?.pid ?? -1,
+      temporal: deployment.temporal.pid,
+      bench: process.pid,
+    });
     const levels = (options.quick ? [1, 4] : [1, 16]).map((concurrency) => roundAt(options, concurrency));
     const summaries: ContenderSummary[] = [];
     const rounds: Record<string, Record<string, RoundResult[]>> = {};
@@ -28,7 +36,7 @@ export const facadeSuite: Suite = {
       for (const contender of contenders) await contender.setup();
       for (const level of levels) {
         options.log(`facade: concurrency ${level.concurrency}, rounds of ${level.durationMs / 1000} s`);
-        const results = await interleave(contenders, { ...level, repeats: options.repeats, log: options.log });
+        const results = await interleave(contenders, { ...level, repeats: options.repeats, log: options.log, cpuProbe });
         rounds[`c${level.concurrency}`] = Object.fromEntries(results);
         for (const contender of contenders) summaries.push(summarizeRounds(results.get(contender.name) ?? []));
       }
@@ -42,6 +50,8 @@ export const facadeSuite: Suite = {
     });
     const markdown = [
       contenderTable(summaries),
+      '\nCPU per cycle (the bench process is the client; the API is idle in temporal-direct rounds):\n',
+      cpuTable(summaries),
       '\nHTTP relative to the direct Temporal client (target: throughput ≥ 0.90×, each leg p50 ≤ 1.10×):\n',
       comparisonTable(comparisons),
     ].join('\n');

@@ -4,7 +4,8 @@ import type { Contender } from '../contender.ts';
 import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } from '../measure.ts';
 import { createDbosContender } from '../peers/dbos-cycle.ts';
 import { createMastraContender } from '../peers/mastra-cycle.ts';
-import { comparison, comparisonTable, contenderTable } from '../report.ts';
+import { readCpuOf } from '../cpu.ts';
+import { comparison, comparisonTable, contenderTable, cpuTable } from '../report.ts';
 import { type BenchOptions, roundAt, type Suite, type SuiteReport } from '../suite.ts';
 import { startBatonHttpContender } from '../baton-http.ts';
 
@@ -38,7 +39,16 @@ export const peersSuite: Suite = {
       }
       for (const level of levels) {
         options.log(`peers: concurrency ${level.concurrency}, rounds of ${level.durationMs / 1000} s`);
+        const cpuProbe = () => readCpuOf({
+          bench: process.pid,
+          ...(baton ? {
+            'baton temporal': baton.deployment.temporal.pid,
+            'baton api': baton.deployment.stack.api?.pid ?? -1,
+            ...Object.fromEntries(baton.deployment.stack.workers.map((worker, i) => [`baton worker ${i + 1}`, worker.pid])),
+          } : {}),
+        });
         const results = await interleave(contenders, {
+          cpuProbe,
           ...level,
           repeats: options.repeats,
           log: options.log,
@@ -62,6 +72,8 @@ export const peersSuite: Suite = {
       : [];
     const markdown = [
       contenderTable(summaries),
+      '\nCPU per cycle by process (DBOS and Mastra run in the bench process; PostgreSQL\'s own CPU for DBOS is not counted):\n',
+      cpuTable(summaries),
       comparisons.length > 0 ? `\nBaton relative to each peer (throughput: higher is better; latency: lower is better):\n\n${comparisonTable(comparisons)}` : '',
       '\nDBOS and Mastra run in the bench process (both are libraries embedded in the application); ' +
         'Baton runs as its API process plus two worker processes against a Temporal dev server. ' +

@@ -7,7 +7,8 @@ import { BENCH_STORE_DATABASE, type BatonStack, startBatonStack } from '../harne
 import { recreateDatabase } from '../harness/postgres.ts';
 import { startBenchTemporal } from '../harness/temporal-server.ts';
 import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } from '../measure.ts';
-import { comparison, comparisonTable, contenderTable } from '../report.ts';
+import { readCpuOf } from '../cpu.ts';
+import { comparison, comparisonTable, contenderTable, cpuTable } from '../report.ts';
 import { type BenchOptions, roundAt, type Suite, type SuiteReport } from '../suite.ts';
 
 export const throughputSuite: Suite = {
@@ -25,9 +26,15 @@ export const throughputSuite: Suite = {
       }
       const contenders: Contender[] = stacks.map((stack) =>
         createBatonHttpContender(stack.apiUrl as string, `baton-${stack.workers.length}-worker${stack.workers.length > 1 ? 's' : ''}`, () => describeProcess(stack.api)));
+      const pids: Record<string, number> = { temporal: temporal.pid };
+      for (const stack of stacks) {
+        if (stack.api) pids[`${stack.taskQueue} api`] = stack.api.pid;
+        stack.workers.forEach((worker, i) => { pids[`${stack.taskQueue} worker ${i + 1}`] = worker.pid; });
+      }
+      const cpuProbe = () => readCpuOf(pids);
       for (const level of levels) {
         options.log(`throughput: concurrency ${level.concurrency}, rounds of ${level.durationMs / 1000} s`);
-        const results = await interleave(contenders, { ...level, repeats: options.repeats, log: options.log });
+        const results = await interleave(contenders, { ...level, repeats: options.repeats, log: options.log, cpuProbe });
         rounds[`c${level.concurrency}`] = Object.fromEntries(results);
         for (const contender of contenders) summaries.push(summarizeRounds(results.get(contender.name) ?? []));
       }
@@ -41,6 +48,8 @@ export const throughputSuite: Suite = {
     });
     const markdown = [
       contenderTable(summaries),
+      '\nCPU per cycle by process (each contender drives only its own deployment):\n',
+      cpuTable(summaries),
       '\nTwo worker processes relative to one:\n',
       comparisonTable(comparisons),
       '\nThe dev server, both APIs and all three worker processes share the machine\'s cores; the deployment not being measured only holds long polls.',
