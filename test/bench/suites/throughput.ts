@@ -54,6 +54,6 @@ export const throughputSuite: Suite = {
       comparisonTable(comparisons),
       '\nThe dev server, both APIs and all three worker processes share the machine\'s cores; the deployment not being measured only holds long polls.',
     ].join('\n');
-    return { suite: 'throughput', title: 'Throughput: cycles/s at concurrency 1, 16, 64 with one and two worker processes', markdown, data: { levels, summaries, comparisons, rounds }, missing: [] };
+    return { suite: 'throughput', title: `Throughput: cycles/s at concurrency ${levels.map((level) => level.concurrency).join(', ')} with one and two worker processes`, markdown, data: { levels, summaries, comparisons, rounds }, missing: [] };
   },
 };
