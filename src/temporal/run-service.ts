@@ -27,6 +27,8 @@ export interface StartedRun {
   executionRunId?: string;
 }
 
+const queryDeadlineMs = 10_000;
+
 export class RunService {
   private readonly client: Client;
   private readonly taskQueue: string;
@@ -110,7 +112,8 @@ export class RunService {
   /** The run as it stands (open or closed); another project's run is `run_not_found`. */
   async get(project: string, runId: string): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
-    const snapshot = await mapTemporalErrors(() => handle.query(snapshotQuery));
+    // A query needs a worker; without one the server would hold it ~30 s, so answer 503 sooner.
+    const snapshot = await mapTemporalErrors(() => this.client.withDeadline(Date.now() + queryDeadlineMs, () => handle.query(snapshotQuery)));
     if (snapshot.project !== project) throw notFound();
     return snapshot;
   }

@@ -18,6 +18,10 @@ export function toBatonError(error: unknown): unknown {
   const grpcCode = grpcCodeOf(error);
   if (grpcCode === 5) return new BatonError('run_not_found', 'run not found');
   if ((grpcCode !== undefined && unavailableGrpcCodes.has(grpcCode)) || isConnectionRefused(error)) return unavailable(error);
+  // FAILED_PRECONDITION "no poller seen": the server is up but no worker serves the task queue.
+  if (grpcCode === 9 && /no poller/i.test(errorMessages(error))) {
+    return new BatonError('engine_unavailable', 'no Baton worker is polling the task queue; start one (baton worker) and retry', { cause: errorMessages(error) });
+  }
   return error;
 }
 
@@ -49,4 +53,10 @@ function isConnectionRefused(error: unknown): boolean {
     if ((current as { code?: unknown }).code === 'ECONNREFUSED' || /ECONNREFUSED|UNAVAILABLE|DEADLINE_EXCEEDED/.test(current.message)) return true;
   }
   return false;
+}
+
+function errorMessages(error: unknown): string {
+  const messages: string[] = [];
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) messages.push(current.message);
+  return messages.join(': ');
 }
