@@ -112,7 +112,9 @@ export function createWorkflowDefinitionRoutes(deps: WorkflowDefinitionRoutesDep
       return c.json({ ...page, content: page.content.map(toResponse) }, 200);
     })
     .openapi(createDefinitionRoute, async (c) => {
-      return c.json(toResponse(await definitions.create(c.get('project'), c.req.valid('json'))), 200);
+      // Seed 002: "A paused workflow run does not time out automatically" — unless the caller says so.
+      const body = c.req.valid('json');
+      return c.json(toResponse(await definitions.create(c.get('project'), { ...body, pauseTimeout: body.pauseTimeout ?? 'never' })), 200);
     })
     .openapi(getRoute, async (c) => {
       return c.json(toResponse(await definitions.get(c.get('project'), c.req.valid('param').id)), 200);

@@ -67,7 +67,8 @@ describe('Agent Manager workflow definitions', () => {
     });
     expect(created.status).toBe(200);
     const definition = definitionResponseSchema.strict().parse(created.json);
-    expect(definition).toMatchObject({ name: 'Tech News Briefing', description: 'Searches for tech news, summarizes it, and drafts a newsletter section.', steps: [], version: 1 });
+    // Seed 002: a paused run of these workflows does not time out unless the definition says so.
+    expect(definition).toMatchObject({ name: 'Tech News Briefing', description: 'Searches for tech news, summarizes it, and drafts a newsletter section.', steps: [], version: 1, pauseTimeout: 'never' });
     expect(definition.id).toMatch(/^wf-/);
     const id = definition.id;
 
@@ -94,6 +95,11 @@ describe('Agent Manager workflow definitions', () => {
     const listedPage = definitionPageSchema.parse(page.json);
     expect(listedPage).toMatchObject({ totalElements: 1, totalPages: 1 });
     expect(listedPage.content.map((d) => d.id)).toEqual([id]);
+  });
+
+  it('keeps a pause timeout the caller gives', async () => {
+    const created = await call('POST', '/workflows', { project: project(), body: { name: 'Timed', pauseTimeout: '2h' } });
+    expect(definitionResponseSchema.parse(created.json).pauseTimeout).toBe('2h');
   });
 
   it('patches, clones, removes a step and deletes', async () => {
