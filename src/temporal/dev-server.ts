@@ -17,7 +17,16 @@ export interface DevServerOptions {
   namespace?: string;
   readyTimeoutMs?: number;
   log?: (line: string) => void;
+  /** SQLite pragmas (`name=value`); defaults to devServerSqlitePragmas. */
+  sqlitePragmas?: readonly string[];
 }
+
+/**
+ * WAL instead of the rollback journal, and fsync at checkpoints rather than every commit: every
+ * workflow task, activity and visibility update is a SQLite transaction. A crash of the process
+ * loses nothing; only a power loss can lose the last commits, which a dev server can afford.
+ */
+export const devServerSqlitePragmas: readonly string[] = ['journal_mode=wal', 'synchronous=normal'];
 
 export interface DevServer {
   address: string;
@@ -86,6 +95,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch']),
     ...Object.entries(batonSearchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
+    ...(options.sqlitePragmas ?? devServerSqlitePragmas).flatMap((pragma) => ['--sqlite-pragma', pragma]),
   ];
   log(`starting ${options.cliPath} ${args.join(' ')}`);
 

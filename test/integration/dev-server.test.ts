@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,6 +98,8 @@ describe('startDevServer', () => {
     } finally {
       await connection.close();
     }
+    // The default pragmas put SQLite in WAL mode: the -wal file exists while the server runs.
+    await expect(stat(`${dbFile}-wal`)).resolves.toBeTruthy();
     const stopping = Date.now();
     await first.stop();
     expect(Date.now() - stopping).toBeLessThan(6000);
