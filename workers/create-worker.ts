@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { bundleWorkflowCode, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 
 /** The engine's workflow module (exports `agentRun`); bundled into the worker's sandbox. */
@@ -29,7 +31,7 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     activities: options.activities ?? {},
     // Bundled here rather than by Worker.create, which prints webpack's whole report at INFO.
-    workflowBundle: options.workflowBundle ?? await bundleBatonWorkflows(options.workflowsPath),
+    workflowBundle: options.workflowBundle ?? await bundleInChildProcess(options.workflowsPath),
     ...(options.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities } : {}),
     ...(options.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks } : {}),
     ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
@@ -41,6 +43,20 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Wo
 /** Bundles the workflow code once (a few seconds of webpack) for reuse by many workers. */
 export async function bundleBatonWorkflows(workflowsPath = defaultWorkflowsPath): Promise<WorkflowBundle> {
   return await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+}
+
+/**
+ * Bundles in a short-lived Node process: webpack inside the worker leaves ~160 MB of heap and
+ * native memory behind that the worker's RSS never gives back (measured: 360 MB at rest, 200 MB this way).
+ */
+export async function bundleInChildProcess(workflowsPath = defaultWorkflowsPath): Promise<WorkflowBundle> {
+  const script = `const { bundleBatonWorkflows } = await import(${JSON.stringify(import.meta.url)});
+const { code } = await bundleBatonWorkflows(${JSON.stringify(workflowsPath)});
+process.stdout.write(code);`;
+  // The parent's flags (type stripping on Node 22, loaders) but never a second debugger on its port.
+  const flags = process.execArgv.filter((flag) => !flag.startsWith('--inspect'));
+  const { stdout } = await promisify(execFile)(process.execPath, [...flags, '--input-type=module', '--eval', script], { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
+  return { code: stdout };
 }
 
 const ignore = () => {};
