@@ -144,6 +144,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
 function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname, port }, () => resolve(server));
+    // Node's 5 s keep-alive timeout races clients and load balancers that reuse idle sockets
+    // longer ("other side closed" on the next request); 65 s outlasts the common 60 s idle limits.
+    if ('keepAliveTimeout' in server) server.keepAliveTimeout = 65_000;
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new Error(`PORT ${port} on ${hostname} is already in use: stop what holds it or set PORT`) : error);
     });

@@ -1,7 +1,7 @@
 // The composed runtime (what `baton start` runs) end to end: examples loaded from the store, and
 // agents managed over HTTP (http and llm) running through both APIs on the real dev server.
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { Agent as HttpAgent, createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -96,6 +96,24 @@ describe('the composed runtime', () => {
     });
     expect(json.run_id).toMatch(/^wfr_/);
   });
+
+  it('keeps an idle keep-alive connection open past Node\'s 5 s default, so reusing it never races a close', async () => {
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const healthz = () => new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+      const request = get(`${api}/healthz`, { agent }, (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, reused: request.reusedSocket }));
+      });
+      request.on('error', reject);
+    });
+    try {
+      expect(await healthz()).toEqual({ status: 200, reused: false });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      expect(await healthz()).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  }, 20_000);
 
   it('lists both examples, the built-in function agents and the example llm agents', async () => {
     const workflows = await call<SpringPage<Definition>>('GET', '/api/v1/workflows');
