@@ -6,6 +6,14 @@ import { bundleWorkflowCode, type NativeConnection, Worker, type WorkflowBundle 
 /** The engine's workflow module (exports `agentRun`); bundled into the worker's sandbox. */
 export const defaultWorkflowsPath = fileURLToPath(new URL('../src/workflows/index.ts', import.meta.url));
 
+/**
+ * Paused runs wait for days; the SDK's default cache (~60% of the heap limit: ~2,300 runs on a
+ * 4 GB heap) keeps each one's sandbox state (~0.5 MB) resident, so RSS grows with every paused run.
+ * A resumed run that was evicted replays its short history instead. 128 covers the bench's 64
+ * concurrent cycles; BATON_WORKER_MAX_CACHED_WORKFLOWS overrides it.
+ */
+export const defaultMaxCachedWorkflows = 128;
+
 export interface BatonWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -34,7 +42,7 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Wo
     workflowBundle: options.workflowBundle ?? await bundleInChildProcess(options.workflowsPath),
     ...(options.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities } : {}),
     ...(options.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks } : {}),
-    ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows,
     shutdownGraceTime: options.shutdownGraceMs ?? 10_000,
     ...(options.identity ? { identity: options.identity } : {}),
   });
