@@ -22,6 +22,47 @@ export interface TemporalDirectOptions {
   agent?: string;
 }
 
+/**
+ * The workflow options RunService.startAndWait starts a run with (definition snapshot, the v1 input
+ * shape, summary, details, search attributes), for the bench's lead, as a fresh run.
+ */
+export function runStartOptions(options: { runId: string; project: string; agent: string; definition: Definition; taskQueue: string; leadId?: string }) {
+  const { runId, project, agent, definition } = options;
+  const sessionId = newSessionId();
+  const state = { ...benchLeadState, ...(options.leadId ? { leadId: options.leadId } : {}) };
+  const start: RunStart = { runId, project, definition, task: benchLead, state, input: { task: benchLead, state }, sessionId, defaultPauseTimeout: '7d' };
+  return {
+    workflowId: runId,
+    taskQueue: options.taskQueue,
+    args: [start] as [RunStart],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    staticSummary: `${definition.name} (${definition.id}, agent ${agent}) · project ${project}`,
+    staticDetails: `Task: ${benchLead}\n\nSession: ${sessionId}\n\nSteps: ${[...definition.steps].sort((a, b) => a.stepOrder - b.stepOrder).map((step) => step.name).join(' → ')}`,
+    typedSearchAttributes: [
+      { key: projectKey, value: project },
+      { key: definitionIdKey, value: definition.id },
+      { key: agentKey, value: agent },
+      { key: sessionIdKey, value: sessionId },
+      { key: statusKey, value: 'running' },
+      { key: stepOrderKey, value: 0 },
+      { key: updatedAtKey, value: new Date() },
+    ],
+  };
+}
+
+/** The definition published as `agent` in `project`, read from the deployment's store. */
+export async function loadAgentDefinition(databaseUrl: string, project: string, agent: string): Promise<Definition> {
+  const store = await openStore({ databaseUrl, maxConnections: 1 });
+  try {
+    const definition = await store.definitions.findByAgent(project, agent);
+    if (!definition) throw new Error(`no definition published as agent ${agent} in project ${project}`);
+    return definition;
+  } finally {
+    await store.close();
+  }
+}
+
 export function createTemporalDirectContender(options: TemporalDirectOptions): Contender {
   const project = options.project ?? 'default';
   const agent = options.agent ?? 'lead-router';
@@ -31,51 +72,16 @@ export function createTemporalDirectContender(options: TemporalDirectOptions): C
   return {
     name: 'temporal-direct',
     async setup() {
-      const store = await openStore({ databaseUrl: options.databaseUrl, maxConnections: 1 });
-      try {
-        definition = await store.definitions.findByAgent(project, agent);
-      } finally {
-        await store.close();
-      }
-      if (!definition) throw new Error(`no definition published as agent ${agent} in project ${project}`);
+      definition = await loadAgentDefinition(options.databaseUrl, project, agent);
       client = new Client({ connection: await Connection.connect({ address: options.address }), namespace: options.namespace });
     },
     async cycle(): Promise<CycleTiming> {
       if (!client || !definition) throw new Error('temporal-direct contender: setup() first');
       const runId = newRunId();
-      const sessionId = newSessionId();
-      const state = { ...benchLeadState };
-      const start: RunStart = {
-        runId,
-        project,
-        definition,
-        task: benchLead,
-        state,
-        input: { task: benchLead, state },
-        sessionId,
-        defaultPauseTimeout: '7d',
-      };
       const t0 = performance.now();
       const paused = await client.workflow.executeUpdateWithStart(settledUpdate, {
         args: [{ project }],
-        startWorkflowOperation: new WithStartWorkflowOperation(AGENT_RUN_WORKFLOW, {
-          workflowId: runId,
-          taskQueue: options.taskQueue,
-          args: [start],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          staticSummary: `${definition.name} (${definition.id}, agent ${agent}) · project ${project}`,
-          staticDetails: `Task: ${benchLead}\n\nSession: ${sessionId}\n\nSteps: ${[...definition.steps].sort((a, b) => a.stepOrder - b.stepOrder).map((step) => step.name).join(' → ')}`,
-          typedSearchAttributes: [
-            { key: projectKey, value: project },
-            { key: definitionIdKey, value: definition.id },
-            { key: agentKey, value: agent },
-            { key: sessionIdKey, value: sessionId },
-            { key: statusKey, value: 'running' },
-            { key: stepOrderKey, value: 0 },
-            { key: updatedAtKey, value: new Date() },
-          ],
-        }),
+        startWorkflowOperation: new WithStartWorkflowOperation(AGENT_RUN_WORKFLOW, runStartOptions({ runId, project, agent, definition, taskQueue: options.taskQueue })),
       });
       const t1 = performance.now();
       const pending = paused.pendingAction;

@@ -1,15 +1,20 @@
-// Suite 3: many paused runs. Starts N runs that pause for approval and stay paused, sampling the
+// Suite 3: many paused runs. Starts N runs (Temporal client) that pause for approval and stay paused, sampling the
 // worker's and the API's RSS as they pile up; then times the first page of GET /v1/workflow-runs
 // and of the Agent Manager run history, and checks that the lists count exactly N.
-import { benchLead, benchLeadState } from '../contender.ts';
+import { Client, Connection } from '@temporalio/client';
+import { newRunId } from '../../../src/temporal/run-ids.ts';
+import { AGENT_RUN_WORKFLOW } from '../../../src/workflows/messages.ts';
+import { statusKey } from '../../../src/workflows/search-attribute-keys.ts';
 import { startBatonDeployment } from '../harness/baton-stack.ts';
-import { getJson, postJson } from '../http-json.ts';
+import { getJson } from '../http-json.ts';
 import { megabytes, readRssBytes, sampleRss } from '../rss.ts';
 import { ms, table } from '../report.ts';
 import { summarize, type Summary } from '../stats.ts';
 import type { BenchOptions, Suite, SuiteReport } from '../suite.ts';
+import { loadAgentDefinition, runStartOptions } from '../temporal-direct.ts';
 
-const START_CONCURRENCY = 32;
+const START_CONCURRENCY = 64;
+const PAUSE_ALL_TIMEOUT_MS = 600_000;
 
 interface RssCheckpoint { pausedRuns: number; workerBytes: number | null; apiBytes: number | null }
 
@@ -17,7 +22,8 @@ export const scaleSuite: Suite = {
   name: 'scale',
   async run(options: BenchOptions): Promise<SuiteReport> {
     const target = options.quick ? 200 : 10_000;
-    const deployment = await startBatonDeployment({ workers: 1, api: true, taskQueue: 'baton-bench-scale', log: options.log });
+    const taskQueue = 'baton-bench-scale';
+    const deployment = await startBatonDeployment({ workers: 1, api: true, taskQueue, log: options.log });
     const apiUrl = deployment.stack.apiUrl as string;
     const worker = deployment.stack.workers[0];
     const api = deployment.stack.api;
@@ -36,32 +42,47 @@ export const scaleSuite: Suite = {
       const workerSampler = worker ? sampleRss(worker.pid) : null;
       const apiSampler = api ? sampleRss(api.pid) : null;
 
-      // Starting: every start answers once its run is paused, so `started` counts paused runs.
-      options.log(`scale: starting ${target} runs that pause for approval (${START_CONCURRENCY} at a time)`);
+      // Starting through the Temporal client, many in flight, as RunService starts runs (same
+      // options and search attributes): the suite measures holding N paused runs, not the start
+      // path (facade and throughput measure that). A run counts once visibility lists it paused.
+      options.log(`scale: starting ${target} runs that pause for approval (${START_CONCURRENCY} starts in flight), through the Temporal client`);
+      const definition = await loadAgentDefinition(deployment.databaseUrl, 'default', 'lead-router');
+      const client = new Client({ connection: await Connection.connect({ address: deployment.temporal.address }), namespace: deployment.temporal.namespace });
+      const pausedQuery = `WorkflowType = '${AGENT_RUN_WORKFLOW}' AND TaskQueue = '${taskQueue}' AND ${statusKey.name} = 'paused'`;
       const began = performance.now();
-      let next = 0;
-      let started = 0;
-      let failed = false;
-      const every = Math.max(1, Math.floor(target / 10));
-      const starter = async () => {
-        // One failed start stops every starter: the suite reports the failure, not a partial count.
-        while (!failed && next < target) {
-          next += 1;
-          const run = await postJson<V1Run>(`${apiUrl}/v1/agents/lead-router/workflow`, { input: { task: benchLead, state: { ...benchLeadState, leadId: `lead-${next}` } } })
-            .catch((error: unknown) => { failed = true; throw error; });
-          if (run.output?.status !== 'paused') {
-            failed = true;
-            throw new Error(`run ${run.run_id} is ${run.output?.status}, not paused`);
+      let startSeconds: number;
+      try {
+        let next = 0;
+        const starter = async () => {
+          while (next < target) {
+            next += 1;
+            await client.workflow.start(AGENT_RUN_WORKFLOW, runStartOptions({ runId: newRunId(), project: 'default', agent: 'lead-router', definition, taskQueue, leadId: `lead-${next}` }));
           }
-          started += 1;
-          if (started % every === 0) {
-            await checkpoint(started);
-            options.log(`  ${started} paused; worker RSS ${megabytes(checkpoints.at(-1)?.workerBytes ?? null)}, API RSS ${megabytes(checkpoints.at(-1)?.apiBytes ?? null)}`);
+        };
+        await Promise.all(Array.from({ length: START_CONCURRENCY }, starter));
+        options.log(`  ${target} started in ${((performance.now() - began) / 1000).toFixed(1)} s; waiting until all are paused`);
+        // Checkpoints every tenth of the target as the worker pauses them; bounded, and a run that
+        // fails or completes instead of pausing can never make the count reach the target.
+        const every = Math.max(1, Math.floor(target / 10));
+        let nextCheckpoint = every;
+        const deadline = performance.now() + PAUSE_ALL_TIMEOUT_MS;
+        for (;;) {
+          const paused = (await client.workflow.count(pausedQuery)).count;
+          while (paused >= nextCheckpoint && nextCheckpoint <= target) {
+            await checkpoint(nextCheckpoint);
+            options.log(`  ${nextCheckpoint} paused; worker RSS ${megabytes(checkpoints.at(-1)?.workerBytes ?? null)}, API RSS ${megabytes(checkpoints.at(-1)?.apiBytes ?? null)}`);
+            nextCheckpoint += every;
           }
+          if (paused >= target) break;
+          if (performance.now() > deadline) throw new Error(`only ${paused} of ${target} runs paused within ${PAUSE_ALL_TIMEOUT_MS / 1000} s`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
         }
-      };
-      await Promise.all(Array.from({ length: START_CONCURRENCY }, starter));
-      const startSeconds = (performance.now() - began) / 1000;
+        startSeconds = (performance.now() - began) / 1000;
+        const notPaused = (await client.workflow.count(`WorkflowType = '${AGENT_RUN_WORKFLOW}' AND TaskQueue = '${taskQueue}' AND ${statusKey.name} != 'paused'`)).count;
+        if (notPaused > 0) throw new Error(`${notPaused} runs are not paused (failed, completed or still running)`);
+      } finally {
+        await client.connection.close();
+      }
       const workerPeak = (await workerSampler?.stop())?.peakBytes ?? null;
       const apiPeak = (await apiSampler?.stop())?.peakBytes ?? null;
 
@@ -92,7 +113,7 @@ export const scaleSuite: Suite = {
           ['v1 list, all pages (paused, lead-router)', String(target), String(v1Count), v1Count === target ? 'yes' : 'NO'],
         ]),
         '',
-        `Started ${target} paused runs in ${startSeconds.toFixed(1)} s (${(target / startSeconds).toFixed(0)} starts/s at ${START_CONCURRENCY} concurrent); ` +
+        `Started ${target} runs through the Temporal client (${START_CONCURRENCY} in flight) and all were paused after ${startSeconds.toFixed(1)} s (${(target / startSeconds).toFixed(0)} runs/s); ` +
           `visibility counted them all ${consistentAfterMs === null ? 'NOT within 60 s' : `${(consistentAfterMs / 1000).toFixed(1)} s after the last start`}. ` +
           'Targets: worker RSS flat and under 300 MB, first pages under 100 ms, counts exact.',
       ].join('\n');
@@ -108,8 +129,6 @@ export const scaleSuite: Suite = {
     }
   },
 };
-
-interface V1Run { run_id: string; output?: { status?: string } }
 
 /** The id (`wf-…`) of the definition published as the lead-router agent. */
 async function leadRouterDefinitionId(apiUrl: string): Promise<string> {
