@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BatonError } from '../../src/domain/errors.ts';
 import type { Definition } from '../../src/domain/definition.ts';
+import { idempotencyKeyHeaderSchema } from '../../src/domain/run.ts';
 import { v1StartWorkflowBodySchema, v1WaitQuerySchema } from '../../src/domain/v1-api.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
@@ -25,7 +26,7 @@ const startWorkflowRoute = createRoute({
   request: {
     params: z.object({ name: z.string().min(1).max(200) }),
     query: v1WaitQuerySchema,
-    headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+    headers: idempotencyKeyHeaderSchema,
     body: { required: true, content: { 'application/json': { schema: v1StartWorkflowBodySchema } } },
   },
   responses: {

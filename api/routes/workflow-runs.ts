@@ -13,7 +13,7 @@ import {
 import { pageQuerySchema, type PageQuery, type SpringPage } from '../../src/domain/definition-input.ts';
 import { BatonError, errorBodySchema } from '../../src/domain/errors.ts';
 import { definitionIdSchema } from '../../src/domain/ids.ts';
-import { finishedStatuses, type RunFilter, type RunSummary } from '../../src/domain/run.ts';
+import { finishedStatuses, idempotencyKeyHeaderSchema, type RunFilter, type RunSummary } from '../../src/domain/run.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
@@ -36,11 +36,13 @@ const runRoute = createRoute({
   method: 'post', path: '/workflows/{id}/run', tags, summary: 'Execute a workflow asynchronously',
   description:
     'Snapshots the workflow (later edits never reach this run) and starts it; answers 202 at once. `input` is the ' +
-    'first step\'s input and the task every agent sees. `jobId` is `job-` + the Temporal execution\'s run id.',
-  request: { params: z.object({ id: pathIdSchema }), body: jsonBody(runWorkflowBodySchema) },
+    'first step\'s input and the task every agent sees. `jobId` is `job-` + the Temporal execution\'s run id. A retried ' +
+    'request with the same Idempotency-Key answers the same run (and jobId), even after it finished.',
+  request: { params: z.object({ id: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(runWorkflowBodySchema) },
   responses: {
     202: jsonResponse(runAcceptedSchema, 'The run was started'),
     ...commonErrors, ...notFound('workflow_not_found'), ...tooLarge, ...unavailable,
+    409: errorResponse('conflict: the Idempotency-Key already started a run of another workflow'),
     422: errorResponse('unprocessable: the workflow has no steps'),
   },
 });
@@ -121,8 +123,8 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
         throw new BatonError('unprocessable', `Workflow ${JSON.stringify(definition.id)} has no steps: add one before running it.`, { workflowId: definition.id });
       }
       const { input, sessionId } = c.req.valid('json');
-      const started = await deps.runs.start({ project, definition, task: input, state: {}, input, ...(sessionId ? { sessionId } : {}) });
-      // Without idempotency keys every start creates its execution, so its run id is always known.
+      const idempotencyKey = c.req.valid('header')['idempotency-key'];
+      const started = await deps.runs.start({ project, definition, task: input, state: {}, input, ...(sessionId ? { sessionId } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) });
       const jobId = `job-${started.executionRunId ?? started.runId}`;
       return c.json({ jobId, workflowId: definition.id, sessionId: started.sessionId, runId: started.runId }, 202);
     })

@@ -114,3 +114,6 @@ export const runFilterSchema = z.object({
   sessionId: z.string().optional(),
 });
 export type RunFilter = z.infer<typeof runFilterSchema>;
+
+/** The `Idempotency-Key` request header of both start endpoints: a retried start returns the same run. */
+export const idempotencyKeyHeaderSchema = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });

@@ -49,9 +49,19 @@ export class RunService {
     } catch (error) {
       // The idempotent run already finished: the retried start returns it, not a second run.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      return { runId: input.runId, sessionId: input.sessionId, snapshot: await this.get(input.project, input.runId) };
+      const snapshot = await this.get(input.project, input.runId);
+      assertSameDefinition(snapshot.definitionId, request);
+      return { runId: input.runId, sessionId: snapshot.sessionId, snapshot, executionRunId: await this.executionRunId(input.runId) };
     }
-    return { runId: input.runId, sessionId: input.sessionId, executionRunId: handle.firstExecutionRunId };
+    if (request.idempotencyKey === undefined) return { runId: input.runId, sessionId: input.sessionId, executionRunId: handle.firstExecutionRunId };
+    // A retry may have joined a run started with another sessionId: answer with the run's own.
+    const description = await mapTemporalErrors(() => handle.describe());
+    assertSameDefinition(description.typedSearchAttributes.get(definitionIdKey), request);
+    return { runId: input.runId, sessionId: description.typedSearchAttributes.get(sessionIdKey) ?? input.sessionId, executionRunId: description.runId };
+  }
+
+  private async executionRunId(runId: string): Promise<string> {
+    return (await mapTemporalErrors(() => this.client.workflow.getHandle(runId).describe())).runId;
   }
 
   /**
@@ -199,4 +209,11 @@ function checkedRunId(runId: string): string {
 
 function notFound(): BatonError {
   return new BatonError('run_not_found', 'run not found');
+}
+
+/** A key names one start: reusing it for another workflow is a client bug, not a retry. */
+function assertSameDefinition(existing: string | undefined, request: StartRunRequest): void {
+  if (existing !== undefined && existing !== request.definition.id) {
+    throw new BatonError('conflict', `Idempotency-Key ${JSON.stringify(request.idempotencyKey)} was already used to start a run of workflow ${JSON.stringify(existing)}`, { workflowId: existing });
+  }
 }

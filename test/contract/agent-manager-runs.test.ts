@@ -150,9 +150,42 @@ describe('the OpenAPI document', () => {
     const document = await call<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>('GET', '/openapi.json');
     expect(document.status).toBe(200);
     const { paths } = document.json;
-    expect(Object.keys(paths['/api/v1/workflows/{id}/run']!.post!.responses).sort()).toEqual(['202', '400', '401', '404', '413', '422', '503']);
+    expect(Object.keys(paths['/api/v1/workflows/{id}/run']!.post!.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '422', '503']);
     expect(Object.keys(paths['/api/v1/workflows/{workflowId}/runs']!.get!.responses).sort()).toEqual(['200', '400', '401', '404', '503']);
     expect(Object.keys(paths['/api/v1/workflows/runs/{runId}']!.get!.responses).sort()).toEqual(['200', '400', '401', '404', '503']);
     expect(Object.keys(paths['/api/v1/workflows/runs/{runId}/resume']!.post!.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '422', '503']);
+  });
+});
+
+describe('Idempotency-Key on POST /workflows/{id}/run', () => {
+  it('answers a retried start with the same run, jobId and sessionId, open or finished; another key, or the same key in another project, starts another run', async () => {
+    const workflowId = await createWorkflow({ name: 'Idempotent' }, [{ agentId: 'procurator_assistant', action: 'Summarize', requireApproval: true }]);
+    const headers = { 'idempotency-key': 'newsletter-2026-11-22' };
+    const first = await call<RunAccepted>('POST', `/api/v1/workflows/${workflowId}/run`, { body: { input: 'AI news', sessionId: 'ses-first' }, headers });
+    expect(first.status).toBe(202);
+    // A retry with another sessionId joins the run and reports the run's own session.
+    const retried = await call<RunAccepted>('POST', `/api/v1/workflows/${workflowId}/run`, { body: { input: 'AI news', sessionId: 'ses-other' }, headers });
+    expect(retried).toEqual(first);
+
+    await runDetail(first.json.runId, 'PAUSED');
+    expect((await call('POST', `/api/v1/workflows/runs/${first.json.runId}/resume`, { body: { output: 'approved' } })).status).toBe(202);
+    await runDetail(first.json.runId, 'COMPLETED');
+    const afterFinish = await call<RunAccepted>('POST', `/api/v1/workflows/${workflowId}/run`, { body: { input: 'AI news' }, headers });
+    expect(afterFinish).toEqual(first);
+    await eventually(async () => expect((await listed(workflowId)).totalElements).toBe(1));
+
+    const otherKey = await call<RunAccepted>('POST', `/api/v1/workflows/${workflowId}/run`, { body: { input: 'AI news' }, headers: { 'idempotency-key': 'another' } });
+    expect(otherKey.json.runId).not.toBe(first.json.runId);
+    // The same key for another workflow is a client bug, not a retry.
+    const sibling = await createWorkflow({ name: 'Idempotent sibling' }, [{ agentId: 'procurator_assistant', action: 'Summarize' }]);
+    const reused = await call('POST', `/api/v1/workflows/${sibling}/run`, { body: { input: 'AI news' }, headers });
+    expect([reused.status, reused.json.error.code]).toEqual([409, 'conflict']);
+    // Keys are per project (DESIGN §4): the other project's equal key is its own run.
+    const project = stack.projects[1];
+    const otherWorkflow = (await call<Definition>('POST', '/api/v1/workflows', { body: { name: 'Idempotent elsewhere' }, project })).json.id;
+    await call('POST', `/api/v1/workflows/${otherWorkflow}/steps`, { body: { agentId: 'procurator_assistant', action: 'Summarize' }, project });
+    const elsewhere = await call<RunAccepted>('POST', `/api/v1/workflows/${otherWorkflow}/run`, { body: { input: 'AI news' }, headers, project });
+    expect(elsewhere.status).toBe(202);
+    expect(elsewhere.json.runId).not.toBe(first.json.runId);
   });
 });
