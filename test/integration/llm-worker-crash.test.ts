@@ -1,0 +1,99 @@
+// A real `baton worker` process SIGKILLed while an llm agent's run waits between model calls:
+// a new worker process finishes the run, and the model call made before the crash is not repeated
+// (counted at the OpenAI-compatible fake). Everything else is the product: API, store, workflow.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Definition } from '../../src/domain/definition.ts';
+import type { V1Run } from '../../src/domain/v1-api.ts';
+import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
+import { postgresUrl } from './store-backends.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const schema = `llm_crash_${Date.now()}`;
+let env: NodeJS.ProcessEnv;
+let home: string;
+let fake: OpenAiFake;
+let api: Runtime;
+const workers: ChildProcess[] = [];
+
+/** `baton worker` as a child process, resolved once it polls. */
+async function startWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'src/cli/baton.ts'), 'worker'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  workers.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Press Ctrl-C to stop.')) resolve();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.once('exit', (code) => reject(new Error(`baton worker exited (${code}) before it was ready:\n${output}`)));
+  });
+  return child;
+}
+
+async function call<T>(method: string, url: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${api.urls.api}${url}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: response.status, json: (await response.json()) as T };
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'baton-llm-crash-'));
+  fake = await startOpenAiFake((request) => {
+    const last = request.body.messages.at(-1);
+    return last?.role === 'tool' ? { content: `Answer: ${last.content}` } : { toolCalls: [{ name: 'calculator', arguments: { expression: '6*7' } }] };
+  });
+  env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    BATON_TASK_QUEUE: `llm-crash-${Date.now()}`,
+    DATABASE_URL: postgresUrl,
+    BATON_DATABASE_SCHEMA: schema,
+    BATON_HOME: home,
+    PORT: '0',
+  };
+  for (const name of ['BATON_API_KEYS', 'HOST', 'OPENAI_BASE_URL']) delete env[name];
+  api = await createRuntime(loadConfig(env), { role: 'api' });
+}, 120_000);
+
+afterAll(async () => {
+  for (const worker of workers) worker.kill('SIGKILL');
+  await api?.close();
+  await fake?.close();
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+  await rm(home, { recursive: true, force: true });
+});
+
+it('finishes an llm run on a new worker process after the first was killed, without repeating the completed model call', async () => {
+  const first = await startWorker();
+  expect((await call('POST', '/api/v1/agents', { id: 'calc-bot', kind: 'llm', config: { model: 'fake', baseUrl: fake.baseUrl, tools: [{ name: 'calculator', requiresApproval: true }] } })).status).toBe(200);
+  const workflow = (await call<Definition>('POST', '/api/v1/workflows', { name: 'Calc', agent: 'calc' })).json;
+  await call('POST', `/api/v1/workflows/${workflow.id}/steps`, { name: 'compute', agentId: 'calc-bot', action: 'What is 6 times 7?' });
+
+  const paused = (await call<V1Run>('POST', '/v1/agents/calc/workflow', { input: { task: 'multiply' } })).json;
+  expect(paused.output).toMatchObject({ status: 'paused', pendingAction: { type: 'tool_approval', tool: { name: 'calculator' } } });
+  expect(fake.calls).toBe(1);
+
+  const exited = new Promise((resolve) => first.once('exit', resolve));
+  first.kill('SIGKILL');
+  await exited;
+  await startWorker();
+
+  const done = await call<V1Run>('POST', `/v1/workflow-runs/${paused.run_id}/resume`, { input: { resume: { step: 'compute', input: 'approve' } } });
+  expect(done.json.output).toMatchObject({ status: 'completed', result: 'Answer: {"expression":"6*7","result":42}' });
+  // One call before the crash, one after the approval: the new worker took the first from history.
+  expect(fake.calls).toBe(2);
+  expect(fake.requests.map((request) => request.body.messages.at(-1)?.role)).toEqual(['user', 'tool']);
+}, 120_000);
