@@ -1,6 +1,6 @@
 // Runs one step of a run: an agent step as an activity, a human step as a pause on the resume
 // Update with a deadline (condition(pred, timeout), as in samples-typescript expense).
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities, AgentStepRequest, AgentStepResult } from '../activities/index.ts';
 import type { PendingAction } from '../domain/pending-action.ts';
@@ -31,6 +31,8 @@ const nonRetryableTypes = ['agent_not_found', 'tool_not_registered'];
 const agentHeartbeatTimeout = '10s';
 const defaultStepTimeout = '10m';
 const defaultRetry = { attempts: 3, backoff: '1s', backoffCoefficient: 2 } as const;
+/** patched() id: the session append after a human decision runs as a local activity. */
+export const sessionAppendLocalPatch = 'session-append-local-activity';
 
 export class StepRunner {
   private readonly start: RunStart;
@@ -137,11 +139,11 @@ export class StepRunner {
 
   /** Appends a human-decided output to the session transcript; idempotent by (runId, step). */
   private async recordInSession(step: Step, position: number, input: unknown, output: unknown, agentId: string | null): Promise<void> {
-    const { appendSessionEntry } = proxyActivities<Activities>({
-      startToCloseTimeout: '30s',
-      retry: { initialInterval: '1s', maximumInterval: '1m' },
-      summary: `${position}/${this.total} ${step.name} · session`,
-    });
+    const options = { startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '1m' }, summary: `${position}/${this.total} ${step.name} · session` } as const;
+    // A short idempotent store write: as a local activity it runs inside the workflow task that
+    // resumed the run, saving an activity and a workflow-task dispatch (~25 ms of the resume leg).
+    // Runs recorded before the patch replay with the regular activity they scheduled.
+    const { appendSessionEntry } = patched(sessionAppendLocalPatch) ? proxyLocalActivities<Activities>(options) : proxyActivities<Activities>(options);
     await appendSessionEntry({
       project: this.start.project,
       sessionId: this.start.sessionId,

@@ -1,4 +1,5 @@
-// Records the histories test/replay/replay.test.ts replays: `node test/replay/record.ts`.
+// Records the histories test/replay/replay.test.ts replays: `node test/replay/record.ts [name…]`
+// (all scenarios, or only the named ones, so older files stay as they were recorded).
 //
 // When to re-record: only after a workflow change that is guarded by patched() (so old histories
 // still replay down the old branch), to add histories that take the new branch; keep the old files.
@@ -59,6 +60,12 @@ const scenarios: Record<string, () => Promise<string>> = {
     await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
     return paused.runId;
   },
+  // Since patch session-append-local-activity: the approval's session entry is a local activity (a marker).
+  async 'resumed-session-local'() {
+    const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-456' }, input: null });
+    await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
+    return paused.runId;
+  },
   async branched() {
     const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { employees: 20 }, input: null });
     await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'reject' });
@@ -87,7 +94,11 @@ const scenarios: Record<string, () => Promise<string>> = {
 
 try {
   await worker.runUntil(async () => {
+    const only = process.argv.slice(2);
+    const unknown = only.filter((name) => !(name in scenarios));
+    if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
     for (const [name, scenario] of Object.entries(scenarios)) {
+      if (only.length > 0 && !only.includes(name)) continue;
       const runId = await scenario();
       const handle = client.workflow.getHandle<typeof agentRun>(runId);
       const outcome = await handle.result().then(
