@@ -3,12 +3,12 @@
 // `settled` (answers once paused); resume = the `resume` update, then `settled` after its version.
 // The run is started with the options RunService.startAndWait uses (definition snapshot from the
 // store, the v1 input shape, summary, details, search attributes), so the API is the difference.
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { Definition } from '../../src/domain/definition.ts';
 import type { RunStart } from '../../src/domain/run.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { newRunId, newSessionId } from '../../src/temporal/run-ids.ts';
-import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate } from '../../src/workflows/messages.ts';
+import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate, snapshotQuery } from '../../src/workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../../src/workflows/search-attribute-keys.ts';
 import { benchLead, benchLeadState, benchRoutedTo, type Contender, type CycleTiming } from './contender.ts';
 
@@ -92,7 +92,9 @@ export function createTemporalDirectContender(options: TemporalDirectOptions): C
       const t2 = performance.now();
       const handle = client.workflow.getHandle(runId);
       const accepted = await handle.executeUpdate(resumeUpdate, { args: [{ step: pending.step, input: 'approve' }, { project }] });
-      const completed = await handle.executeUpdate(settledUpdate, { args: [{ afterVersion: accepted.version, project }] });
+      // As RunService.resumeAndWait: a run that finished before the second Update answers the Query.
+      const completed = await handle.executeUpdate(settledUpdate, { args: [{ afterVersion: accepted.version, project }] })
+        .catch(async (error: unknown) => { if (error instanceof WorkflowNotFoundError) return await handle.query(snapshotQuery); throw error; });
       const t3 = performance.now();
       if (completed.status !== 'completed' || (completed.result as { routedTo?: string } | null)?.routedTo !== benchRoutedTo) {
         throw new Error(`run ${runId} did not complete as routed: ${JSON.stringify(completed)}`);
