@@ -1,43 +1,31 @@
 import { z } from 'zod';
-import { durationSchema, pauseTimeoutSchema } from './duration.ts';
+import { pauseTimeoutSchema } from './duration.ts';
 import { definitionIdSchema, slugSchema } from './ids.ts';
-import { nextMapSchema, retryPolicySchema } from './step.ts';
+import { agentStepSchema, approvalStepSchema, inputStepSchema } from './step.ts';
 import { definitionSchema } from './definition.ts';
 
 // What callers send to create or change definitions and steps; the stored shapes live in
 // definition.ts and step.ts. Ids, versions and timestamps are always assigned by the store.
 
-const stepInputCommon = {
+// Step inputs are the stored step shapes (step.ts) without what the store assigns, so both
+// stay one definition: only naming and ordering become optional here.
+const assignedByStore = { id: true, name: true, stepOrder: true } as const;
+const stepPlacement = {
   /** Defaults to `step-{order}` (or `step-{order}-2`, … when that name is taken). */
   name: slugSchema.optional(),
   /** 1-based; omitted or past the end appends, an existing order shifts that step and later ones down. */
   stepOrder: z.number().int().min(1).max(10_000).optional(),
-  retry: retryPolicySchema.optional(),
-  timeout: durationSchema.optional(),
-  pauseTimeout: pauseTimeoutSchema.optional(),
-  next: nextMapSchema.optional(),
 };
 
 /** Seed 002's WorkflowStepDTO `{agentId, action, stepOrder?}`: `type` may be left out. */
-export const agentStepInputSchema = z.object({
-  ...stepInputCommon,
+export const agentStepInputSchema = agentStepSchema.omit(assignedByStore).extend({
+  ...stepPlacement,
   type: z.literal('agent').optional(),
-  agentId: slugSchema,
   action: z.string().min(1).max(20_000),
   requireApproval: z.boolean().optional(),
 });
-export const approvalStepInputSchema = z.object({
-  ...stepInputCommon,
-  type: z.literal('approval'),
-  message: z.string().min(1).max(20_000),
-  options: z.array(z.string().min(1).max(200)).min(1).max(50),
-});
-export const inputStepInputSchema = z.object({
-  ...stepInputCommon,
-  type: z.literal('input'),
-  message: z.string().min(1).max(20_000),
-  schema: z.record(z.string(), z.unknown()).optional(),
-});
+export const approvalStepInputSchema = approvalStepSchema.omit(assignedByStore).extend(stepPlacement);
+export const inputStepInputSchema = inputStepSchema.omit(assignedByStore).extend(stepPlacement);
 export const stepInputSchema = z.discriminatedUnion('type', [agentStepInputSchema, approvalStepInputSchema, inputStepInputSchema]);
 export type StepInput = z.infer<typeof stepInputSchema>;
 
