@@ -17,7 +17,7 @@ export const agentPageSchema = springPageSchema(agentSchema);
 /** Path ids are free text up to 200 characters: an id of the wrong form is simply not found (404). */
 export const pathIdSchema = z.string().min(1).max(200);
 
-function errorResponse(description: string) {
+export function errorResponse(description: string) {
   return { description, content: { 'application/json': { schema: errorBodySchema } } };
 }
 
@@ -36,4 +36,6 @@ export const commonErrors = {
 };
 export const notFound = (codes: string) => ({ 404: errorResponse(`${codes}: not found in this project`) });
 export const conflict = (description: string) => ({ 409: errorResponse(`conflict: ${description}`) });
+export const tooLarge = { 413: errorResponse('payload_too_large: the body exceeds the size limit') };
+export const unavailable = { 503: errorResponse('engine_unavailable: Temporal is unreachable; retry after the Retry-After header') };
 export const noContent = { 204: { description: 'Done; no body' } };

@@ -11,13 +11,13 @@ import {
   toAgentManagerRunDetail,
 } from '../../src/domain/agent-manager-runs.ts';
 import { pageQuerySchema, type PageQuery, type SpringPage } from '../../src/domain/definition-input.ts';
-import { BatonError, errorBodySchema } from '../../src/domain/errors.ts';
+import { BatonError } from '../../src/domain/errors.ts';
 import { definitionIdSchema } from '../../src/domain/ids.ts';
 import { finishedStatuses, idempotencyKeyHeaderSchema, type RunFilter, type RunSummary } from '../../src/domain/run.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
-import { commonErrors, conflict, jsonBody, jsonResponse, notFound, pathIdSchema } from './agent-manager-schemas.ts';
+import { commonErrors, conflict, errorResponse, jsonBody, jsonResponse, notFound, pathIdSchema, tooLarge, unavailable } from './agent-manager-schemas.ts';
 
 export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
@@ -26,11 +26,6 @@ export interface AgentManagerRunRoutesDeps {
 
 const tags = ['Agent Manager: runs'];
 
-function errorResponse(description: string) {
-  return { description, content: { 'application/json': { schema: errorBodySchema } } };
-}
-const unavailable = { 503: errorResponse('engine_unavailable: Temporal is unreachable; retry after the Retry-After header') };
-const tooLarge = { 413: errorResponse('payload_too_large: the body exceeds the size limit') };
 
 const runRoute = createRoute({
   method: 'post', path: '/workflows/{id}/run', tags, summary: 'Execute a workflow asynchronously',
@@ -42,7 +37,7 @@ const runRoute = createRoute({
   responses: {
     202: jsonResponse(runAcceptedSchema, 'The run was started'),
     ...commonErrors, ...notFound('workflow_not_found'), ...tooLarge, ...unavailable,
-    409: errorResponse('conflict: the Idempotency-Key already started a run of another workflow'),
+    ...conflict('the Idempotency-Key already started a run of another workflow'),
     422: errorResponse('unprocessable: the workflow has no steps'),
   },
 });
