@@ -1,4 +1,4 @@
-// `node workers/main.ts` is `baton worker`: a worker against TEMPORAL_ADDRESS that stops
+// `node workers/main.ts` is `baton worker`: a worker against TEMPORAL_ADDRESS and DATABASE_URL that stops
 // gracefully on SIGINT/SIGTERM (in-flight activities get BATON_SHUTDOWN_GRACE_MS to finish).
 import { ConfigError } from '../src/config.ts';
 import { commands } from '../src/cli/commands.ts';
