@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../api/env.ts';
+import { handleError } from '../../api/middleware/error-handler.ts';
 import { createAgentRoutes, type BuiltinAgent } from '../../api/routes/agents.ts';
 import { agentPageSchema } from '../../api/routes/agent-manager-schemas.ts';
-import { BatonError, errorBodySchema } from '../../src/domain/errors.ts';
+import { errorBodySchema } from '../../src/domain/errors.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 
-// A stand-in for api/app.ts: project from a header, one onError rendering the documented error body.
+// api/app.ts without auth: the project from a header, and the app's own onError.
 function testApp(store: Store, builtins: BuiltinAgent[]) {
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -17,13 +16,7 @@ function testApp(store: Store, builtins: BuiltinAgent[]) {
     await next();
   });
   app.route('/api/v1', createAgentRoutes({ store, builtinAgents: () => builtins }));
-  app.onError((error, c) => {
-    if (error instanceof BatonError) {
-      return c.json({ error: { code: error.code, message: error.message, details: error.details } }, error.status as ContentfulStatusCode);
-    }
-    if (error instanceof HTTPException) return c.json({ error: { code: 'invalid_request', message: error.message } }, error.status);
-    return c.json({ error: { code: 'internal', message: String(error) } }, 500);
-  });
+  app.onError(handleError);
   return app;
 }
 

@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import type { AppEnv } from '../../api/env.ts';
+import { handleError } from '../../api/middleware/error-handler.ts';
 import { createWorkflowDefinitionRoutes } from '../../api/routes/workflow-definitions.ts';
 import { definitionPageSchema, definitionResponseSchema, stepListSchema } from '../../api/routes/agent-manager-schemas.ts';
-import { BatonError, errorBodySchema } from '../../src/domain/errors.ts';
+import { errorBodySchema } from '../../src/domain/errors.ts';
 import { stepSchema } from '../../src/domain/step.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 
-// A stand-in for api/app.ts: the caller's project from a header, and one onError rendering the
-// documented error body, so these tests exercise the routes exactly as mounted under /api/v1.
+// api/app.ts without auth: the caller's project from a header, and the app's own onError, so these
+// tests exercise the routes exactly as mounted under /api/v1.
 function testApp(store: Store) {
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -26,13 +25,7 @@ function testApp(store: Store) {
   }));
   // A run route registered after ours, to show GET /workflows/{id} does not shadow it.
   app.get('/api/v1/workflows/runs/:runId', (c) => c.json({ runRoute: c.req.param('runId') }));
-  app.onError((error, c) => {
-    if (error instanceof BatonError) {
-      return c.json({ error: { code: error.code, message: error.message, details: error.details } }, error.status as ContentfulStatusCode);
-    }
-    if (error instanceof HTTPException) return c.json({ error: { code: 'invalid_request', message: error.message } }, error.status);
-    return c.json({ error: { code: 'internal', message: String(error) } }, 500);
-  });
+  app.onError(handleError);
   return app;
 }
 
