@@ -7,23 +7,6 @@ import proto from '@temporalio/proto';
 
 export const batonCliPath = fileURLToPath(new URL('../../../src/cli/baton.ts', import.meta.url));
 
-/**
- * `cli` (default): the product's own `baton worker` / `baton api`. `composed`: the bench's
- * entries that compose the same parts as the contract tests, for when the CLI roles are not wired.
- */
-export type BatonEntry = 'cli' | 'composed';
-export function batonEntry(): BatonEntry {
-  const entry = process.env.BENCH_BATON_ENTRY ?? 'cli';
-  if (entry !== 'cli' && entry !== 'composed') throw new Error(`BENCH_BATON_ENTRY must be cli or composed, got ${entry}`);
-  return entry;
-}
-
-function entryArgs(role: 'worker' | 'api'): string[] {
-  return batonEntry() === 'cli'
-    ? [batonCliPath, role]
-    : [fileURLToPath(new URL(`./composed-${role}.ts`, import.meta.url))];
-}
-
 export interface BatonProcess {
   role: 'worker' | 'api';
   pid: number;
@@ -46,7 +29,7 @@ function killChildrenOnExit(): void {
 
 export function spawnBaton(role: 'worker' | 'api', env: Record<string, string>): BatonProcess {
   // process.execPath is the Node 24 that runs the bench (npm puts node_modules/.bin first on PATH).
-  const child = spawn(process.execPath, entryArgs(role), {
+  const child = spawn(process.execPath, [batonCliPath, role], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
