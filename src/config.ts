@@ -54,6 +54,33 @@ const apiKeys = z
     return keys;
   });
 
+/** Project (or `*` for every project) → the worker's environment variables it may reference. */
+export type SecretGrants = ReadonlyMap<string, ReadonlySet<string>>;
+export const envVariableNamePattern = /^[A-Z_][A-Z0-9_]*$/;
+
+/** `projA:PARTNER_TOKEN,*:SHARED_KEY` → grants; the project is before the first colon. */
+const projectSecretGrants = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const grants = new Map<string, Set<string>>();
+    for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+      const colon = entry.indexOf(':');
+      const project = colon > 0 ? entry.slice(0, colon).trim() : '';
+      const variable = colon > 0 ? entry.slice(colon + 1).trim() : '';
+      if ((project !== '*' && !slugSchema.safeParse(project).success) || !envVariableNamePattern.test(variable)) {
+        ctx.addIssue({ code: 'custom', message: `entries of the form project:VARIABLE or *:VARIABLE, comma-separated (VARIABLE: upper-case letters, digits and _); "${entry}" is not one` });
+        return z.NEVER;
+      }
+      if (isReservedVariable(variable)) {
+        ctx.addIssue({ code: 'custom', message: `${variable} is Baton's own configuration and cannot be granted to a project` });
+        return z.NEVER;
+      }
+      grants.set(project, (grants.get(project) ?? new Set()).add(variable));
+    }
+    return grants;
+  });
+
 const envSchema = z.object({
   PORT: port(3000),
   HOST: optionalText,
@@ -83,6 +110,7 @@ const envSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   BATON_DATABASE_SCHEMA: z.string().trim().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
   BATON_API_KEYS: apiKeys,
+  BATON_PROJECT_SECRETS: projectSecretGrants,
   BATON_PAUSE_TIMEOUT: z.string().trim().default('7d').transform((value, ctx) => {
     const parsed = pauseTimeoutSchema.safeParse(value);
     if (parsed.success) return parsed.data;
@@ -103,6 +131,16 @@ const envSchema = z.object({
 export type EnvVariable = keyof typeof envSchema.shape;
 /** The variables Baton reads, for the README table and for tests that check it stays complete. */
 export const configVariables = Object.keys(envSchema.shape) as EnvVariable[];
+
+/**
+ * Baton's own configuration, which no project may reference as a secret: BATON_*, TEMPORAL_*,
+ * PG*, DATABASE_URL, OPENAI_BASE_URL and every variable above. OPENAI_API_KEY is the exception:
+ * the operator may grant it, and it always goes to OPENAI_BASE_URL for agents without a baseUrl.
+ */
+export function isReservedVariable(name: string): boolean {
+  if (name === 'OPENAI_API_KEY') return false;
+  return /^(BATON_|TEMPORAL_|PG)/.test(name) || name === 'DATABASE_URL' || name === 'OPENAI_BASE_URL' || (configVariables as string[]).includes(name);
+}
 
 export interface TlsSettings {
   clientCertPath?: string;
@@ -136,6 +174,8 @@ export interface Config {
   databaseSchema?: string;
   /** API key → project. Empty: no auth, one project `default`, API on 127.0.0.1 by default. */
   apiKeys: Map<string, string>;
+  /** Which of the worker's environment variables each project's agents may reference. */
+  projectSecrets: SecretGrants;
   pauseTimeout: z.infer<typeof pauseTimeoutSchema>;
   maxBodyBytes: number;
   openai: { baseUrl?: string; apiKey?: string };
@@ -200,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.BATON_DATABASE_SCHEMA,
     apiKeys: e.BATON_API_KEYS,
+    projectSecrets: e.BATON_PROJECT_SECRETS,
     pauseTimeout: e.BATON_PAUSE_TIMEOUT,
     maxBodyBytes: e.BATON_MAX_BODY_BYTES,
     openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY },

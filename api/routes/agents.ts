@@ -2,9 +2,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { agentCreateSchema, agentPatchSchema, agentSchema, type Agent } from '../../src/domain/agent.ts';
 import { pageQuerySchema } from '../../src/domain/definition-input.ts';
 import { BatonError } from '../../src/domain/errors.ts';
+import { assertAgentSecretsAllowed, redactAgentSecrets } from '../../src/security/agent-secret-references.ts';
+import type { ProjectSecrets } from '../../src/security/project-secrets.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { createRouter } from '../router.ts';
-import { agentPageSchema, commonErrors, conflict, jsonBody, jsonResponse, noContent, notFound, pathIdSchema } from './agent-manager-schemas.ts';
+import { agentPageSchema, commonErrors, conflict, errorResponse, jsonBody, jsonResponse, noContent, notFound, pathIdSchema } from './agent-manager-schemas.ts';
 
 /** A function agent registered in the worker, listed read-only. */
 export interface BuiltinAgent {
@@ -15,11 +17,21 @@ export interface BuiltinAgent {
 
 export interface AgentRoutesDeps {
   store: Pick<Store, 'agents'>;
+  /** Which variables each project's agents may reference; an agent reading any other is refused (422). */
+  secrets: ProjectSecrets;
   /** The worker registry's function agents; read on every request, so registrations show up. */
   builtinAgents: () => BuiltinAgent[];
 }
 
 const tags = ['Agent Manager: agents'];
+const secretsDescription = 'Secrets are never stored: `apiKeyEnv`, `secretEnv` and header references `{"secretEnv": "VAR", "prefix": "Bearer "}` '
+  + 'name an environment variable of the worker that the operator grants to this project (BATON_PROJECT_SECRETS). '
+  + 'Credential headers (Authorization, Cookie, X-Api-Key, names with token, secret, key, auth or password) must be references. '
+  + 'Responses show only variable names.';
+const secretRefused = {
+  422: errorResponse('secret_not_granted: the config reads a variable this project is not granted, or one of Baton\'s own settings (the message names it); '
+    + 'unprocessable: a credential header given in plain text'),
+};
 const idParam = z.object({ id: pathIdSchema });
 
 const listRoute = createRoute({
@@ -29,9 +41,9 @@ const listRoute = createRoute({
 });
 const createAgentRoute = createRoute({
   method: 'post', path: '/agents', tags, summary: 'Create an http or llm agent',
-  description: 'Secrets are never stored: `apiKeyEnv` / `secretEnv` name the environment variable that holds them.',
+  description: secretsDescription,
   request: { body: jsonBody(agentCreateSchema) },
-  responses: { 200: jsonResponse(agentSchema, 'The created agent'), ...commonErrors, ...conflict('an agent with this id already exists') },
+  responses: { 200: jsonResponse(agentSchema, 'The created agent'), ...commonErrors, ...conflict('an agent with this id already exists'), ...secretRefused },
 });
 const getRoute = createRoute({
   method: 'get', path: '/agents/{id}', tags, summary: 'Get an agent',
@@ -40,10 +52,11 @@ const getRoute = createRoute({
 });
 const patchRoute = createRoute({
   method: 'patch', path: '/agents/{id}', tags, summary: 'Update an agent\'s description or config (a new config replaces the old one)',
+  description: secretsDescription,
   request: { params: idParam, body: jsonBody(agentPatchSchema) },
   responses: {
     200: jsonResponse(agentSchema, 'The updated agent'),
-    ...commonErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only'),
+    ...commonErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only'), ...secretRefused,
   },
 });
 const deleteRoute = createRoute({
@@ -67,7 +80,7 @@ export function createAgentRoutes(deps: AgentRoutesDeps) {
     .openapi(listRoute, async (c) => {
       const { page, size } = c.req.valid('query');
       const builtins = deps.builtinAgents().map(asAgent).sort((a, b) => a.id.localeCompare(b.id));
-      const stored = (await agents.list(c.get('project'))).filter((agent) => !builtin(agent.id));
+      const stored = (await agents.list(c.get('project'))).filter((agent) => !builtin(agent.id)).map(redactAgentSecrets);
       const all = [...builtins, ...stored];
       return c.json({ content: all.slice(page * size, (page + 1) * size), totalElements: all.length, totalPages: Math.ceil(all.length / size) }, 200);
     })
@@ -76,17 +89,25 @@ export function createAgentRoutes(deps: AgentRoutesDeps) {
       if (builtin(input.id)) {
         throw new BatonError('conflict', `An agent ${JSON.stringify(input.id)} already exists (a function agent).`, { id: input.id });
       }
-      return c.json(await agents.create(c.get('project'), input), 200);
+      assertAgentSecretsAllowed(deps.secrets, c.get('project'), input);
+      return c.json(redactAgentSecrets(await agents.create(c.get('project'), input)), 200);
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
       const found = builtin(id);
-      return c.json(found ? asAgent(found) : await agents.get(c.get('project'), id), 200);
+      return c.json(found ? asAgent(found) : redactAgentSecrets(await agents.get(c.get('project'), id)), 200);
     })
     .openapi(patchRoute, async (c) => {
       const { id } = c.req.valid('param');
       if (builtin(id)) throw readOnly(id);
-      return c.json(await agents.update(c.get('project'), id, c.req.valid('json')), 200);
+      const patch = c.req.valid('json');
+      if (patch.config !== undefined) {
+        // The kind never changes, so the new config is checked as the stored kind's; one that does not fit is the store's 400.
+        const current = await agents.get(c.get('project'), id);
+        const next = agentSchema.safeParse({ ...current, config: patch.config });
+        if (next.success && next.data.kind !== 'function') assertAgentSecretsAllowed(deps.secrets, c.get('project'), next.data);
+      }
+      return c.json(redactAgentSecrets(await agents.update(c.get('project'), id, patch)), 200);
     })
     .openapi(deleteRoute, async (c) => {
       const { id } = c.req.valid('param');

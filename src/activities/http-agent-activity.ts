@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { callHttpAgent, type HttpAgentCall } from '../agents/http-agent.ts';
+import type { ProjectSecrets } from '../security/project-secrets.ts';
 
 export interface HttpAgentActivitiesDeps {
-  env: Record<string, string | undefined>;
+  secrets: ProjectSecrets;
   fetch?: typeof fetch;
 }
 
@@ -14,7 +15,7 @@ export function createHttpAgentActivities(deps: HttpAgentActivitiesDeps) {
       // Heartbeats let a dead worker be noticed before the (possibly long) agent timeout.
       const timer = setInterval(() => context.heartbeat(), 5_000);
       try {
-        return await callHttpAgent(call, { env: deps.env, signal: context.cancellationSignal, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+        return await callHttpAgent(call, { secrets: deps.secrets, signal: context.cancellationSignal, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
       } finally {
         clearInterval(timer);
       }

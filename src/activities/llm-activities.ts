@@ -5,9 +5,13 @@ import type { ModelCallRequest, ModelReply, ToolCallRequest, ToolResult } from '
 import { requestChatCompletion } from '../agents/llm/chat-completions.ts';
 import { resolveModelEndpoint } from '../agents/llm/model-endpoint.ts';
 import { ToolError, type OpenAiFunctionTool, type ToolRegistry } from '../agents/tools/tool-registry.ts';
+import { noProjectSecrets, type ProjectSecrets } from '../security/project-secrets.ts';
 
 export interface LlmActivitiesDeps {
+  /** OPENAI_BASE_URL and OPENAI_API_KEY, the operator's default model. */
   env: Record<string, string | undefined>;
+  /** The secrets each project may use as an agent's apiKeyEnv; none when left out. */
+  secrets?: ProjectSecrets;
   tools: ToolRegistry;
   fetch?: typeof fetch;
   /** Per model call; the activity's startToCloseTimeout should leave room for it. Default 120 s. */
@@ -20,10 +24,11 @@ const maxToolResultChars = 50_000;
 /** The activities of an llm agent's tool loop; the loop itself is workflow code (llm-agent-loop.ts). */
 export function createLlmActivities(deps: LlmActivitiesDeps) {
   const modelTimeoutMs = deps.modelTimeoutMs ?? 120_000;
+  const endpointDeps = { env: deps.env, secrets: deps.secrets ?? noProjectSecrets(deps.env) };
   return {
     /** One chat-completions call; its result is recorded, so a replay never calls the model again. */
     async callModel(request: ModelCallRequest): Promise<ModelReply> {
-      const endpoint = resolveModelEndpoint(request, deps.env);
+      const endpoint = resolveModelEndpoint(request, endpointDeps);
       let tools: OpenAiFunctionTool[];
       try {
         tools = deps.tools.toOpenAiTools(request.tools);

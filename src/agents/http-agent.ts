@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { AgentContext, httpAgentConfigSchema } from '../domain/agent.ts';
+import { secretRefusalFailure, type ProjectSecrets } from '../security/project-secrets.ts';
 
 export type HttpAgentConfig = z.infer<typeof httpAgentConfigSchema>;
 
@@ -47,7 +48,8 @@ export interface HttpAgentCall {
 }
 
 export interface HttpAgentDeps {
-  env: Record<string, string | undefined>;
+  /** secretEnv and header references are read through the grants of the context's project. */
+  secrets: ProjectSecrets;
   fetch?: typeof fetch;
   /** The activity's cancellation signal. */
   signal?: AbortSignal;
@@ -62,18 +64,26 @@ export interface HttpAgentDeps {
  */
 export async function callHttpAgent(call: HttpAgentCall, deps: HttpAgentDeps): Promise<unknown> {
   const { agentId, config, context } = call;
-  const secret = config.secretEnv === undefined ? undefined : deps.env[config.secretEnv];
-  if (config.secretEnv !== undefined && !secret) {
+  // Every secret is resolved before anything is sent, so a refused one leaves nothing on the wire.
+  const readSecret = (variable: string, use: string): string => {
+    const resolved = deps.secrets.resolve(context.project, variable);
+    if (!resolved.granted) throw secretRefusalFailure(resolved.refusal, agentId);
+    if (resolved.value !== undefined) return resolved.value;
     throw ApplicationFailure.create({
       type: 'agent_not_configured',
       nonRetryable: true,
-      message: `http agent "${agentId}" signs its requests with the secret in ${config.secretEnv}, which is not set in the worker's environment`,
+      message: `http agent "${agentId}" ${use} ${variable}, which is not set in the worker's environment`,
     });
-  }
+  };
+  const secret = config.secretEnv === undefined ? undefined : readSecret(config.secretEnv, 'signs its requests with the secret in');
+  const configured = Object.fromEntries(Object.entries(config.headers ?? {}).map(([name, value]) => [
+    name,
+    typeof value === 'string' ? value : `${value.prefix ?? ''}${readSecret(value.secretEnv, `sends the ${name} header from`)}`,
+  ]));
   const body = JSON.stringify(context);
   const timestamp = String(Math.floor((deps.nowMs?.() ?? Date.now()) / 1000));
   const headers: Record<string, string> = {
-    ...config.headers,
+    ...configured,
     'content-type': 'application/json',
     accept: 'application/json, text/plain;q=0.9, */*;q=0.5',
     'x-baton-run-id': context.runId,

@@ -3,11 +3,24 @@ import { slugSchema } from './ids.ts';
 
 export const agentKindSchema = z.enum(['function', 'http', 'llm']);
 
+/** The name of an environment variable of the worker, e.g. PARTNER_TOKEN. */
+export const envVariableNameSchema = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as PARTNER_TOKEN');
+
+/** A header value read from a granted secret when the agent is called: `prefix` + the variable's value. */
+export const headerSecretReferenceSchema = z.object({
+  secretEnv: envVariableNameSchema,
+  prefix: z.string().max(100).regex(/^[^\r\n\0]*$/, 'no line breaks').optional(),
+}).strict().meta({ description: 'A secret header value, e.g. {"secretEnv": "PARTNER_TOKEN", "prefix": "Bearer "}; GET shows only the variable name' });
+export type HeaderSecretReference = z.infer<typeof headerSecretReferenceSchema>;
+
 export const llmAgentConfigSchema = z.object({
   model: z.string().min(1),
   baseUrl: z.url().optional(),
-  /** Name of the environment variable holding the API key; secrets are never stored. */
-  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  /**
+   * Name of the worker's environment variable holding the API key; secrets are never stored. It
+   * must be granted to the project (BATON_PROJECT_SECRETS), except OPENAI_API_KEY without baseUrl.
+   */
+  apiKeyEnv: envVariableNameSchema.optional(),
   system: z.string().max(50_000).optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTurns: z.number().int().min(1).max(50).optional(),
@@ -16,9 +29,13 @@ export const llmAgentConfigSchema = z.object({
 export const httpAgentConfigSchema = z.object({
   url: z.url(),
   timeoutMs: z.number().int().min(1).max(600_000).optional(),
-  /** Name of the environment variable holding the HMAC secret. */
-  secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  /** Name of the worker's environment variable holding the HMAC secret, granted to the project. */
+  secretEnv: envVariableNameSchema.optional(),
+  /**
+   * Extra request headers: plain text, or a reference to a granted secret. Credential headers
+   * (Authorization, Cookie, X-Api-Key, names with token/secret/key/auth/password) must be references.
+   */
+  headers: z.record(z.string(), z.union([z.string(), headerSecretReferenceSchema])).optional(),
 });
 
 export const agentSchema = z.discriminatedUnion('kind', [

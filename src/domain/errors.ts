@@ -20,6 +20,8 @@ export const errorHttpStatus = {
   payload_too_large: 413,
   invalid_resume_input: 422,
   unprocessable: 422,
+  /** An agent references an environment variable its project is not granted (BATON_PROJECT_SECRETS). */
+  secret_not_granted: 422,
   internal: 500,
   engine_unavailable: 503,
   model_unavailable: 503,
@@ -28,7 +30,7 @@ export type ErrorCode = keyof typeof errorHttpStatus;
 export const errorCodeSchema = z.enum(Object.keys(errorHttpStatus) as [ErrorCode, ...ErrorCode[]]);
 
 /** Codes a run can fail with (snapshot.error.code); not HTTP errors. */
-export const runFailureCodes = ['pause_timeout', 'step_failed', 'agent_not_found', 'model_unavailable', 'branch_failed', 'invalid_definition'] as const;
+export const runFailureCodes = ['pause_timeout', 'step_failed', 'agent_not_found', 'model_unavailable', 'branch_failed', 'invalid_definition', 'secret_not_granted'] as const;
 export type RunFailureCode = (typeof runFailureCodes)[number];
 
 export const errorBodySchema = z.object({

@@ -23,6 +23,8 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 /** Argument of the callModel activity: one chat-completions request. */
 export const modelCallRequestSchema = z.object({
   agentId: z.string(),
+  /** The run's project: the worker reads only the secrets granted to it. */
+  project: z.string(),
   model: z.string(),
   baseUrl: z.string().optional(),
   apiKeyEnv: z.string().optional(),

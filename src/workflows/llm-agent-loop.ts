@@ -55,6 +55,7 @@ export async function runLlmAgentLoop(input: LlmAgentLoopInput, deps: LlmAgentLo
   for (let turn = 1; turn <= maxTurns; turn++) {
     const reply = await deps.callModel({
       agentId,
+      project: context.project,
       model: config.model,
       ...(config.baseUrl !== undefined ? { baseUrl: config.baseUrl } : {}),
       ...(config.apiKeyEnv !== undefined ? { apiKeyEnv: config.apiKeyEnv } : {}),

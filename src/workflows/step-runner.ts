@@ -24,9 +24,9 @@ export class RunFailure extends Error {
 }
 
 // Codes an activity failure may carry through to snapshot.error; anything else is step_failed.
-const passThroughCodes = new Set(['agent_not_found', 'model_unavailable']);
-// Agent, model and tool registrations do not appear by retrying.
-const nonRetryableTypes = ['agent_not_found', 'tool_not_registered'];
+const passThroughCodes = new Set(['agent_not_found', 'model_unavailable', 'secret_not_granted']);
+// Agent, model and tool registrations, and secret grants, do not appear by retrying.
+const nonRetryableTypes = ['agent_not_found', 'tool_not_registered', 'secret_not_granted'];
 // Short enough that a dead worker's step is retried elsewhere quickly; activities beat every second.
 const agentHeartbeatTimeout = '10s';
 const defaultStepTimeout = '10m';

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLlmActivities } from '../../src/activities/llm-activities.ts';
 import { createBuiltInToolRegistry } from '../../src/agents/tools/built-in-tools.ts';
 import type { ModelCallRequest } from '../../src/domain/llm.ts';
+import { createProjectSecrets } from '../../src/security/project-secrets.ts';
 import type { callModelOnce } from '../fakes/harness-workflows.ts';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
 import { harnessClient, startHarnessWorker, type HarnessWorker } from '../fakes/harness-worker.ts';
@@ -30,7 +31,8 @@ beforeAll(async () => {
   deadBaseUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/v1`;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
   const env = { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'sk-test', OTHER_KEY: 'sk-other' };
-  worker = await startHarnessWorker({ address, namespace, activities: createLlmActivities({ env, tools: createBuiltInToolRegistry({ env }) }) });
+  const secrets = createProjectSecrets({ grants: new Map([['solvers', new Set(['OTHER_KEY'])]]), env });
+  worker = await startHarnessWorker({ address, namespace, activities: createLlmActivities({ env, secrets, tools: createBuiltInToolRegistry({ env }) }) });
   ({ client, close: closeClient } = await harnessClient(address, namespace));
 });
 afterAll(async () => {
@@ -40,7 +42,7 @@ afterAll(async () => {
 });
 
 const request = (over: Partial<ModelCallRequest> = {}): ModelCallRequest => ({
-  agentId: 'solver', model: 'gpt-test', messages: [{ role: 'system', content: 'Be exact.' }, { role: 'user', content: 'What is 6*7?' }], tools: ['calculator'], ...over,
+  agentId: 'solver', project: 'solvers', model: 'gpt-test', messages: [{ role: 'system', content: 'Be exact.' }, { role: 'user', content: 'What is 6*7?' }], tools: ['calculator'], ...over,
 });
 const callModel = (req: ModelCallRequest) =>
   client.workflow.execute<typeof callModelOnce>('callModelOnce', { taskQueue: worker.taskQueue, workflowId: `llm-act-${randomUUID()}`, args: [req] });
@@ -88,6 +90,15 @@ describe('callModel activity', () => {
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6*7"}' } }] },
       { role: 'tool', tool_call_id: 'call_9', content: '{"result":42}' },
     ]);
+  });
+
+  it('refuses a key variable the run\'s project is not granted without calling the model', async () => {
+    const before = fake.calls;
+    const failure = await failureOf(callModel(request({ project: 'others', apiKeyEnv: 'OTHER_KEY' })));
+    expect([failure.type, failure.nonRetryable]).toEqual(['secret_not_granted', true]);
+    expect(failure.message).toBe('agent "solver": OTHER_KEY is not granted to project "others"; the operator grants it with BATON_PROJECT_SECRETS=others:OTHER_KEY');
+    expect(failure.message).not.toContain('sk-other');
+    expect(fake.calls).toBe(before);
   });
 
   it('retries 5xx answers and then fails with the status and the server message', async () => {

@@ -6,7 +6,11 @@ import { handleError } from '../../api/middleware/error-handler.ts';
 import { createAgentRoutes, type BuiltinAgent } from '../../api/routes/agents.ts';
 import { agentPageSchema } from '../../api/routes/agent-manager-schemas.ts';
 import { errorBodySchema } from '../../src/domain/errors.ts';
+import { createProjectSecrets } from '../../src/security/project-secrets.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
+
+// Every project may use CRM_SECRET and PARTNER_TOKEN; only `vault` may use VAULT_TOKEN.
+const secrets = createProjectSecrets({ grants: new Map([['*', new Set(['CRM_SECRET', 'PARTNER_TOKEN'])], ['vault', new Set(['VAULT_TOKEN'])]]), env: {} });
 
 // api/app.ts without auth: the project from a header, and the app's own onError.
 function testApp(store: Store, builtins: BuiltinAgent[]) {
@@ -15,7 +19,7 @@ function testApp(store: Store, builtins: BuiltinAgent[]) {
     c.set('project', c.req.header('x-project') ?? 'default');
     await next();
   });
-  app.route('/api/v1', createAgentRoutes({ store, builtinAgents: () => builtins }));
+  app.route('/api/v1', createAgentRoutes({ store, secrets, builtinAgents: () => builtins }));
   app.onError(handleError);
   return app;
 }
@@ -66,7 +70,7 @@ describe('Agent Manager agents', () => {
   });
 
   it('documents every agent route in OpenAPI from the domain schemas', () => {
-    const doc = createAgentRoutes({ store, builtinAgents: () => [] }).getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '1' } });
+    const doc = createAgentRoutes({ store, secrets, builtinAgents: () => [] }).getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '1' } });
     expect(Object.keys(doc.paths ?? {}).sort()).toEqual(['/agents', '/agents/{id}']);
     expect(JSON.stringify(doc.paths?.['/agents']?.post)).toContain('apiKeyEnv');
   });
@@ -109,6 +113,16 @@ describe('Agent Manager agents: bad input changes nothing', () => {
     ['reading another project\'s agent', 'GET', '/agents/theirs', {}, 404, 'agent_not_found'],
     ['deleting another project\'s agent', 'DELETE', '/agents/theirs', {}, 404, 'agent_not_found'],
     ['a page size of zero', 'GET', '/agents?size=0', {}, 400, 'invalid_request'],
+    ['an apiKeyEnv naming Baton\'s API keys', 'POST', '/agents', { body: { id: 'l', kind: 'llm', config: { model: 'm', baseUrl: 'http://127.0.0.1:9/v1', apiKeyEnv: 'BATON_API_KEYS' } } }, 422, 'secret_not_granted'],
+    ['an apiKeyEnv naming DATABASE_URL', 'POST', '/agents', { body: { id: 'l', kind: 'llm', config: { model: 'm', apiKeyEnv: 'DATABASE_URL' } } }, 422, 'secret_not_granted'],
+    ['OPENAI_API_KEY sent to the agent\'s own baseUrl', 'POST', '/agents', { body: { id: 'l', kind: 'llm', config: { model: 'm', baseUrl: 'http://127.0.0.1:9/v1', apiKeyEnv: 'OPENAI_API_KEY' } } }, 422, 'secret_not_granted'],
+    ['a secretEnv not granted to the project', 'POST', '/agents', { body: { ...http, id: 'h3', config: { ...http.config, secretEnv: 'VAULT_TOKEN' } } }, 422, 'secret_not_granted'],
+    ['a header reference not granted to the project', 'POST', '/agents', { body: { id: 'h3', kind: 'http', config: { url: 'https://x.example.com', headers: { Authorization: { secretEnv: 'VAULT_TOKEN', prefix: 'Bearer ' } } } } }, 422, 'secret_not_granted'],
+    ['a plain-text Authorization header', 'POST', '/agents', { body: { id: 'h3', kind: 'http', config: { url: 'https://x.example.com', headers: { Authorization: 'Bearer sk-live' } } } }, 422, 'unprocessable'],
+    ['a plain-text header named like a token', 'POST', '/agents', { body: { id: 'h3', kind: 'http', config: { url: 'https://x.example.com', headers: { 'X-Partner-Token': 'abc' } } } }, 422, 'unprocessable'],
+    ['a header reference with extra fields', 'POST', '/agents', { body: { id: 'h3', kind: 'http', config: { url: 'https://x.example.com', headers: { Cookie: { secretEnv: 'CRM_SECRET', value: 'x' } } } } }, 400, 'invalid_request'],
+    ['patching in an ungranted apiKeyEnv', 'PATCH', '/agents/crm-hook', { body: { config: { url: 'https://x.example.com', secretEnv: 'TEMPORAL_API_KEY' } } }, 422, 'secret_not_granted'],
+    ['patching in a plain-text cookie', 'PATCH', '/agents/crm-hook', { body: { config: { url: 'https://x.example.com', headers: { cookie: 'session=1' } } } }, 422, 'unprocessable'],
   ];
 
   it.each(cases)('answers %s with the documented error', async (_label, method, path, body, status, code) => {
@@ -123,5 +137,50 @@ describe('Agent Manager agents: bad input changes nothing', () => {
     expect(errorBodySchema.parse(answer.json).error.code).toBe(code);
 
     expect([await store.agents.list(p), await store.agents.list(other)]).toEqual(before);
+  });
+});
+
+describe('Agent Manager agents: secrets', () => {
+  it('names the refused variable in the 422 message', async () => {
+    for (const apiKeyEnv of ['BATON_API_KEYS', 'DATABASE_URL', 'VAULT_TOKEN']) {
+      const answer = await call('POST', '/agents', { project: project(), body: { id: 'thief', kind: 'llm', config: { model: 'm', baseUrl: 'http://127.0.0.1:9/v1', apiKeyEnv } } });
+      expect(answer.status).toBe(422);
+      expect(errorBodySchema.parse(answer.json).error).toMatchObject({ code: 'secret_not_granted', message: expect.stringContaining(apiKeyEnv) as unknown, details: { field: 'config.apiKeyEnv', variable: apiKeyEnv } });
+    }
+  });
+
+  it('stores header references and shows only the variable name', async () => {
+    const p = project();
+    const agent = { id: 'partner', kind: 'http', config: { url: 'https://partner.example.com/hook', headers: { 'X-Team': 'ops', Authorization: { secretEnv: 'PARTNER_TOKEN', prefix: 'Bearer ' } } } };
+    expect((await call('POST', '/agents', { project: p, body: agent })).json).toEqual({ ...agent, description: null });
+    expect((await call('GET', '/agents/partner', { project: p })).json).toEqual({ ...agent, description: null });
+    const vault = await call('POST', '/agents', { project: 'vault', body: { ...agent, id: `v-${p}`, config: { ...agent.config, secretEnv: 'VAULT_TOKEN' } } });
+    expect(vault.status).toBe(200);
+  });
+
+  it('redacts a plain credential header of an agent stored before references existed, and a PATCH must replace it with a reference', async () => {
+    const p = project();
+    // Written straight to the store, as rows from before this check were.
+    await store.agents.create(p, { id: 'legacy', kind: 'http', config: { url: 'https://legacy.example.com', headers: { 'X-Team': 'ops', Authorization: 'Bearer sk-legacy-secret' } } });
+    const shown = await call('GET', '/agents/legacy', { project: p });
+    expect(shown.json).toMatchObject({ config: { headers: { 'X-Team': 'ops', Authorization: '[redacted]' } } });
+    expect(JSON.stringify((await call('GET', '/agents', { project: p })).json)).not.toContain('sk-legacy-secret');
+    // A description-only patch leaves the config as it is, still not shown.
+    const described = await call('PATCH', '/agents/legacy', { project: p, body: { description: 'old hook' } });
+    expect(described.status).toBe(200);
+    expect(JSON.stringify(described.json)).not.toContain('sk-legacy-secret');
+    // Sending the redacted value back is a plain-text credential: refused.
+    const resent = await call('PATCH', '/agents/legacy', { project: p, body: { config: (shown.json as { config: unknown }).config } });
+    expect([resent.status, errorBodySchema.parse(resent.json).error.code]).toEqual([422, 'unprocessable']);
+    const fixed = await call('PATCH', '/agents/legacy', { project: p, body: { config: { url: 'https://legacy.example.com', headers: { Authorization: { secretEnv: 'PARTNER_TOKEN', prefix: 'Bearer ' } } } } });
+    expect(fixed.status).toBe(200);
+  });
+
+  it('documents header references and the 422 in OpenAPI', () => {
+    const doc = createAgentRoutes({ store, secrets, builtinAgents: () => [] }).getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '1' } });
+    const post = JSON.stringify(doc.paths?.['/agents']?.post);
+    expect(post).toContain('secret_not_granted');
+    expect(post).toContain('prefix');
+    expect(JSON.stringify(doc.paths?.['/agents/{id}']?.patch)).toContain('secret_not_granted');
   });
 });

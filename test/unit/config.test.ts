@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configVariables, loadConfig } from '../../src/config.ts';
+import { ConfigError, configVariables, isReservedVariable, loadConfig } from '../../src/config.ts';
 
 function errorOf(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -139,6 +139,11 @@ describe('loadConfig', () => {
       ['BATON_API_KEYS', { BATON_API_KEYS: ':project' }],
       ['BATON_API_KEYS', { BATON_API_KEYS: 'key:bad project' }],
       ['BATON_API_KEYS', { BATON_API_KEYS: 'k:a,k:b' }],
+      ['BATON_PROJECT_SECRETS', { BATON_PROJECT_SECRETS: 'PARTNER_TOKEN' }],
+      ['BATON_PROJECT_SECRETS', { BATON_PROJECT_SECRETS: 'Proj A:PARTNER_TOKEN' }],
+      ['BATON_PROJECT_SECRETS', { BATON_PROJECT_SECRETS: 'proj:partner_token' }],
+      ['BATON_PROJECT_SECRETS', { BATON_PROJECT_SECRETS: 'proj:*' }],
+      ['BATON_PROJECT_SECRETS', { BATON_PROJECT_SECRETS: 'proj:' }],
       ['BATON_PAUSE_TIMEOUT', { BATON_PAUSE_TIMEOUT: 'forever' }],
       ['BATON_PAUSE_TIMEOUT', { BATON_PAUSE_TIMEOUT: '7 days' }],
       ['BATON_MAX_BODY_BYTES', { BATON_MAX_BODY_BYTES: 'big' }],
@@ -155,6 +160,24 @@ describe('loadConfig', () => {
       expect(error.variables).toContain(variable);
       expect(error.message).toContain(`${variable}:`);
     });
+  });
+
+  it('reads project secret grants, `*` granting to every project', () => {
+    const { projectSecrets } = loadConfig({ BATON_PROJECT_SECRETS: 'proj-a:PARTNER_TOKEN, proj-a:OPENAI_KEY_A,proj-b:OTHER,*:SHARED_KEY,proj-a:OPENAI_API_KEY' });
+    expect(Object.fromEntries([...projectSecrets].map(([project, variables]) => [project, [...variables]]))).toEqual({
+      'proj-a': ['PARTNER_TOKEN', 'OPENAI_KEY_A', 'OPENAI_API_KEY'], 'proj-b': ['OTHER'], '*': ['SHARED_KEY'],
+    });
+    expect(loadConfig({}).projectSecrets.size).toBe(0);
+  });
+
+  it('refuses to grant Baton\'s own configuration, naming the variable granted', () => {
+    for (const variable of ['BATON_API_KEYS', 'DATABASE_URL', 'TEMPORAL_API_KEY', 'PGPASSWORD', 'OPENAI_BASE_URL', 'PORT', 'BATON_SOMETHING_NEW']) {
+      const error = errorOf({ BATON_PROJECT_SECRETS: `proj:OK_TOKEN,*:${variable}` });
+      expect(error.variables).toEqual(['BATON_PROJECT_SECRETS']);
+      expect(error.message).toContain(`${variable} is Baton's own configuration`);
+    }
+    expect(isReservedVariable('OPENAI_API_KEY')).toBe(false);
+    expect(configVariables.filter((variable) => variable !== 'OPENAI_API_KEY').every(isReservedVariable)).toBe(true);
   });
 
   it('names every bad variable at once', () => {

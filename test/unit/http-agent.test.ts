@@ -3,14 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../src/domain/agent.ts';
-import { callHttpAgent, signBatonRequest, verifyBatonSignature } from '../../src/agents/http-agent.ts';
+import { callHttpAgent, signBatonRequest, verifyBatonSignature, type HttpAgentConfig } from '../../src/agents/http-agent.ts';
+import { createProjectSecrets } from '../../src/security/project-secrets.ts';
 
 const context: AgentContext = {
   runId: 'wfr_http1', project: 'default', step: 'classify', task: 'Route the lead', state: { leadId: 'lead-123' },
   input: { text: 'hello' }, action: 'Classify it', steps: {}, sessionId: 'ses-1', session: [],
 };
 const secret = 'shh-its-a-secret';
-const env = { AGENT_SECRET: secret };
+const env = { AGENT_SECRET: secret, PARTNER_TOKEN: 'partner-123', BATON_API_KEYS: 'key-a:alpha', OTHER_TEAM_TOKEN: 'other-456' };
+// BATON_API_KEYS is listed to show that a reserved name stays refused even when a grant names it.
+const secrets = createProjectSecrets({ grants: new Map([['default', new Set(['AGENT_SECRET', 'NOT_SET_SECRET', 'PARTNER_TOKEN', 'BATON_API_KEYS'])], ['other', new Set(['OTHER_TEAM_TOKEN'])]]), env });
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 let handler: Handler = (_req, _body, res) => res.end();
@@ -63,7 +66,7 @@ describe('callHttpAgent', () => {
       received = { headers: req.headers, body };
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"category":"enterprise"}');
     };
-    const output = await callHttpAgent({ agentId: 'router', config: { url, secretEnv: 'AGENT_SECRET', headers: { 'x-team': 'sales' } }, context }, { env });
+    const output = await callHttpAgent({ agentId: 'router', config: { url, secretEnv: 'AGENT_SECRET', headers: { 'x-team': 'sales' } }, context }, { secrets });
     expect(output).toEqual({ category: 'enterprise' });
     expect(JSON.parse(received!.body)).toEqual(context);
     expect(received!.headers).toMatchObject({ 'content-type': 'application/json', 'x-team': 'sales', 'x-baton-run-id': 'wfr_http1', 'x-baton-step': 'classify' });
@@ -72,21 +75,57 @@ describe('callHttpAgent', () => {
     expect(verifyBatonSignature(secret, ts, received!.body, received!.headers['x-baton-signature'] as string)).toBe(true);
   });
 
+  it('sends header references as prefix + the granted secret, and plain headers as they are', async () => {
+    let headers: IncomingMessage['headers'] = {};
+    handler = (req, _body, res) => {
+      headers = req.headers;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    };
+    const config = { url, headers: { 'X-Team': 'ops', Authorization: { secretEnv: 'PARTNER_TOKEN', prefix: 'Bearer ' }, 'X-Raw': { secretEnv: 'PARTNER_TOKEN' } } };
+    await callHttpAgent({ agentId: 'partner', config, context }, { secrets });
+    expect(headers).toMatchObject({ 'x-team': 'ops', authorization: 'Bearer partner-123', 'x-raw': 'partner-123' });
+  });
+
+  it('refuses an ungranted or reserved variable in secretEnv or a header before sending anything', async () => {
+    let hits = 0;
+    handler = (_req, _body, res) => {
+      hits++;
+      res.end('{}');
+    };
+    const cases: Array<{ config: HttpAgentConfig; variable: string; reason: string }> = [
+      { config: { url, secretEnv: 'OTHER_TEAM_TOKEN' }, variable: 'OTHER_TEAM_TOKEN', reason: 'not_granted' },
+      { config: { url, headers: { 'X-Team': 'ops', Authorization: { secretEnv: 'OTHER_TEAM_TOKEN', prefix: 'Bearer ' } } }, variable: 'OTHER_TEAM_TOKEN', reason: 'not_granted' },
+      { config: { url, headers: { Authorization: { secretEnv: 'BATON_API_KEYS', prefix: 'Bearer ' } } }, variable: 'BATON_API_KEYS', reason: 'reserved' },
+      { config: { url, secretEnv: 'BATON_API_KEYS' }, variable: 'BATON_API_KEYS', reason: 'reserved' },
+    ];
+    for (const { config, variable, reason } of cases) {
+      const failure = await failureOf(callHttpAgent({ agentId: 'thief', config, context }, { secrets }));
+      expect([failure.type, failure.nonRetryable]).toEqual(['secret_not_granted', true]);
+      expect(failure.message).toContain(variable);
+      expect(failure.message).not.toMatch(/other-456|key-a/);
+      expect(failure.details).toEqual([{ variable, project: 'default', reason }]);
+    }
+    expect(hits).toBe(0);
+    // The same variable works for the project it is granted to.
+    await expect(callHttpAgent({ agentId: 'a', config: { url, secretEnv: 'OTHER_TEAM_TOKEN' }, context: { ...context, project: 'other' } }, { secrets })).resolves.toEqual({});
+    expect(hits).toBe(1);
+  });
+
   it('returns a text answer as text, an empty one as null, and sends no signature without secretEnv', async () => {
     let signature: string | string[] | undefined = 'unset';
     handler = (req, _body, res) => {
       signature = req.headers['x-baton-signature'];
       res.writeHead(200, { 'content-type': 'text/plain' }).end('plain words');
     };
-    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} })).resolves.toBe('plain words');
+    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { secrets })).resolves.toBe('plain words');
     expect(signature).toBeUndefined();
     handler = (_req, _body, res) => res.writeHead(204).end();
-    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} })).resolves.toBeNull();
+    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { secrets })).resolves.toBeNull();
   });
 
   it('throws a retryable failure with status and truncated body on 5xx, 429 and 408', async () => {
     handler = (_req, _body, res) => res.writeHead(503, 'Service Unavailable').end('down for maintenance ' + 'x'.repeat(5_000));
-    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} }));
+    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { secrets }));
     expect(failure.nonRetryable).toBe(false);
     expect(failure.type).toBe('agent_unavailable');
     expect(failure.message).toMatch(/^http agent "a" \(POST http:.*\/agent\) answered 503 Service Unavailable: down for maintenance x+…$/);
@@ -94,31 +133,31 @@ describe('callHttpAgent', () => {
     expect(failure.details).toEqual([{ status: 503, body: expect.stringMatching(/^down for maintenance/) as unknown }]);
     for (const status of [429, 408]) {
       handler = (_req, _body, res) => res.writeHead(status).end();
-      const retryable = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} }));
+      const retryable = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { secrets }));
       expect([retryable.nonRetryable, retryable.message]).toEqual([false, expect.stringContaining(`answered ${status}`)]);
     }
   });
 
   it('fails non-retryably on other 4xx answers, since repeating the request cannot help', async () => {
     handler = (_req, _body, res) => res.writeHead(422, { 'content-type': 'application/json' }).end('{"error":"missing field"}');
-    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} }));
+    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { secrets }));
     expect([failure.type, failure.nonRetryable]).toEqual(['agent_rejected', true]);
     expect(failure.message).toContain('answered 422 Unprocessable Entity: {"error":"missing field"}');
   });
 
   it('fails fast when the secret variable is missing, and retryably when unreachable or slow', async () => {
-    const missing = await failureOf(callHttpAgent({ agentId: 'a', config: { url, secretEnv: 'NOT_SET_SECRET' }, context }, { env: {} }));
+    const missing = await failureOf(callHttpAgent({ agentId: 'a', config: { url, secretEnv: 'NOT_SET_SECRET' }, context }, { secrets }));
     expect([missing.type, missing.nonRetryable, missing.message]).toEqual(['agent_not_configured', true, expect.stringContaining('secret in NOT_SET_SECRET, which is not set')]);
 
     handler = () => undefined;
-    const slow = await failureOf(callHttpAgent({ agentId: 'a', config: { url, timeoutMs: 100 }, context }, { env: {} }));
+    const slow = await failureOf(callHttpAgent({ agentId: 'a', config: { url, timeoutMs: 100 }, context }, { secrets }));
     expect([slow.type, slow.nonRetryable, slow.message]).toEqual(['agent_unavailable', false, expect.stringContaining('did not answer within 100 ms')]);
 
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/agent`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const unreachable = await failureOf(callHttpAgent({ agentId: 'a', config: { url: deadUrl }, context }, { env: {} }));
+    const unreachable = await failureOf(callHttpAgent({ agentId: 'a', config: { url: deadUrl }, context }, { secrets }));
     expect([unreachable.nonRetryable, unreachable.message]).toEqual([false, expect.stringMatching(/is unreachable: .*ECONNREFUSED/)]);
   });
 });

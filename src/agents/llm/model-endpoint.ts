@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { secretRefusalFailure, type ProjectSecrets } from '../../security/project-secrets.ts';
 
 export const defaultApiKeyEnv = 'OPENAI_API_KEY';
 export const baseUrlEnv = 'OPENAI_BASE_URL';
@@ -13,33 +14,71 @@ export interface ModelEndpoint {
   hasKey: boolean;
 }
 
+export interface ModelEndpointDeps {
+  /** The worker's environment: OPENAI_BASE_URL and OPENAI_API_KEY, the operator's default model. */
+  env: Record<string, string | undefined>;
+  /** Every other key variable is read through the project's grants. */
+  secrets: ProjectSecrets;
+}
+
 /**
- * Resolves an llm agent's endpoint: config.baseUrl, else OPENAI_BASE_URL; the key from the
- * variable named by config.apiKeyEnv, else OPENAI_API_KEY. A missing setting is a configuration
- * error no retry can fix, so it fails non-retryably and names the variable to set.
+ * The variable an llm agent's key comes from that its project must be granted, if any. The
+ * operator's OPENAI_API_KEY needs no grant while it goes to the operator's OPENAI_BASE_URL.
+ */
+export function grantedKeyVariable(agent: { baseUrl?: string | undefined; apiKeyEnv?: string | undefined }): string | undefined {
+  if (agent.apiKeyEnv === undefined) return undefined;
+  return agent.apiKeyEnv === defaultApiKeyEnv && agent.baseUrl === undefined ? undefined : agent.apiKeyEnv;
+}
+
+/**
+ * Resolves an llm agent's endpoint: config.baseUrl, else OPENAI_BASE_URL. The key: the variable
+ * named by config.apiKeyEnv when the project is granted it; else OPENAI_API_KEY for
+ * OPENAI_BASE_URL; an agent's own baseUrl gets OPENAI_API_KEY only when that is granted too.
+ * A missing setting or a refused grant is a configuration error no retry can fix, so it fails
+ * non-retryably and names the variable (never its value).
  */
 export function resolveModelEndpoint(
-  agent: { agentId: string; baseUrl?: string | undefined; apiKeyEnv?: string | undefined },
-  env: Record<string, string | undefined>,
+  agent: { agentId: string; project?: string | undefined; baseUrl?: string | undefined; apiKeyEnv?: string | undefined },
+  deps: ModelEndpointDeps,
 ): ModelEndpoint {
-  const apiKeyEnv = agent.apiKeyEnv ?? defaultApiKeyEnv;
+  const { env, secrets } = deps;
   const baseURL = agent.baseUrl ?? nonEmpty(env[baseUrlEnv]);
   if (!baseURL) {
     throw ApplicationFailure.create({
       type: 'model_not_configured',
       nonRetryable: true,
-      message: `llm agent "${agent.agentId}" has no model endpoint: set ${baseUrlEnv} (or the agent's config.baseUrl), and its API key in ${apiKeyEnv} unless the server needs none`,
+      message: `llm agent "${agent.agentId}" has no model endpoint: set ${baseUrlEnv} (or the agent's config.baseUrl), and its API key in ${agent.apiKeyEnv ?? defaultApiKeyEnv} unless the server needs none`,
     });
   }
-  const apiKey = nonEmpty(env[apiKeyEnv]);
-  if (!apiKey && agent.apiKeyEnv) {
-    throw ApplicationFailure.create({
-      type: 'model_not_configured',
-      nonRetryable: true,
-      message: `llm agent "${agent.agentId}" reads its API key from ${apiKeyEnv}, which is not set in the worker's environment`,
-    });
+  // A call scheduled before requests carried the project belongs to no project: only `*` grants apply.
+  const project = agent.project ?? '(unknown)';
+
+  const keyVariable = grantedKeyVariable(agent);
+  if (keyVariable !== undefined) {
+    const resolved = secrets.resolve(project, keyVariable);
+    if (!resolved.granted) throw secretRefusalFailure(resolved.refusal, agent.agentId);
+    if (resolved.value === undefined) throw keyNotSet(agent.agentId, keyVariable);
+    return { baseURL, apiKey: resolved.value, apiKeyEnv: keyVariable, hasKey: true };
   }
-  return { baseURL, apiKey: apiKey ?? keylessPlaceholder, apiKeyEnv, hasKey: apiKey !== undefined };
+
+  if (agent.baseUrl === undefined) {
+    const apiKey = nonEmpty(env[defaultApiKeyEnv]);
+    if (!apiKey && agent.apiKeyEnv) throw keyNotSet(agent.agentId, defaultApiKeyEnv);
+    return { baseURL, apiKey: apiKey ?? keylessPlaceholder, apiKeyEnv: defaultApiKeyEnv, hasKey: apiKey !== undefined };
+  }
+
+  // The agent's own endpoint: the operator's default key goes there only when granted to the project.
+  const fallback = secrets.resolve(project, defaultApiKeyEnv);
+  if (fallback.granted && fallback.value !== undefined) return { baseURL, apiKey: fallback.value, apiKeyEnv: defaultApiKeyEnv, hasKey: true };
+  return { baseURL, apiKey: keylessPlaceholder, apiKeyEnv: 'config.apiKeyEnv', hasKey: false };
+}
+
+function keyNotSet(agentId: string, variable: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'model_not_configured',
+    nonRetryable: true,
+    message: `llm agent "${agentId}" reads its API key from ${variable}, which is not set in the worker's environment`,
+  });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
