@@ -47,7 +47,7 @@ async function settledRun(runId: string): Promise<AgentManagerRunDetail> {
 beforeAll(async () => {
   vi.stubEnv('OPENAI_BASE_URL', '');
   vi.stubEnv('OPENAI_API_KEY', '');
-  vi.stubEnv('BATON_TEST_AGENT_SECRET', 'shh');
+  vi.stubEnv('SHOUTER_SECRET', 'shh');
   home = await mkdtemp(path.join(os.tmpdir(), 'baton-runtime-'));
   fake = await startOpenAiFake((request) => {
     const last = request.body.messages.at(-1);
@@ -71,6 +71,7 @@ beforeAll(async () => {
     BATON_HOME: home,
     PORT: '0',
     BATON_TASK_QUEUE: `runtime-agents-${Date.now()}`,
+    BATON_PROJECT_SECRETS: 'default:SHOUTER_SECRET',
   });
   runtime = await createRuntime(config, { role: 'all' });
   api = runtime.urls.api!;
@@ -135,7 +136,7 @@ describe('the composed runtime', () => {
   });
 
   it('runs an http agent created over the API: signed request, its JSON answer as the step output', async () => {
-    expect((await call('POST', '/api/v1/agents', { id: 'shouter', kind: 'http', config: { url: receiverUrl, secretEnv: 'BATON_TEST_AGENT_SECRET' } })).status).toBe(200);
+    expect((await call('POST', '/api/v1/agents', { id: 'shouter', kind: 'http', config: { url: receiverUrl, secretEnv: 'SHOUTER_SECRET' } })).status).toBe(200);
     const workflow = (await call<Definition>('POST', '/api/v1/workflows', { name: 'Shout' })).json;
     expect((await call('POST', `/api/v1/workflows/${workflow.id}/steps`, { agentId: 'shouter', action: 'Shout it' })).status).toBe(200);
     const started = await call<RunAccepted>('POST', `/api/v1/workflows/${workflow.id}/run`, { input: 'hello' });
