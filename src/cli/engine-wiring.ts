@@ -27,6 +27,10 @@ export interface EngineParts {
   storeCheck?: () => Promise<unknown>;
   /** Runs on shutdown after the worker and API have stopped (closes the store). */
   close?: () => Promise<void>;
+  /** The store the engine opened (definitions, agents, sessions). */
+  store: Store;
+  /** Run operations over the runtime's client and task queue (API roles). */
+  runs?: RunService;
 }
 
 export interface EngineContext {
@@ -59,17 +63,18 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
     // Examples load only when missing, so an operator's edits survive restarts.
     if (role !== 'worker') await loadExamples(store, configuredProjects(config));
 
-    const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store) })));
+    const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store, config.env) })));
     context.extend?.agents?.(agents);
-    const parts: EngineParts = { storeCheck: () => store.ping(), close: () => store.close() };
+    const parts: EngineParts = { store, storeCheck: () => store.ping(), close: () => store.close() };
 
     if (role !== 'api') {
-      const tools = createBuiltInToolRegistry({ env: process.env });
+      const tools = createBuiltInToolRegistry({ env: config.env });
       context.extend?.tools?.(tools);
-      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: process.env, tools } });
+      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: config.env, tools } });
     }
     if (role !== 'worker') {
       const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout });
+      parts.runs = runs;
       const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
       parts.routes = [
         ...createV1Routes({ runs, definitions: store.definitions, defaultWaitMs: 30_000 }),
@@ -95,7 +100,7 @@ async function loadExamples(store: Store, projects: string[]): Promise<void> {
 }
 
 /** The store's http and llm agents of a project: http agents run in the agent activity, llm agents in the workflow's tool loop. */
-function storedAgentLookup(store: Store) {
+function storedAgentLookup(store: Store, env: Config['env']) {
   return async (project: string, agentId: string): Promise<ResolvedAgent | undefined> => {
     const agent = await store.agents.find(project, agentId);
     if (!agent) return undefined;
@@ -106,7 +111,7 @@ function storedAgentLookup(store: Store) {
       id: agent.id,
       kind: 'http',
       description,
-      run: (agentContext, signal) => callHttpAgent({ agentId: agent.id, config, context: agentContext }, { env: process.env, signal }),
+      run: (agentContext, signal) => callHttpAgent({ agentId: agent.id, config, context: agentContext }, { env, signal }),
     };
   };
 }
