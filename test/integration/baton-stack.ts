@@ -1,8 +1,8 @@
 // Baton composed exactly as `baton start` composes it (createRuntime: the store, the stored-agent
 // lookup, the session store, the real activities, the worker and the API), on the test run's dev
-// server. Each stack has its own task queue and its own database: PGlite under a temporary
-// BATON_HOME, or a fresh schema on the test PostgreSQL, which `baton api` + `baton worker` (split
-// roles) and worker restarts need. Everything the runtime reads comes from the env given here.
+// server. Each stack has its own task queue and its own database: a fresh schema on the test
+// PostgreSQL (DATABASE_URL), or PGlite under a temporary BATON_HOME. Everything the runtime reads
+// comes from the env given here, never from the test process's environment.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +33,11 @@ export interface BatonStackOptions {
   name: string;
   /** Projects with the API key `key-<project>` each (BATON_API_KEYS); none: no keys, project `default`. */
   projects?: string[];
-  /** `pglite` (default, as `baton start`) or `postgres` (a schema of its own on the test server). */
+  /**
+   * `postgres` (default): a schema of its own on the test server, which split roles and worker
+   * restarts need; `pglite`: embedded under BATON_HOME as `baton start` without DATABASE_URL
+   * (its first open runs initdb, tens of seconds on a busy machine).
+   */
   database?: 'pglite' | 'postgres';
   /** `all`: one `baton start` runtime; `split`: a `baton api` and a `baton worker` runtime; `api`: `baton api` alone (both PostgreSQL). */
   roles?: 'all' | 'split' | 'api';
@@ -67,7 +71,7 @@ export interface BatonStack {
 
 export async function startBatonStack(options: BatonStackOptions): Promise<BatonStack> {
   const roles = options.roles ?? 'all';
-  const database = options.database ?? (roles === 'all' ? 'pglite' : 'postgres');
+  const database = options.database ?? 'postgres';
   if (roles !== 'all' && database !== 'postgres') throw new Error('split roles share a PostgreSQL; PGlite belongs to one process');
   const home = await mkdtemp(path.join(os.tmpdir(), `baton-${options.name}-`));
   const schema = database === 'postgres' ? uniqueSchema() : undefined;

@@ -7,8 +7,7 @@ import { defineRun, eventually, runResult, startEngine, uniqueProject, type Engi
 
 let engine: Engine;
 beforeAll(async () => {
-  // PostgreSQL, so a second `baton worker` can take over in the worker-restart test.
-  engine = await startEngine('lifecycle', { database: 'postgres' });
+  engine = await startEngine('lifecycle');
 });
 afterAll(async () => engine?.close());
 
