@@ -181,6 +181,8 @@ export interface Config {
   openai: { baseUrl?: string; apiKey?: string };
   worker: { maxConcurrentActivities?: number; maxConcurrentWorkflowTasks?: number; maxCachedWorkflows?: number };
   shutdownGraceMs: number;
+  /** The environment this was read from: agents, tools and model endpoints take their settings (OPENAI_BASE_URL, secretEnv, apiKeyEnv) from it. */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 export class ConfigError extends Error {
@@ -250,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCachedWorkflows: e.BATON_WORKER_MAX_CACHED_WORKFLOWS,
     },
     shutdownGraceMs: e.BATON_SHUTDOWN_GRACE_MS,
+    env,
   };
 }
 

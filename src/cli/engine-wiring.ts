@@ -28,6 +28,10 @@ export interface EngineParts {
   storeCheck?: () => Promise<unknown>;
   /** Runs on shutdown after the worker and API have stopped (closes the store). */
   close?: () => Promise<void>;
+  /** The store the engine opened (definitions, agents, sessions). */
+  store: Store;
+  /** Run operations over the runtime's client and task queue (API roles). */
+  runs?: RunService;
 }
 
 export interface EngineContext {
@@ -61,18 +65,19 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
     if (role !== 'worker') await loadExamples(store, configuredProjects(config));
 
     // Grants come from the config; the values from the worker's own environment, read at call time.
-    const secrets = createProjectSecrets({ grants: config.projectSecrets, env: process.env });
+    const secrets = createProjectSecrets({ grants: config.projectSecrets, env: config.env });
     const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store, secrets) })));
     context.extend?.agents?.(agents);
-    const parts: EngineParts = { storeCheck: () => store.ping(), close: () => store.close() };
+    const parts: EngineParts = { store, storeCheck: () => store.ping(), close: () => store.close() };
 
     if (role !== 'api') {
-      const tools = createBuiltInToolRegistry({ env: process.env });
+      const tools = createBuiltInToolRegistry({ env: config.env });
       context.extend?.tools?.(tools);
-      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: process.env, secrets, tools } });
+      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: config.env, secrets, tools } });
     }
     if (role !== 'worker') {
       const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout });
+      parts.runs = runs;
       const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
       parts.routes = [
         ...createV1Routes({ runs, definitions: store.definitions, defaultWaitMs: 30_000 }),

@@ -2,10 +2,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkflowBundle } from '@temporalio/worker';
 import { createApp } from '../../api/app.ts';
 import { createBatonWorker } from '../../workers/create-worker.ts';
 import type { Config } from '../config.ts';
+import type { Store } from '../store/open-store.ts';
+import type { RunService } from '../temporal/run-service.ts';
 import { connectClient, connectNative, temporalTarget } from '../temporal/connection.ts';
 import { assertPortFree, type DevServer, startDevServer } from '../temporal/dev-server.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
@@ -20,6 +22,8 @@ export interface RuntimeOptions {
   log?: (line: string) => void;
   /** Test seam: the worker's workflow module (default src/workflows/index.ts). */
   workflowsPath?: string;
+  /** Test seam: workflow code bundled once, so several runtimes in one process skip re-bundling. */
+  workflowBundle?: WorkflowBundle;
   /** Worker-local agents and tools beyond the built-ins, for embedding Baton in your own process. */
   extend?: EngineContext['extend'];
 }
@@ -27,6 +31,10 @@ export interface RuntimeOptions {
 export interface Runtime {
   config: Config;
   client: Client;
+  /** The store this process opened. */
+  store: Store;
+  /** Run operations as the API performs them; absent for a worker-only runtime. */
+  runs?: RunService;
   devServer?: DevServer;
   worker?: Worker;
   urls: { api?: string; docs?: string; temporalUi?: string; temporal: string };
@@ -104,6 +112,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         taskQueue: config.taskQueue,
         activities: engine.activities,
         workflowsPath: options.workflowsPath,
+        workflowBundle: options.workflowBundle,
         maxConcurrentActivities: config.worker.maxConcurrentActivities,
         maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
@@ -134,7 +143,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       urls.docs = `${urls.api}/docs`;
     }
 
-    return { config, client, devServer, worker, urls, done, close };
+    return { config, client, store: engine.store, runs: engine.runs, devServer, worker, urls, done, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,6 +1,6 @@
 // The bad-input matrix of seed 002's run endpoints: every refused request answers its documented
-// code and leaves the runs exactly as they were (snapshot and Temporal history length unchanged,
-// no run started).
+// code and leaves the runs exactly as they were (snapshot and Temporal history length unchanged),
+// and a refused start leaves no execution under the run id its Idempotency-Key names.
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.ts';
@@ -10,7 +10,8 @@ import type { RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { Definition } from '../../src/domain/definition.ts';
 import type { ErrorBody } from '../../src/domain/errors.ts';
 import type { RunSnapshot } from '../../src/domain/run.ts';
-import { eventually, historyLength } from '../integration/engine-harness.ts';
+import { idempotentRunId } from '../../src/temporal/run-ids.ts';
+import { eventually, executionExists, historyLength } from '../integration/engine-harness.ts';
 import { startAgentManagerStack, testMaxBodyBytes, type AgentManagerStack, type CallOptions } from './agent-manager-stack.ts';
 
 let stack: AgentManagerStack;
@@ -67,43 +68,56 @@ async function expectRefused(method: string, path: string, options: CallOptions,
   return response.json;
 }
 
+let refusals = 0;
+/** A refused start: sent with an Idempotency-Key of its own, so the run it would have started has a known id, which Temporal must not hold. */
+async function expectStartRefused(path: string, options: CallOptions, status: number, code: string): Promise<ErrorBody> {
+  const key = `refused-${++refusals}`;
+  const refused = await expectRefused('POST', path, { ...options, headers: { ...options.headers, 'idempotency-key': key } }, status, code);
+  for (const who of stack.projects) expect(await executionExists(stack.client, idempotentRunId(who, key))).toBe(false);
+  return refused;
+}
+
+/** A good start with an Idempotency-Key runs under the id the refused starts were checked by. */
+async function startKeyedRun(workflowId: string): Promise<string> {
+  const started = await call<RunAccepted>('POST', `/api/v1/workflows/${workflowId}/run`, { body: { input: 'go' }, headers: { 'idempotency-key': `accepted-${workflowId}` } });
+  expect(started.status).toBe(202);
+  expect(started.json.runId).toBe(idempotentRunId(project, `accepted-${workflowId}`));
+  expect(await executionExists(stack.client, started.json.runId)).toBe(true);
+  return started.json.runId;
+}
+
 const oversize = 'x'.repeat(testMaxBodyBytes + 1);
 
 describe('POST /workflows/{id}/run refuses bad input and starts nothing', () => {
   it('answers 400, 401, 404, 413 and 422 as documented', async () => {
     const target = await workflowWith([{ agentId: 'echo', action: 'Echo.' }]);
     const path = `/api/v1/workflows/${target}/run`;
-    await expectRefused('POST', path, { raw: '{"input":' }, 400, 'invalid_request');
-    await expectRefused('POST', path, { raw: '' }, 400, 'invalid_request');
-    await expectRefused('POST', path, { raw: 'input=go', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'invalid_request');
+    await expectStartRefused(path, { raw: '{"input":' }, 400, 'invalid_request');
+    await expectStartRefused(path, { raw: '' }, 400, 'invalid_request');
+    await expectStartRefused(path, { raw: 'input=go', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'invalid_request');
     for (const body of [{}, { input: 42 }, { input: null }, { input: { task: 'go' } }, { input: ['go'] }, [], 'go']) {
-      const refused = await expectRefused('POST', path, { body }, 400, 'invalid_request');
+      const refused = await expectStartRefused(path, { body }, 400, 'invalid_request');
       expect(refused.error.details).toEqual(expect.any(Array));
     }
     for (const sessionId of ['', 'has space', 's'.repeat(201), 42, null]) {
-      await expectRefused('POST', path, { body: { input: 'go', sessionId } }, 400, 'invalid_request');
+      await expectStartRefused(path, { body: { input: 'go', sessionId } }, 400, 'invalid_request');
     }
-    await expectRefused('POST', path, { body: { input: oversize } }, 413, 'payload_too_large');
-    await expectRefused('POST', path, { body: { input: 'go' }, project: null }, 401, 'unauthorized');
-    await expectRefused('POST', path, { body: { input: 'go' }, project: null, headers: { authorization: 'Bearer not-a-key' } }, 401, 'unauthorized');
-    await expectRefused('POST', path, { body: { input: 'go' }, project: other }, 404, 'workflow_not_found');
-    await expectRefused('POST', '/api/v1/workflows/wf-nosuchworkflow/run', { body: { input: 'go' } }, 404, 'workflow_not_found');
-    await expectRefused('POST', '/api/v1/workflows/not-a-workflow-id/run', { body: { input: 'go' } }, 404, 'workflow_not_found');
+    await expectStartRefused(path, { body: { input: oversize } }, 413, 'payload_too_large');
+    await expectStartRefused(path, { body: { input: 'go' }, project: null }, 401, 'unauthorized');
+    await expectStartRefused(path, { body: { input: 'go' }, project: null, headers: { authorization: 'Bearer not-a-key' } }, 401, 'unauthorized');
+    await expectStartRefused(path, { body: { input: 'go' }, project: other }, 404, 'workflow_not_found');
+    await expectStartRefused('/api/v1/workflows/wf-nosuchworkflow/run', { body: { input: 'go' } }, 404, 'workflow_not_found');
+    await expectStartRefused('/api/v1/workflows/not-a-workflow-id/run', { body: { input: 'go' } }, 404, 'workflow_not_found');
 
-    // One good start afterwards: the count reaches exactly 1, so none of the refused ones started a run.
-    const good = await startRun(target);
-    await eventually(async () => expect(await stack.runs.count(project, { definitionId: target })).toBe(1));
-    await settledRun(good, 'completed');
-    expect(await stack.runs.count(other, {})).toBe(0);
+    await settledRun(await startKeyedRun(target), 'completed');
   });
 
   it('answers 422 unprocessable for a workflow without steps, and runs it once it has one', async () => {
     const empty = await workflowWith([]);
-    const refused = await expectRefused('POST', `/api/v1/workflows/${empty}/run`, { body: { input: 'go' } }, 422, 'unprocessable');
+    const refused = await expectStartRefused(`/api/v1/workflows/${empty}/run`, { body: { input: 'go' } }, 422, 'unprocessable');
     expect(refused.error.message).toMatch(/has no steps/);
     expect((await call('POST', `/api/v1/workflows/${empty}/steps`, { body: { agentId: 'echo', action: 'Echo.' } })).status).toBe(200);
-    await settledRun(await startRun(empty), 'completed');
-    await eventually(async () => expect(await stack.runs.count(project, { definitionId: empty })).toBe(1));
+    await settledRun(await startKeyedRun(empty), 'completed');
   });
 });
 

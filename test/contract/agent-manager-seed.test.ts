@@ -1,13 +1,15 @@
-// Seed 002 ("Automating Multi-Step Agent Workflows"), replayed over HTTP against the real app,
-// a real worker and the test run's dev server: every documented request body verbatim, and every
-// documented response field checked. web_agent and procurator_assistant are function agents.
+// Seed 002 ("Automating Multi-Step Agent Workflows"), replayed over HTTP against Baton as
+// `baton start` composes it, on the test run's dev server: every documented request body verbatim,
+// and every documented response field checked. web_agent and procurator_assistant are the shipped
+// llm agents; each step is a real model call to the fake model (see agent-manager-stack.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentManagerRun, AgentManagerRunDetail, ResumeAccepted, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { SpringPage } from '../../src/domain/definition-input.ts';
 import type { Definition } from '../../src/domain/definition.ts';
 import type { Step } from '../../src/domain/step.ts';
 import { eventually } from '../integration/engine-harness.ts';
-import { startAgentManagerStack, type AgentManagerStack } from './agent-manager-stack.ts';
+import { techNewsBriefingAgents } from '../../src/examples/index.ts';
+import { searchResults, startAgentManagerStack, type AgentManagerStack } from './agent-manager-stack.ts';
 
 let stack: AgentManagerStack;
 beforeAll(async () => {
@@ -26,7 +28,7 @@ const seedSteps = [
 ];
 const seedRun = { input: 'artificial intelligence in healthcare 2025', sessionId: 'session-news-001' };
 const seedApproved = { output: 'Approved summary: AI is transforming diagnostics and drug discovery.' };
-const searchResults = (input: string) => `Search results for "${input}": AI reads scans; AI designs molecules; AI triages patients.`;
+const systemPrompt = (id: string) => techNewsBriefingAgents.flatMap((agent) => (agent.id === id && agent.kind === 'llm' ? [agent.config.system] : []))[0];
 const runRowKeys = ['createdAt', 'currentStepOrder', 'durationMs', 'id', 'sessionId', 'status', 'updatedAt', 'workflowId'];
 
 async function createSeedWorkflow(steps: object[] = seedSteps): Promise<string> {
@@ -104,6 +106,17 @@ describe('seed 002: the three-step Tech News Briefing', () => {
       { name: 'step-3', stepOrder: 3, agentId: 'procurator_assistant', status: 'COMPLETED', input: summary, output: section, startedAt: expect.any(String) as string, completedAt: expect.any(String) as string },
     ]);
     expect(run.json.durationMs).toBe(Date.parse(run.json.updatedAt) - Date.parse(run.json.createdAt));
+    // Each step was one call to the model, made with the shipped agent's model, prompt and tools.
+    expect(stack.model.requests.map(({ body }) => ({
+      model: body.model,
+      system: body.messages[0]?.content,
+      tools: (body.tools ?? []).map((tool) => tool.function.name),
+      instruction: body.messages.at(-1)?.content?.split('\n\n')[0],
+    }))).toEqual([
+      { model: 'gpt-4o-mini', system: systemPrompt('web_agent'), tools: ['http_request'], instruction: seedSteps[0]!.action },
+      { model: 'gpt-4o-mini', system: systemPrompt('procurator_assistant'), tools: [], instruction: seedSteps[1]!.action },
+      { model: 'gpt-4o-mini', system: systemPrompt('procurator_assistant'), tools: [], instruction: seedSteps[2]!.action },
+    ]);
   });
 
   it('clones it with all its steps under new ids, then PATCH and step removal change only the copy', async () => {

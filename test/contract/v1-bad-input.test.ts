@@ -1,10 +1,12 @@
-// Every kind of bad request to the v1 API answers its documented code (DESIGN §5) and changes
-// nothing: a paused run and a finished run keep their snapshot and their history length.
+// Every kind of bad request to the v1 API answers its documented code and changes nothing: a
+// paused run and a finished run keep their snapshot and their history length, and a refused start
+// leaves no execution under the run id its Idempotency-Key names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorBody } from '../../src/domain/errors.ts';
 import type { RunSnapshot } from '../../src/domain/run.ts';
 import { leadRouterExample } from '../../src/examples/index.ts';
-import { eventually, historyLength } from '../integration/engine-harness.ts';
+import { idempotentRunId } from '../../src/temporal/run-ids.ts';
+import { executionExists, historyLength } from '../integration/engine-harness.ts';
 import { startV1Stack, testMaxBodyBytes, type V1Stack } from './v1-stack.ts';
 
 let stack: V1Stack;
@@ -20,14 +22,14 @@ beforeAll(async () => {
   stack = await startV1Stack('v1-bad');
   project = stack.projects[0];
   await stack.store.definitions.upsertExample(stack.projects[1], { ...leadRouterExample, id: 'wf-lead-router-b', agent: 'lead-router-b' });
-  const client = stack.api.client(0);
+  const client = stack.sdk(0);
   paused = (await client.agents.workflow('lead-router', start)).run_id;
   finished = (await client.agents.workflow('lead-router', start)).run_id;
   expect((await client.workflowRuns.resume(finished, approve)).output.status).toBe('completed');
   before = await Promise.all([paused, finished].map(async (runId) => ({
     runId,
-    snapshot: await stack.engine.runs.get(project, runId),
-    events: await historyLength(stack.engine.client, runId),
+    snapshot: await stack.runs.get(project, runId),
+    events: await historyLength(stack.client, runId),
   })));
   expect(before[0]!.snapshot.status).toBe('paused');
 });
@@ -104,8 +106,12 @@ const cases: Case[] = [
   { name: 'an unknown v1 route', method: 'GET', path: () => '/v1/workflow-runs/wfr_01UNKNOWN/steps', status: 404, code: 'not_found' },
 ];
 
+const isStart = (testCase: Case) => testCase.method === 'POST' && testCase.path().startsWith('/v1/agents/');
+/** Each start carries an Idempotency-Key, so the run it would have started has a known id to look up. */
+const keyOf = (testCase: Case) => `refused-${cases.indexOf(testCase)}`;
+
 async function send(testCase: Case) {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = isStart(testCase) ? { 'idempotency-key': keyOf(testCase) } : {};
   const who = testCase.who ?? 0;
   if (who === 'wrong') headers.authorization = 'Bearer not-a-key';
   else if (who !== 'none') headers.authorization = `Bearer ${stack.keyOf(stack.projects[who])}`;
@@ -115,7 +121,7 @@ async function send(testCase: Case) {
     headers['content-type'] = 'application/json';
   }
   Object.assign(headers, testCase.headers);
-  const response = await fetch(`${stack.api.url}${testCase.path()}`, { method: testCase.method, headers, body });
+  const response = await fetch(`${stack.url}${testCase.path()}`, { method: testCase.method, headers, body });
   return { status: response.status, json: (await response.json()) as ErrorBody };
 }
 
@@ -125,8 +131,12 @@ describe('v1 bad input', () => {
     expect({ status, code: json.error.code }).toStrictEqual({ status: testCase.status, code: testCase.code });
     expect(json.error.message).toEqual(expect.any(String));
     for (const run of before) {
-      expect(await stack.engine.runs.get(project, run.runId)).toStrictEqual(run.snapshot);
-      expect(await historyLength(stack.engine.client, run.runId)).toBe(run.events);
+      expect(await stack.runs.get(project, run.runId)).toStrictEqual(run.snapshot);
+      expect(await historyLength(stack.client, run.runId)).toBe(run.events);
+    }
+    if (isStart(testCase)) {
+      // Whichever project the request could have counted for, no run exists under its key.
+      for (const who of stack.projects) expect(await executionExists(stack.client, idempotentRunId(who, keyOf(testCase)))).toBe(false);
     }
   });
 
@@ -141,9 +151,9 @@ describe('v1 bad input', () => {
     expect(JSON.stringify(json.error.details)).toContain('"approve","reject","escalate"');
   });
 
-  it('started no run for any rejected start: the project still has exactly its two runs', async () => {
-    await eventually(async () => expect(await stack.engine.runs.count(project, {})).toBe(2));
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(await stack.engine.runs.count(project, {})).toBe(2);
+  it('finds the run a good start with an Idempotency-Key started under the id the refused starts were checked by', async () => {
+    const started = await stack.sdk(0).agents.workflow('lead-router', { ...start, idempotencyKey: 'accepted' });
+    expect(started.run_id).toBe(idempotentRunId(project, 'accepted'));
+    expect(await executionExists(stack.client, started.run_id)).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 // caller gets 503 engine_unavailable (retry later), not a cancel that lands at some unknown time.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ErrorBody } from '../../src/domain/errors.ts';
+import { historyLength } from '../integration/engine-harness.ts';
 import { startV1Stack, type V1Stack } from './v1-stack.ts';
 
 let stack: V1Stack;
@@ -12,12 +13,13 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 it('answers 503 and leaves the run paused when no worker is polling', { timeout: 120_000 }, async () => {
-  const client = stack.api.client(0);
+  const client = stack.sdk(0);
   const paused = await client.agents.workflow('lead-router', { input: { task: 'Route this lead', state: { leadId: 'lead-123' } } });
-  await stack.engine.worker.stop();
+  await stack.stopWorker();
+  const events = await historyLength(stack.client, paused.run_id);
 
   const startedAt = Date.now();
-  const response = await fetch(`${stack.api.url}/v1/workflow-runs/${paused.run_id}`, {
+  const response = await fetch(`${stack.url}/v1/workflow-runs/${paused.run_id}`, {
     method: 'DELETE',
     headers: { authorization: `Bearer ${stack.keyOf(stack.projects[0])}` },
   });
@@ -25,12 +27,10 @@ it('answers 503 and leaves the run paused when no worker is polling', { timeout:
   // The query's own deadline (10 s), not the server's ~30 s wait for a worker.
   expect(Date.now() - startedAt).toBeLessThan(15_000);
   expect(((await response.json()) as ErrorBody).error.code).toBe('engine_unavailable');
+  // No cancel request reached the run: its history is as it was.
+  expect(await historyLength(stack.client, paused.run_id)).toBe(events);
 
-  const worker = await stack.engine.startWorker();
-  try {
-    expect(await client.workflowRuns.get(paused.run_id)).toStrictEqual(paused);
-    expect((await client.workflowRuns.delete(paused.run_id)).output.status).toBe('cancelled');
-  } finally {
-    await worker.stop();
-  }
+  await stack.startWorker();
+  expect(await client.workflowRuns.get(paused.run_id)).toStrictEqual(paused);
+  expect((await client.workflowRuns.delete(paused.run_id)).output.status).toBe('cancelled');
 });

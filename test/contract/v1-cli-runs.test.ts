@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-async function baton(args: string[], env: Record<string, string> = { BATON_URL: stack.api.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) }) {
+async function baton(args: string[], env: Record<string, string> = { BATON_URL: stack.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) }) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runsCommand(args, { env, out: (text) => out.push(text), err: (text) => err.push(text) });
@@ -25,7 +25,7 @@ async function baton(args: string[], env: Record<string, string> = { BATON_URL: 
 const start = { input: { task: 'Route this lead', state: { leadId: 'lead-123' } } };
 
 it('lists, gets, resumes and cancels runs as an operator would', async () => {
-  const client = stack.api.client(0);
+  const client = stack.sdk(0);
   const toApprove = await client.agents.workflow('lead-router', start);
   const toCancel = await client.agents.workflow('lead-router', start);
 
@@ -57,24 +57,24 @@ it('lists, gets, resumes and cancels runs as an operator would', async () => {
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 it('runs as `baton runs get` in its own process, with BATON_URL and BATON_API_KEY from the environment', async () => {
-  const run = await stack.api.client(0).agents.workflow('lead-router', start);
+  const run = await stack.sdk(0).agents.workflow('lead-router', start);
   // The project's own Node 24 (the machine's may be older), as npm scripts would run it.
   const { stdout } = await promisify(execFile)(`${root}/node_modules/.bin/node`, ['src/cli/baton.ts', 'runs', 'get', run.run_id], {
     cwd: root,
-    env: { ...process.env, BATON_URL: stack.api.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) },
+    env: { ...process.env, BATON_URL: stack.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) },
   });
   expect(JSON.parse(stdout)).toStrictEqual(run);
 });
 
 it('reports API errors with their code and exit code 1', async () => {
-  const { run_id } = await stack.api.client(0).agents.workflow('lead-router', start);
+  const { run_id } = await stack.sdk(0).agents.workflow('lead-router', start);
   const notAnOption = await baton(['resume', run_id, '--step', 'approval', '--input', 'maybe']);
   expect(notAnOption.code).toBe(1);
   expect(notAnOption.err).toMatch(/^error: invalid_resume_input \(HTTP 422\): /);
   expect(notAnOption.err).toContain('approve');
   const finished = await baton(['cancel', run_id]).then(() => baton(['cancel', run_id]));
   expect(finished).toMatchObject({ code: 1, err: expect.stringMatching(/^error: run_finished \(HTTP 409\)/) as string });
-  const noKey = await baton(['list'], { BATON_URL: stack.api.url });
+  const noKey = await baton(['list'], { BATON_URL: stack.url });
   expect(noKey).toMatchObject({ code: 1, err: expect.stringMatching(/^error: unauthorized \(HTTP 401\)/) as string });
 });
 

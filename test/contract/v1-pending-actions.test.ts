@@ -27,7 +27,7 @@ afterAll(async () => stack?.close());
 const start = { input: { task: 'Take in this lead', state: { company: 'Acme' } } };
 
 async function pausedForReview(): Promise<V1Run> {
-  const client = stack.api.client(0);
+  const client = stack.sdk(0);
   const run = await client.agents.workflow('lead-intake', start);
   expect(run.output).toStrictEqual({
     status: 'paused',
@@ -57,14 +57,14 @@ async function pausedForReview(): Promise<V1Run> {
 it('pauses for an input step, then for a review of the agent\'s answer; sending proposedOutput back accepts it', async () => {
   const review = await pausedForReview();
   const { proposedOutput } = review.output.pendingAction as { proposedOutput: Record<string, unknown> };
-  const done = await stack.api.client(0).workflowRuns.resume(review.run_id, { input: { resume: { step: 'classify', input: proposedOutput } } });
+  const done = await stack.sdk(0).workflowRuns.resume(review.run_id, { input: { resume: { step: 'classify', input: proposedOutput } } });
   expect(done.output).toMatchObject({ status: 'completed', result: { category: 'enterprise' }, pendingAction: null });
   expect(done.output.steps.map((step) => [step.name, step.status])).toStrictEqual([['details', 'completed'], ['classify', 'completed']]);
 });
 
 it('takes a replacement for the reviewed output as the step\'s output and the result', async () => {
   const review = await pausedForReview();
-  const done = await stack.api.client(0).workflowRuns.resume(review.run_id, { input: { resume: { step: 'classify', input: { category: 'smb' } } } });
+  const done = await stack.sdk(0).workflowRuns.resume(review.run_id, { input: { resume: { step: 'classify', input: { category: 'smb' } } } });
   expect(done.output).toMatchObject({ status: 'completed', result: { category: 'smb' } });
   expect(done.output.steps[1]).toStrictEqual({ name: 'classify', status: 'completed', output: { category: 'smb' } });
 });

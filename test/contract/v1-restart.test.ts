@@ -1,38 +1,22 @@
 // Restarting the API process loses nothing: runs live in Temporal and definitions in the store,
 // so a new app with a new Temporal client and a reopened store reads, lists and resumes them.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createClient } from '../../src/sdk/index.ts';
 import type { V1Run } from '../../src/domain/v1-api.ts';
-import { openStore, type Store } from '../../src/store/open-store.ts';
-import { RunService } from '../../src/temporal/run-service.ts';
 import { eventually } from '../integration/engine-harness.ts';
-import { startV1Api, startV1Stack, type V1Api, type V1Stack } from './v1-stack.ts';
+import { startV1Stack, type V1Stack } from './v1-stack.ts';
 
-let dataDir: string;
 let stack: V1Stack;
-let connection: Connection | undefined;
-let store: Store | undefined;
-let api: V1Api | undefined;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'baton-v1-restart-'));
-  stack = await startV1Stack('v1-restart', { dataDir });
+  // `baton api` and `baton worker` as separate runtimes over PostgreSQL, as deployed.
+  stack = await startV1Stack('v1-restart', { roles: 'split' });
 });
-afterAll(async () => {
-  await api?.close();
-  await store?.close();
-  await connection?.close();
-  // The first API's parts were closed by the test; what remains of the stack is the engine.
-  await stack?.engine.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => stack?.close());
 
 it('reads, lists, resumes and cancels runs started before the API restarted, and starts new ones', async () => {
   const [project] = stack.projects;
-  const before = stack.api.client(0);
+  const before = stack.sdk(0);
   const start = { input: { task: 'Route this lead', state: { leadId: 'lead-123' } } };
   const toResume = await before.agents.workflow('lead-router', start);
   const toCancel = await before.agents.workflow('lead-router', start);
@@ -40,16 +24,10 @@ it('reads, lists, resumes and cancels runs started before the API restarted, and
     input: { resume: { step: 'approval', input: 'reject' } },
   });
 
-  // Stop the API process's parts: HTTP server, store, Temporal client. The worker keeps running.
+  // Stop the API process (HTTP server, store, Temporal client) and start a new one. The worker keeps running.
   await stack.api.close();
-  await stack.store.close();
-  await stack.engine.client.connection.close();
-
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  const runs = new RunService({ client: new Client({ connection, namespace: inject('temporalNamespace') }), taskQueue: stack.engine.taskQueue, defaultPauseTimeout: '1h' });
-  store = await openStore({ dataDir });
-  api = await startV1Api({ runs, store, apiKeys: new Map([[stack.keyOf(project), project]]) });
-  const after = api.client(0);
+  const restarted = await stack.startRuntime('api');
+  const after = createClient({ baseUrl: restarted.urls.api!, apiKey: stack.keyOf(project) });
 
   expect(await after.workflowRuns.get(toResume.run_id)).toStrictEqual(toResume);
   expect(await after.workflowRuns.get(done.run_id)).toStrictEqual(done);

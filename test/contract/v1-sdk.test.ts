@@ -10,7 +10,7 @@ let client: BatonClient;
 
 beforeAll(async () => {
   stack = await startV1Stack('v1-sdk');
-  client = createClient({ baseUrl: stack.api.url, apiKey: stack.keyOf(stack.projects[0]) });
+  client = createClient({ baseUrl: stack.url, apiKey: stack.keyOf(stack.projects[0]) });
 });
 afterAll(async () => stack?.close());
 
@@ -87,7 +87,7 @@ it('rejects with typed BatonApiErrors carrying the documented codes', async () =
   await expect(client.agents.workflow('nobody', { input: { task: 't' } })).rejects.toMatchObject({ code: 'agent_not_found', status: 404 });
   await expect(client.workflowRuns.get('wfr_nope')).rejects.toMatchObject({ code: 'run_not_found', status: 404 });
   // Another project's key cannot see the run.
-  const other = createClient({ baseUrl: stack.api.url, apiKey: stack.keyOf(stack.projects[1]) });
+  const other = createClient({ baseUrl: stack.url, apiKey: stack.keyOf(stack.projects[1]) });
   await expect(other.workflowRuns.get(run_id)).rejects.toMatchObject({ code: 'run_not_found', status: 404 });
-  await expect(createClient({ baseUrl: stack.api.url }).workflowRuns.list()).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+  await expect(createClient({ baseUrl: stack.url }).workflowRuns.list()).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
 });

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 async function call<T = V1Run>(method: string, path: string, body?: unknown, who = project) {
-  const response = await fetch(`${stack.api.url}${path}`, {
+  const response = await fetch(`${stack.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${stack.keyOf(who)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -74,7 +74,7 @@ describe('seed 000: starting a workflow', () => {
   });
 
   it('returns the same run for a retried start with the same Idempotency-Key, and another project its own', async () => {
-    const start = (who: string) => fetch(`${stack.api.url}/v1/agents/lead-router/workflow`, {
+    const start = (who: string) => fetch(`${stack.url}/v1/agents/lead-router/workflow`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.keyOf(who)}`, 'content-type': 'application/json', 'idempotency-key': 'lead-123-attempt' },
       body: JSON.stringify(seedStart),
@@ -209,7 +209,7 @@ describe('seed 000: managing workflow runs', () => {
 
 describe('OpenAPI', () => {
   it('documents every v1 route with its success body and the error body', async () => {
-    const doc = (await (await fetch(`${stack.api.url}/openapi.json`)).json()) as {
+    const doc = (await (await fetch(`${stack.url}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
       components: { schemas: Record<string, unknown> };
     };

@@ -1,94 +1,41 @@
-// What the engine-*.test.ts files share: a real worker on the test run's dev server with its own
-// task queue, a RunService over it, and a terse way to write definitions.
-import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+// What the engine-*.test.ts files share: Baton as `baton start` composes it (see baton-stack.ts)
+// with a task queue of its own, its RunService, and a terse way to write definitions.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ulid } from 'ulid';
-import { inject } from 'vitest';
-import { createActivities, createInMemorySessionMemory, type ActivitiesDeps, type SessionMemory } from '../../src/activities/index.ts';
-import { createAgentRegistry, type AgentLookup, type AgentRegistry } from '../../src/agents/agent-registry.ts';
-import { registerBuiltinAgents } from '../../src/agents/builtin-agents.ts';
+import type { FunctionAgentSpec } from '../../src/agents/agent-registry.ts';
 import type { Definition } from '../../src/domain/definition.ts';
-import type { PauseTimeout } from '../../src/domain/duration.ts';
 import type { RunSnapshot } from '../../src/domain/run.ts';
 import type { Step } from '../../src/domain/step.ts';
+import type { SessionMemory } from '../../src/store/sessions.ts';
 import type { agentRun } from '../../src/workflows/agent-run.ts';
-import { RunService } from '../../src/temporal/run-service.ts';
-
-export const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
-
-const ignore = () => {};
-let bundle: Promise<WorkflowBundle> | undefined;
-/** One webpack bundle per test file (a few seconds), shared by all its workers. */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace: ignore, debug: ignore, info: ignore, log: ignore, warn: ignore, error: console.error } });
-  return bundle;
-}
+import type { RunService } from '../../src/temporal/run-service.ts';
+import { startBatonStack, type BatonStack, type BatonStackOptions } from './baton-stack.ts';
 
 export interface Engine {
   client: Client;
   runs: RunService;
-  agents: AgentRegistry;
+  /** Test-only function agents, added to the running worker(s) and any started later. */
+  agents: { register(id: string, agent: FunctionAgentSpec): void };
+  /** The store's session memory, which the worker's activities write. */
   sessions: SessionMemory;
+  store: BatonStack['store'];
   taskQueue: string;
-  /** Starts another worker on the same task queue (for worker-restart tests). */
-  startWorker(): Promise<RunningWorker>;
-  worker: RunningWorker;
+  stack: BatonStack;
   close(): Promise<void>;
 }
 
-export interface RunningWorker {
-  worker: Worker;
-  stop(): Promise<void>;
-}
-
-export async function startEngine(name: string, options: { defaultPauseTimeout?: PauseTimeout; lookup?: AgentLookup; llm?: ActivitiesDeps['llm'] } = {}): Promise<Engine> {
-  const address = inject('temporalAddress');
-  const namespace = inject('temporalNamespace');
-  const taskQueue = `engine-${name}-${ulid()}`;
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
-  const agents = registerBuiltinAgents(createAgentRegistry(options.lookup ? { lookup: options.lookup } : {}));
-  const sessions = createInMemorySessionMemory();
-  const activities = createActivities({ agents, sessions, ...(options.llm ? { llm: options.llm } : {}) });
-  const nativeConnection = await NativeConnection.connect({ address });
-  const startWorker = async (): Promise<RunningWorker> => {
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      namespace,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities,
-      // Cancellation reaches an activity with its next heartbeat; keep that quick in tests.
-      maxHeartbeatThrottleInterval: '500ms',
-      defaultHeartbeatThrottleInterval: '500ms',
-      shutdownGraceTime: '1s',
-    });
-    const running = worker.run();
-    return {
-      worker,
-      async stop() {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running;
-      },
-    };
+export async function startEngine(name: string, options: Omit<BatonStackOptions, 'name'> = {}): Promise<Engine> {
+  const stack = await startBatonStack({ name: `engine-${name}`, ...options });
+  return {
+    client: stack.client,
+    runs: stack.runs,
+    agents: { register: (id, agent) => stack.registerAgent(id, agent) },
+    sessions: stack.store.sessions,
+    store: stack.store,
+    taskQueue: stack.config.taskQueue,
+    stack,
+    close: () => stack.close(),
   };
-  const engine: Engine = {
-    client,
-    runs: new RunService({ client, taskQueue, defaultPauseTimeout: options.defaultPauseTimeout ?? '1h' }),
-    agents,
-    sessions,
-    taskQueue,
-    startWorker,
-    worker: await startWorker(),
-    async close() {
-      // The current worker: a restart test may have replaced the first one.
-      await engine.worker.stop();
-      await nativeConnection.close();
-      await connection.close();
-    },
-  };
-  return engine;
 }
 
 type StepSpec =
@@ -145,4 +92,15 @@ export async function runResult(client: Client, runId: string): Promise<RunSnaps
 export async function historyLength(client: Client, runId: string): Promise<number> {
   const history = await client.workflow.getHandle(runId).fetchHistory();
   return history.events?.length ?? 0;
+}
+
+/** Whether Temporal holds an execution under this workflow id: read from the server's history store, not from visibility. */
+export async function executionExists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
 }

@@ -11,6 +11,15 @@ beforeAll(async () => {
 });
 afterAll(async () => engine?.close());
 
+/** The durations of the timers a run started, from its history. */
+const startedTimers = async (runId: string) => {
+  const history = await engine.client.workflow.getHandle(runId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const seconds = event.timerStartedEventAttributes?.startToFireTimeout?.seconds;
+    return seconds === undefined || seconds === null ? [] : [`${String(seconds)}s`];
+  });
+};
+
 const workflowFailure = async (runId: string) => {
   const error = await runResult(engine.client, runId).then(() => undefined, (caught: unknown) => caught);
   expect(error).toBeInstanceOf(WorkflowFailedError);
@@ -39,8 +48,10 @@ describe('agentRun lifecycle', () => {
     // 'never' on the step overrides a short definition timeout: still paused after the definition's would have fired.
     const never = defineRun(project, [{ type: 'approval', name: 'wait', message: 'Go?', options: ['go'], pauseTimeout: 'never' }], { pauseTimeout: '1s' });
     const waiting = await engine.runs.startAndWait({ project, definition: never, task: 't', state: {}, input: null });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await engine.runs.get(project, waiting.runId)).status).toBe('paused');
+    expect(waiting.status).toBe('paused');
+    // No timer runs while it waits, so nothing can fail it; the definition's 1 s started one above.
+    expect(await startedTimers(waiting.runId)).toEqual([]);
+    expect(await startedTimers(paused.runId)).toEqual(['1s']);
     const done = await engine.runs.resumeAndWait(project, waiting.runId, { step: 'wait', input: 'go' });
     expect(done.status).toBe('completed');
     // Neither step nor definition says: BATON_PAUSE_TIMEOUT (RunService's default) applies.
@@ -88,7 +99,8 @@ describe('agentRun lifecycle', () => {
     expect(await workflowFailure(runId)).toBeInstanceOf(CancelledFailure);
     const cancelled = await engine.runs.get(project, runId);
     expect(cancelled.steps.map((step) => [step.name, step.status])).toEqual([['slow', 'cancelled']]);
-    await eventually(async () => expect(aborted).toBe(true), 5_000);
+    // The cancel reaches the activity with its next heartbeat, throttled to 80% of the 10 s heartbeat timeout.
+    await eventually(async () => expect(aborted).toBe(true), 20_000);
   });
 
   it('retries a failing agent as the step says, then fails the run with its error', async () => {
@@ -139,14 +151,10 @@ describe('agentRun lifecycle', () => {
     const definition = defineRun(project, [{ name: 'long', agentId: 'long-step', retry: { attempts: 5, backoff: '200ms', backoffCoefficient: 1 } }, { name: 'after', agentId: 'echo' }]);
     const { runId } = await engine.runs.start({ project, definition, task: 't', state: {}, input: null });
     await eventually(async () => expect(calls).toBe(1));
-    await engine.worker.stop();
-    const second = await engine.startWorker();
-    try {
-      const finished = await runResult(engine.client, runId);
-      expect([finished.status, finished.result]).toEqual(['completed', 'done after 2 attempts']);
-    } finally {
-      engine.worker = second;
-    }
+    await engine.stack.stopWorker();
+    await engine.stack.startWorker();
+    const finished = await runResult(engine.client, runId);
+    expect([finished.status, finished.result]).toEqual(['completed', 'done after 2 attempts']);
   });
 
   it('shows the static summary and Baton search attributes in describe()', async () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBuiltInToolRegistry } from '../../src/agents/tools/built-in-tools.ts';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
 import { defineRun, historyLength, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
 
@@ -7,14 +6,8 @@ let engine: Engine;
 let fake: OpenAiFake;
 beforeAll(async () => {
   fake = await startOpenAiFake();
-  engine = await startEngine('llm', {
-    // As the store would: an llm agent of the project, resolved by id.
-    lookup: async (_project, agentId) =>
-      agentId === 'math-llm'
-        ? { id: agentId, kind: 'llm', description: null, config: { model: 'fake-model', baseUrl: fake.baseUrl, tools: [{ name: 'calculator', requiresApproval: true }] } }
-        : undefined,
-    llm: { env: {}, tools: createBuiltInToolRegistry({ env: {} }) },
-  });
+  // The operator's model endpoint: agents without a baseUrl of their own call it.
+  engine = await startEngine('llm', { env: { OPENAI_BASE_URL: fake.baseUrl } });
 });
 afterAll(async () => {
   await engine?.close();
@@ -24,6 +17,8 @@ afterAll(async () => {
 describe('agentRun with an llm agent', () => {
   it('pauses for a tool approval inside the step, runs the approved tool, and completes with the model answer', async () => {
     const project = uniqueProject('llm');
+    // An llm agent of the project, kept in the store as POST /agents would.
+    await engine.store.agents.create(project, { id: 'math-llm', kind: 'llm', config: { model: 'fake-model', tools: [{ name: 'calculator', requiresApproval: true }] } });
     fake.enqueue({ toolCalls: [{ name: 'calculator', arguments: { expression: '2 + 2' } }] }, { content: '{"answer": 4}' });
     const definition = defineRun(project, [{ name: 'solve', agentId: 'math-llm', action: 'Add the numbers' }, { name: 'done', agentId: 'echo' }]);
     const paused = await engine.runs.startAndWait({ project, definition, task: 'math', state: {}, input: '2 and 2' });

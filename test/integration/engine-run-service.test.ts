@@ -1,14 +1,13 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatonError } from '../../src/domain/errors.ts';
-import { exampleAsDefinition, leadRouterExample, registerExampleAgents } from '../../src/examples/index.ts';
+import { exampleAsDefinition, leadRouterExample } from '../../src/examples/index.ts';
 import { RunService } from '../../src/temporal/run-service.ts';
 import { defineRun, eventually, historyLength, runResult, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
 
 let engine: Engine;
 beforeAll(async () => {
   engine = await startEngine('service');
-  registerExampleAgents(engine.agents);
 });
 afterAll(async () => engine?.close());
 

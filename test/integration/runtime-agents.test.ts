@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Agent } from '../../src/domain/agent.ts';
@@ -45,9 +45,6 @@ async function settledRun(runId: string): Promise<AgentManagerRunDetail> {
 }
 
 beforeAll(async () => {
-  vi.stubEnv('OPENAI_BASE_URL', '');
-  vi.stubEnv('OPENAI_API_KEY', '');
-  vi.stubEnv('SHOUTER_SECRET', 'shh');
   home = await mkdtemp(path.join(os.tmpdir(), 'baton-runtime-'));
   fake = await startOpenAiFake((request) => {
     const last = request.body.messages.at(-1);
@@ -71,7 +68,11 @@ beforeAll(async () => {
     BATON_HOME: home,
     PORT: '0',
     BATON_TASK_QUEUE: `runtime-agents-${Date.now()}`,
+    // No OPENAI_BASE_URL: the runtime reads only this environment, not the test process's.
+    SHOUTER_SECRET: 'shh',
     BATON_PROJECT_SECRETS: 'default:SHOUTER_SECRET',
+    // The http agent's receiver and the fake model listen on this machine.
+    BATON_EGRESS_ALLOW: '127.0.0.1',
   });
   runtime = await createRuntime(config, { role: 'all' });
   api = runtime.urls.api!;
@@ -81,7 +82,6 @@ afterAll(async () => {
   await runtime?.close();
   await fake?.close();
   await new Promise((resolve) => receiver?.close(resolve));
-  vi.unstubAllEnvs();
   await rm(home, { recursive: true, force: true });
 });
 

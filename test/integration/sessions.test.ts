@@ -1,12 +1,13 @@
-// Session memory end to end: a real worker whose activities keep the transcript in the store, on
-// PGlite and on PostgreSQL. Agents of later steps and runs of a session see what earlier ones did,
+// Session memory end to end: Baton as composed for `baton start`, its activities keeping the
+// transcript in the store, on PGlite and on PostgreSQL; web_agent and procurator_assistant are the
+// shipped llm agents, answering through the fake model. Agents of later steps and runs of a session see what earlier ones did,
 // with human-decided outputs in place of proposals; other sessions and projects see nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSnapshot } from '../../src/domain/run.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { startAgentManagerStack, type AgentManagerStack } from '../contract/agent-manager-stack.ts';
 import { backends } from './store-backends.ts';
-import { defineRun, uniqueProject } from './engine-harness.ts';
+import { defineRun } from './engine-harness.ts';
 
 interface ProbeAnswer {
   sessionId: string;
@@ -15,22 +16,19 @@ interface ProbeAnswer {
 
 describe.each(backends)('session memory on $name', (backend) => {
   let store: Store;
-  let dispose: () => Promise<void>;
   let stack: AgentManagerStack;
   beforeAll(async () => {
-    ({ store, dispose } = await backend.openFresh());
-    stack = await startAgentManagerStack(`sessions-${backend.name}`, { store });
+    stack = await startAgentManagerStack(`sessions-${backend.name}`, { database: backend.name });
+    store = stack.store;
   });
-  afterAll(async () => {
-    await stack?.close();
-    await dispose?.();
-  });
+  afterAll(async () => stack?.close());
 
   const run = (project: string, steps: Parameters<typeof defineRun>[1], input: string, sessionId: string): Promise<RunSnapshot> =>
     stack.runs.startAndWait({ project, definition: defineRun(project, steps), task: input, state: {}, input, sessionId });
 
   it('shows later steps and runs of a session the transcript, human answers included', async () => {
-    const project = uniqueProject('sessions');
+    // A project of the stack: the runtime stored the example llm agents there.
+    const [project] = stack.projects;
     const first = await run(project, [
       { name: 'search', agentId: 'web_agent', action: 'Search' },
       { name: 'summary', agentId: 'procurator_assistant', action: 'Summarize', requireApproval: true },
@@ -64,8 +62,7 @@ describe.each(backends)('session memory on $name', (backend) => {
   });
 
   it('keeps sessions apart, and projects apart under the same session id', async () => {
-    const project = uniqueProject('sessions');
-    const stranger = uniqueProject('sessions');
+    const [project, stranger] = stack.projects;
     await run(project, [{ name: 'search', agentId: 'web_agent', action: 'Search' }], 'fusion', 'ses-shared');
     const otherSession = await run(project, [{ name: 'recall', agentId: 'session_probe', action: 'Remember' }], 'x', 'ses-other');
     const otherProject = await run(stranger, [{ name: 'recall', agentId: 'session_probe', action: 'Remember' }], 'x', 'ses-shared');

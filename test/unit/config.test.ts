@@ -190,6 +190,11 @@ describe('loadConfig', () => {
     expect(error.message).toContain('not shown because it is secret');
   });
 
+  it('keeps the environment it read, for agents and model endpoints, instead of the process environment', () => {
+    const env = { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', AGENT_SECRET: 'shh' };
+    expect(loadConfig(env).env).toBe(env);
+  });
+
   it('shows the bad value of a variable that is not secret', () => {
     expect(errorOf({ PORT: 'eighty' }).message).toContain('"eighty"');
   });
