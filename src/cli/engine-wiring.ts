@@ -13,6 +13,7 @@ import { createBuiltInToolRegistry } from '../agents/tools/built-in-tools.ts';
 import type { ToolRegistry } from '../agents/tools/tool-registry.ts';
 import type { Config } from '../config.ts';
 import { exampleDefinitions, exampleStoredAgents, registerExampleAgents } from '../examples/index.ts';
+import { createEgressPolicy, type EgressPolicy } from '../security/egress-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { RunService } from '../temporal/run-service.ts';
 import type { RuntimeRole } from './runtime.ts';
@@ -59,14 +60,16 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
     // Examples load only when missing, so an operator's edits survive restarts.
     if (role !== 'worker') await loadExamples(store, configuredProjects(config));
 
-    const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store) })));
+    // Every outbound call a tenant can aim (http agents, llm baseUrl, http_request) goes through it.
+    const egress = createEgressPolicy(config.egressAllow);
+    const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store, egress) })));
     context.extend?.agents?.(agents);
-    const parts: EngineParts = { storeCheck: () => store.ping(), close: () => store.close() };
+    const parts: EngineParts = { storeCheck: () => store.ping(), close: async () => { await store.close(); await egress.close(); } };
 
     if (role !== 'api') {
-      const tools = createBuiltInToolRegistry({ env: process.env });
+      const tools = createBuiltInToolRegistry({ env: process.env, egress });
       context.extend?.tools?.(tools);
-      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: process.env, tools } });
+      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: process.env, tools, egress } });
     }
     if (role !== 'worker') {
       const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout });
@@ -95,7 +98,7 @@ async function loadExamples(store: Store, projects: string[]): Promise<void> {
 }
 
 /** The store's http and llm agents of a project: http agents run in the agent activity, llm agents in the workflow's tool loop. */
-function storedAgentLookup(store: Store) {
+function storedAgentLookup(store: Store, egress: EgressPolicy) {
   return async (project: string, agentId: string): Promise<ResolvedAgent | undefined> => {
     const agent = await store.agents.find(project, agentId);
     if (!agent) return undefined;
@@ -106,7 +109,7 @@ function storedAgentLookup(store: Store) {
       id: agent.id,
       kind: 'http',
       description,
-      run: (agentContext, signal) => callHttpAgent({ agentId: agent.id, config, context: agentContext }, { env: process.env, signal }),
+      run: (agentContext, signal) => callHttpAgent({ agentId: agent.id, config, context: agentContext }, { env: process.env, egress, signal }),
     };
   };
 }

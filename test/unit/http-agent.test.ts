@@ -10,7 +10,9 @@ const context: AgentContext = {
   input: { text: 'hello' }, action: 'Classify it', steps: {}, sessionId: 'ses-1', session: [],
 };
 const secret = 'shh-its-a-secret';
-const env = { AGENT_SECRET: secret };
+// The test receiver listens on loopback, which the egress policy refuses unless listed.
+const local = { BATON_EGRESS_ALLOW: '127.0.0.1' };
+const env = { ...local, AGENT_SECRET: secret };
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 let handler: Handler = (_req, _body, res) => res.end();
@@ -78,15 +80,15 @@ describe('callHttpAgent', () => {
       signature = req.headers['x-baton-signature'];
       res.writeHead(200, { 'content-type': 'text/plain' }).end('plain words');
     };
-    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} })).resolves.toBe('plain words');
+    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: local })).resolves.toBe('plain words');
     expect(signature).toBeUndefined();
     handler = (_req, _body, res) => res.writeHead(204).end();
-    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} })).resolves.toBeNull();
+    await expect(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: local })).resolves.toBeNull();
   });
 
   it('throws a retryable failure with status and truncated body on 5xx, 429 and 408', async () => {
     handler = (_req, _body, res) => res.writeHead(503, 'Service Unavailable').end('down for maintenance ' + 'x'.repeat(5_000));
-    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} }));
+    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: local }));
     expect(failure.nonRetryable).toBe(false);
     expect(failure.type).toBe('agent_unavailable');
     expect(failure.message).toMatch(/^http agent "a" \(POST http:.*\/agent\) answered 503 Service Unavailable: down for maintenance x+…$/);
@@ -94,31 +96,31 @@ describe('callHttpAgent', () => {
     expect(failure.details).toEqual([{ status: 503, body: expect.stringMatching(/^down for maintenance/) as unknown }]);
     for (const status of [429, 408]) {
       handler = (_req, _body, res) => res.writeHead(status).end();
-      const retryable = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} }));
+      const retryable = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: local }));
       expect([retryable.nonRetryable, retryable.message]).toEqual([false, expect.stringContaining(`answered ${status}`)]);
     }
   });
 
   it('fails non-retryably on other 4xx answers, since repeating the request cannot help', async () => {
     handler = (_req, _body, res) => res.writeHead(422, { 'content-type': 'application/json' }).end('{"error":"missing field"}');
-    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: {} }));
+    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: local }));
     expect([failure.type, failure.nonRetryable]).toEqual(['agent_rejected', true]);
     expect(failure.message).toContain('answered 422 Unprocessable Entity: {"error":"missing field"}');
   });
 
   it('fails fast when the secret variable is missing, and retryably when unreachable or slow', async () => {
-    const missing = await failureOf(callHttpAgent({ agentId: 'a', config: { url, secretEnv: 'NOT_SET_SECRET' }, context }, { env: {} }));
+    const missing = await failureOf(callHttpAgent({ agentId: 'a', config: { url, secretEnv: 'NOT_SET_SECRET' }, context }, { env: local }));
     expect([missing.type, missing.nonRetryable, missing.message]).toEqual(['agent_not_configured', true, expect.stringContaining('secret in NOT_SET_SECRET, which is not set')]);
 
     handler = () => undefined;
-    const slow = await failureOf(callHttpAgent({ agentId: 'a', config: { url, timeoutMs: 100 }, context }, { env: {} }));
+    const slow = await failureOf(callHttpAgent({ agentId: 'a', config: { url, timeoutMs: 100 }, context }, { env: local }));
     expect([slow.type, slow.nonRetryable, slow.message]).toEqual(['agent_unavailable', false, expect.stringContaining('did not answer within 100 ms')]);
 
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/agent`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const unreachable = await failureOf(callHttpAgent({ agentId: 'a', config: { url: deadUrl }, context }, { env: {} }));
+    const unreachable = await failureOf(callHttpAgent({ agentId: 'a', config: { url: deadUrl }, context }, { env: local }));
     expect([unreachable.nonRetryable, unreachable.message]).toEqual([false, expect.stringMatching(/is unreachable: .*ECONNREFUSED/)]);
   });
 });
