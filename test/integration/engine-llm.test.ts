@@ -13,7 +13,7 @@ beforeAll(async () => {
       agentId === 'math-llm'
         ? { id: agentId, kind: 'llm', description: null, config: { model: 'fake-model', baseUrl: fake.baseUrl, tools: [{ name: 'calculator', requiresApproval: true }] } }
         : undefined,
-    llm: { env: {}, tools: createBuiltInToolRegistry({ env: {} }) },
+    llm: { env: { BATON_EGRESS_ALLOW: '127.0.0.1' }, tools: createBuiltInToolRegistry({ env: {} }) },
   });
 });
 afterAll(async () => {

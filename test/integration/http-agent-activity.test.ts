@@ -33,7 +33,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/agent`;
-  worker = await startHarnessWorker({ address, namespace, activities: createHttpAgentActivities({ env: { ROUTER_SECRET: secret } }) });
+  worker = await startHarnessWorker({ address, namespace, activities: createHttpAgentActivities({ env: { ROUTER_SECRET: secret, BATON_EGRESS_ALLOW: '127.0.0.1' } }) });
   ({ client, close: closeClient } = await harnessClient(address, namespace));
 });
 afterAll(async () => {

@@ -71,6 +71,8 @@ beforeAll(async () => {
     BATON_HOME: home,
     PORT: '0',
     BATON_TASK_QUEUE: `runtime-agents-${Date.now()}`,
+    // The agents created here call listeners on loopback, which the egress policy refuses unless listed.
+    BATON_EGRESS_ALLOW: '127.0.0.1',
   });
   runtime = await createRuntime(config, { role: 'all' });
   api = runtime.urls.api!;
