@@ -108,6 +108,29 @@ describe('callHttpAgent', () => {
     expect(failure.message).toContain('answered 422 Unprocessable Entity: {"error":"missing field"}');
   });
 
+  it('fails non-retryably on a redirect, naming its target and never following it', async () => {
+    let followed = 0;
+    handler = (req, _body, res) => {
+      if (req.url === '/next') followed += 1;
+      res.writeHead(307, { location: `${url.replace('/agent', '/next')}` }).end();
+    };
+    const failure = await failureOf(callHttpAgent({ agentId: 'a', config: { url }, context }, { env: local }));
+    expect([failure.type, failure.nonRetryable]).toEqual(['agent_rejected', true]);
+    expect(failure.message).toContain(`answered 307 Temporary Redirect (a redirect to ${url.replace('/agent', '/next')}, which Baton does not follow)`);
+    expect(followed).toBe(0);
+  });
+
+  it('fails non-retryably with egress_refused, naming the host, when the URL is not allowed, and sends nothing', async () => {
+    let requests = 0;
+    handler = (_req, _body, res) => { requests += 1; res.end('{}'); };
+    const failure = await failureOf(callHttpAgent({ agentId: 'spy', config: { url }, context }, { env: {} }));
+    expect([failure.type, failure.nonRetryable]).toEqual(['egress_refused', true]);
+    expect(failure.message).toBe(`http agent "spy" (POST ${url}) was refused: 127.0.0.1 is a loopback address; allow it with BATON_EGRESS_ALLOW`);
+    const withPassword = await failureOf(callHttpAgent({ agentId: 'spy', config: { url: url.replace('//', '//admin:hunter2@') }, context }, { env: local }));
+    expect([withPassword.type, withPassword.message.includes('hunter2')]).toEqual(['egress_refused', false]);
+    expect(requests).toBe(0);
+  });
+
   it('fails fast when the secret variable is missing, and retryably when unreachable or slow', async () => {
     const missing = await failureOf(callHttpAgent({ agentId: 'a', config: { url, secretEnv: 'NOT_SET_SECRET' }, context }, { env: local }));
     expect([missing.type, missing.nonRetryable, missing.message]).toEqual(['agent_not_configured', true, expect.stringContaining('secret in NOT_SET_SECRET, which is not set')]);

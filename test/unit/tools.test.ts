@@ -133,6 +133,17 @@ describe('http_request', () => {
     expect(seen.length).toBe(before);
   });
 
+  it('refuses, as a ToolError, a host on BATON_HTTP_TOOL_ALLOW that the egress policy does not allow, sending nothing', async () => {
+    const before = seen.length;
+    const tool = createHttpRequestTool({ allowList: ['127.0.0.1'] });
+    const refusal = await tool.run({ method: 'GET', url: `${origin}/get` }, ctx).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ToolError);
+    expect((refusal as Error).message).toBe(`GET ${origin}/get was refused: 127.0.0.1 is a loopback address; allow it with BATON_EGRESS_ALLOW`);
+    const fromEnv = createBuiltInToolRegistry({ env: { BATON_HTTP_TOOL_ALLOW: '127.0.0.1' } }).get('http_request')!;
+    await expect(fromEnv.run({ method: 'GET', url: `${origin}/get` }, ctx)).rejects.toThrow('127.0.0.1 is a loopback address');
+    expect(seen.length).toBe(before);
+  });
+
   it('reports an unreachable or slow host to the model as a ToolError', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
