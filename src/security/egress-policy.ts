@@ -159,7 +159,13 @@ function guardedConnector(entries: readonly EgressAllowEntry[], lookup: HostLook
     const host = options.hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
     const port = Number(options.port) || (options.protocol === 'https:' ? 443 : 80);
     checkedAddresses(entries, lookup, host, port, options.host ?? host).then(
-      (addresses) => buildConnector({ lookup: pinnedLookup(addresses) } as buildConnector.BuildOptions)(options, callback),
+      (addresses) => {
+        try {
+          buildConnector({ lookup: pinnedLookup(addresses) })(options, callback);
+        } catch (error) {
+          callback(error as Error, null);
+        }
+      },
       (error: Error) => callback(error, null),
     );
   };

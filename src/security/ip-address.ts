@@ -35,12 +35,6 @@ export function parseIp(text: string): IpAddress | undefined {
   return { family: 6, bytes };
 }
 
-/** The printable form: dotted quad, or RFC 5952 IPv6 as Node's URL parser writes it. */
-export function formatIp(address: IpAddress): string {
-  if (address.family === 4) return [...address.bytes].join('.');
-  return new URL(`http://[${[...Array(8).keys()].map((i) => ((address.bytes[i * 2]! << 8) | address.bytes[i * 2 + 1]!).toString(16)).join(':')}]`).hostname.slice(1, -1);
-}
-
 /** A CIDR range (or one address, with the full prefix length). */
 export interface IpRange {
   network: IpAddress;
