@@ -34,7 +34,7 @@ export interface EgressPolicy {
   check(url: string | URL): Promise<void>;
   /** This policy with more entries: for a destination the operator chose (OPENAI_BASE_URL). */
   allowing(entries: readonly string[]): EgressPolicy;
-  /** Closes pooled connections. */
+  /** Drops pooled connections and aborts calls still in flight. */
   close(): Promise<void>;
 }
 
@@ -78,7 +78,8 @@ export function createEgressPolicy(allow: string | readonly string[] = [], optio
     allowing(more) {
       return createEgressPolicy([...(typeof allow === 'string' ? allow.split(',') : allow), ...more], options);
     },
-    close: () => agent.close(),
+    // Shutdown must not wait on a slow remote: the worker has stopped its activities by now.
+    close: () => agent.destroy(),
   };
 }
 
