@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { pauseTimeoutSchema } from './domain/duration.ts';
 import { slugSchema } from './domain/ids.ts';
+import { EgressAllowListError, parseEgressAllowList } from './security/egress-allow-list.ts';
 
 /**
  * Every environment variable Baton reads, parsed once. Keys are the variable names, so a zod
@@ -122,6 +123,17 @@ const envSchema = z.object({
   OPENAI_API_KEY: optionalText,
   // Read by the http_request tool itself; parsed here so a typo is named at start.
   BATON_HTTP_TOOL_ALLOW: z.string().trim().regex(/^[A-Za-z0-9.*:,\s_-]*$/, 'comma-separated host names, e.g. localhost,*.example.com').optional(),
+  BATON_EGRESS_ALLOW: z.string().optional().transform((value, ctx) => {
+    const entries = (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+    try {
+      parseEgressAllowList(entries);
+    } catch (error) {
+      if (!(error instanceof EgressAllowListError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
+    return entries;
+  }),
   BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt,
   BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt,
   BATON_WORKER_MAX_CACHED_WORKFLOWS: positiveInt,
@@ -179,6 +191,8 @@ export interface Config {
   pauseTimeout: z.infer<typeof pauseTimeoutSchema>;
   maxBodyBytes: number;
   openai: { baseUrl?: string; apiKey?: string };
+  /** BATON_EGRESS_ALLOW entries: non-public destinations tenants' agents and tools may reach. */
+  egressAllow: string[];
   worker: { maxConcurrentActivities?: number; maxConcurrentWorkflowTasks?: number; maxCachedWorkflows?: number };
   shutdownGraceMs: number;
   /** The environment this was read from: agents, tools and model endpoints take their settings (OPENAI_BASE_URL, secretEnv, apiKeyEnv) from it. */
@@ -246,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pauseTimeout: e.BATON_PAUSE_TIMEOUT,
     maxBodyBytes: e.BATON_MAX_BODY_BYTES,
     openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY },
+    egressAllow: e.BATON_EGRESS_ALLOW,
     worker: {
       maxConcurrentActivities: e.BATON_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -6,6 +6,7 @@ import { requestChatCompletion } from '../agents/llm/chat-completions.ts';
 import { resolveModelEndpoint } from '../agents/llm/model-endpoint.ts';
 import { ToolError, type OpenAiFunctionTool, type ToolRegistry } from '../agents/tools/tool-registry.ts';
 import { noProjectSecrets, type ProjectSecrets } from '../security/project-secrets.ts';
+import { destinationEntry, egressPolicyFromEnv, type EgressPolicy } from '../security/egress-policy.ts';
 
 export interface LlmActivitiesDeps {
   /** OPENAI_BASE_URL and OPENAI_API_KEY, the operator's default model. */
@@ -13,7 +14,8 @@ export interface LlmActivitiesDeps {
   /** The secrets each project may use as an agent's apiKeyEnv; none when left out. */
   secrets?: ProjectSecrets;
   tools: ToolRegistry;
-  fetch?: typeof fetch;
+  /** Where an agent's baseUrl may point (default: the policy of env's BATON_EGRESS_ALLOW). */
+  egress?: EgressPolicy;
   /** Per model call; the activity's startToCloseTimeout should leave room for it. Default 120 s. */
   modelTimeoutMs?: number;
 }
@@ -25,6 +27,15 @@ const maxToolResultChars = 50_000;
 export function createLlmActivities(deps: LlmActivitiesDeps) {
   const modelTimeoutMs = deps.modelTimeoutMs ?? 120_000;
   const endpointDeps = { env: deps.env, secrets: deps.secrets ?? noProjectSecrets(deps.env) };
+  const egress = deps.egress ?? egressPolicyFromEnv(deps.env);
+  const operatorEndpoints = new Map<string, EgressPolicy>();
+  /** OPENAI_BASE_URL is the operator's own choice (Ollama on localhost); an agent's baseUrl is a tenant's. */
+  const egressFor = (request: ModelCallRequest, baseURL: string): EgressPolicy => {
+    if (request.baseUrl !== undefined) return egress;
+    let policy = operatorEndpoints.get(baseURL);
+    if (!policy) operatorEndpoints.set(baseURL, (policy = egress.allowing([destinationEntry(baseURL)])));
+    return policy;
+  };
   return {
     /** One chat-completions call; its result is recorded, so a replay never calls the model again. */
     async callModel(request: ModelCallRequest): Promise<ModelReply> {
@@ -41,7 +52,7 @@ export function createLlmActivities(deps: LlmActivitiesDeps) {
         tools,
         timeoutMs: modelTimeoutMs,
         signal: Context.current().cancellationSignal,
-        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        egress: egressFor(request, endpoint.baseURL),
       }));
     },
 

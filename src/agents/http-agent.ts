@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { AgentContext, httpAgentConfigSchema } from '../domain/agent.ts';
+import { egressFailure, egressRefusal, shownUrl, type EgressPolicy } from '../security/egress-policy.ts';
 import { secretRefusalFailure, type ProjectSecrets } from '../security/project-secrets.ts';
 
 export type HttpAgentConfig = z.infer<typeof httpAgentConfigSchema>;
@@ -50,7 +51,8 @@ export interface HttpAgentCall {
 export interface HttpAgentDeps {
   /** secretEnv and header references are read through the grants of the context's project. */
   secrets: ProjectSecrets;
-  fetch?: typeof fetch;
+  /** Where the call may go: every tenant-aimed URL passes this policy. */
+  egress: EgressPolicy;
   /** The activity's cancellation signal. */
   signal?: AbortSignal;
   nowMs?: () => number;
@@ -60,7 +62,8 @@ export interface HttpAgentDeps {
  * POSTs the step context to the agent's URL and returns its answer: the JSON body of a 2xx
  * response, or its text when it is not JSON. Network errors, timeouts, 408, 429 and 5xx throw
  * retryable failures (Temporal retries the activity); other statuses mean the request itself is
- * wrong, so they fail the step at once. Both carry the status and the start of the body.
+ * wrong, so they fail the step at once. Both carry the status and the start of the body. A
+ * destination the egress policy refuses fails the step at once with `egress_refused`.
  */
 export async function callHttpAgent(call: HttpAgentCall, deps: HttpAgentDeps): Promise<unknown> {
   const { agentId, config, context } = call;
@@ -93,15 +96,17 @@ export async function callHttpAgent(call: HttpAgentCall, deps: HttpAgentDeps): P
   };
   const timeoutMs = config.timeoutMs ?? defaultHttpAgentTimeoutMs;
   const signals = [AbortSignal.timeout(timeoutMs), ...(deps.signal ? [deps.signal] : [])];
-  const where = `http agent "${agentId}" (POST ${config.url})`;
+  const where = `http agent "${agentId}" (POST ${shownUrl(config.url)})`;
 
   let response: Response;
   let text: string;
   try {
-    response = await (deps.fetch ?? fetch)(config.url, { method: 'POST', headers, body, signal: AbortSignal.any(signals), redirect: 'error' });
+    response = await deps.egress.fetch(config.url, { method: 'POST', headers, body, signal: AbortSignal.any(signals) });
     text = await response.text();
   } catch (error) {
     if (deps.signal?.aborted) throw error;
+    const refusal = egressRefusal(error);
+    if (refusal) throw egressFailure(refusal, where);
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : (error as Error).message;
     throw ApplicationFailure.create({
@@ -113,10 +118,13 @@ export async function callHttpAgent(call: HttpAgentCall, deps: HttpAgentDeps): P
     const status = response.status;
     const retryable = status === 408 || status === 429 || status >= 500;
     const excerpt = text.length > maxErrorBodyChars ? `${text.slice(0, maxErrorBodyChars)}…` : text;
+    // The egress policy never follows a redirect: its target was not checked.
+    const location = status >= 300 && status < 400 ? response.headers.get('location') : null;
+    const redirect = location === null ? '' : ` (a redirect to ${shownUrl(location)}, which Baton does not follow)`;
     throw ApplicationFailure.create({
       type: retryable ? 'agent_unavailable' : 'agent_rejected',
       nonRetryable: !retryable,
-      message: `${where} answered ${status}${response.statusText ? ` ${response.statusText}` : ''}: ${excerpt || '(empty body)'}`,
+      message: `${where} answered ${status}${response.statusText ? ` ${response.statusText}` : ''}${redirect}: ${excerpt || '(empty body)'}`,
       details: [{ status, body: excerpt }],
     });
   }

@@ -14,6 +14,7 @@ import type { ToolRegistry } from '../agents/tools/tool-registry.ts';
 import type { Config } from '../config.ts';
 import { exampleDefinitions, exampleStoredAgents, registerExampleAgents } from '../examples/index.ts';
 import { createProjectSecrets, type ProjectSecrets } from '../security/project-secrets.ts';
+import { createEgressPolicy, type EgressPolicy } from '../security/egress-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { RunService } from '../temporal/run-service.ts';
 import type { RuntimeRole } from './runtime.ts';
@@ -66,14 +67,16 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
 
     // Grants come from the config; the values from the worker's own environment, read at call time.
     const secrets = createProjectSecrets({ grants: config.projectSecrets, env: config.env });
-    const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store, secrets) })));
+    // Every outbound call a tenant can aim (http agents, llm baseUrl, http_request) goes through it.
+    const egress = createEgressPolicy(config.egressAllow);
+    const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store, secrets, egress) })));
     context.extend?.agents?.(agents);
-    const parts: EngineParts = { store, storeCheck: () => store.ping(), close: () => store.close() };
+    const parts: EngineParts = { store, storeCheck: () => store.ping(), close: async () => { await store.close(); await egress.close(); } };
 
     if (role !== 'api') {
-      const tools = createBuiltInToolRegistry({ env: config.env });
+      const tools = createBuiltInToolRegistry({ env: config.env, egress });
       context.extend?.tools?.(tools);
-      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: config.env, secrets, tools } });
+      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: config.env, secrets, tools, egress } });
     }
     if (role !== 'worker') {
       const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout });
@@ -103,7 +106,7 @@ async function loadExamples(store: Store, projects: string[]): Promise<void> {
 }
 
 /** The store's http and llm agents of a project: http agents run in the agent activity, llm agents in the workflow's tool loop. */
-function storedAgentLookup(store: Store, secrets: ProjectSecrets) {
+function storedAgentLookup(store: Store, secrets: ProjectSecrets, egress: EgressPolicy) {
   return async (project: string, agentId: string): Promise<ResolvedAgent | undefined> => {
     const agent = await store.agents.find(project, agentId);
     if (!agent) return undefined;
@@ -114,7 +117,7 @@ function storedAgentLookup(store: Store, secrets: ProjectSecrets) {
       id: agent.id,
       kind: 'http',
       description,
-      run: (agentContext, signal) => callHttpAgent({ agentId: agent.id, config, context: agentContext }, { secrets, signal }),
+      run: (agentContext, signal) => callHttpAgent({ agentId: agent.id, config, context: agentContext }, { secrets, egress, signal }),
     };
   };
 }

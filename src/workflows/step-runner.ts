@@ -24,9 +24,9 @@ export class RunFailure extends Error {
 }
 
 // Codes an activity failure may carry through to snapshot.error; anything else is step_failed.
-const passThroughCodes = new Set(['agent_not_found', 'model_unavailable', 'secret_not_granted']);
-// Agent, model and tool registrations, and secret grants, do not appear by retrying.
-const nonRetryableTypes = ['agent_not_found', 'tool_not_registered', 'secret_not_granted'];
+const passThroughCodes = new Set(['agent_not_found', 'model_unavailable', 'secret_not_granted', 'egress_refused']);
+// Agent, model and tool registrations, secret grants and the operator's egress allow-list do not change by retrying.
+const nonRetryableTypes = ['agent_not_found', 'tool_not_registered', 'secret_not_granted', 'egress_refused'];
 // Short enough that a dead worker's step is retried elsewhere quickly; activities beat every second.
 const agentHeartbeatTimeout = '10s';
 const defaultStepTimeout = '10m';

@@ -6,6 +6,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHttpAgentActivities } from '../../src/activities/http-agent-activity.ts';
 import { verifyBatonSignature, type HttpAgentCall } from '../../src/agents/http-agent.ts';
+import { egressPolicyFromEnv } from '../../src/security/egress-policy.ts';
 import { createProjectSecrets } from '../../src/security/project-secrets.ts';
 import { harnessClient, startHarnessWorker, type HarnessWorker } from '../fakes/harness-worker.ts';
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/agent`;
-  worker = await startHarnessWorker({ address, namespace, activities: createHttpAgentActivities({ secrets: createProjectSecrets({ grants: new Map([['default', new Set(['ROUTER_SECRET'])]]), env: { ROUTER_SECRET: secret } }) }) });
+  worker = await startHarnessWorker({ address, namespace, activities: createHttpAgentActivities({ secrets: createProjectSecrets({ grants: new Map([['default', new Set(['ROUTER_SECRET'])]]), env: { ROUTER_SECRET: secret } }), egress: egressPolicyFromEnv({ BATON_EGRESS_ALLOW: '127.0.0.1' }) }) });
   ({ client, close: closeClient } = await harnessClient(address, namespace));
 });
 afterAll(async () => {

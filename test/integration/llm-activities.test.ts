@@ -30,7 +30,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
   deadBaseUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/v1`;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
-  const env = { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'sk-test', OTHER_KEY: 'sk-other' };
+  // OPENAI_BASE_URL (the fake on loopback) is the operator's choice and needs no listing; an
+  // agent's own baseUrl on loopback does: only the dead port is listed.
+  const env = { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'sk-test', OTHER_KEY: 'sk-other', BATON_EGRESS_ALLOW: new URL(deadBaseUrl).host };
   const secrets = createProjectSecrets({ grants: new Map([['solvers', new Set(['OTHER_KEY'])]]), env });
   worker = await startHarnessWorker({ address, namespace, activities: createLlmActivities({ env, secrets, tools: createBuiltInToolRegistry({ env }) }) });
   ({ client, close: closeClient } = await harnessClient(address, namespace));
@@ -122,6 +124,14 @@ describe('callModel activity', () => {
     const failure = await failureOf(callModel(request({ baseUrl: deadBaseUrl })));
     expect(failure.type).toBe('model_unavailable');
     expect(failure.message).toMatch(new RegExp(`^model endpoint ${deadBaseUrl} \\(llm agent "solver", model "gpt-test"\\) is unreachable: ECONNREFUSED`));
+  });
+
+  it('refuses an agent baseUrl on an unlisted loopback address without calling it, and does not retry', async () => {
+    const before = fake.calls;
+    const failure = await failureOf(callModel(request({ baseUrl: fake.baseUrl })));
+    expect([failure.type, failure.nonRetryable]).toEqual(['egress_refused', true]);
+    expect(failure.message).toBe(`model endpoint ${fake.baseUrl} (llm agent "solver", model "gpt-test") was refused: 127.0.0.1 is a loopback address; allow it with BATON_EGRESS_ALLOW`);
+    expect(fake.calls).toBe(before);
   });
 
   it('fails fast, naming the variables, when no endpoint is configured', async () => {

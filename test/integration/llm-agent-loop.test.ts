@@ -52,7 +52,8 @@ async function fakeWith(replies: FakeReply[]): Promise<OpenAiFake> {
   return fake;
 }
 async function inProcessWorker(taskQueue?: string): Promise<HarnessWorker> {
-  const env = {};
+  // The agent's baseUrl is the fake on loopback, which the egress policy refuses unless listed.
+  const env = { BATON_EGRESS_ALLOW: '127.0.0.1' };
   const worker = await startHarnessWorker({ address, namespace, activities: createLlmActivities({ env, tools: createBuiltInToolRegistry({ env }) }), ...(taskQueue ? { taskQueue } : {}) });
   cleanups.push(() => worker.stop());
   return worker;
@@ -126,7 +127,7 @@ describe('llm agent loop in a real worker', () => {
     const bundlePath = path.join(dir, 'workflows.js');
     await writeFile(bundlePath, (await harnessBundle()).code);
     const taskQueue = `harness-kill-${randomUUID()}`;
-    const child = await spawnWorker({ TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, HARNESS_TASK_QUEUE: taskQueue, HARNESS_BUNDLE_PATH: bundlePath });
+    const child = await spawnWorker({ TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, HARNESS_TASK_QUEUE: taskQueue, HARNESS_BUNDLE_PATH: bundlePath, BATON_EGRESS_ALLOW: '127.0.0.1' });
     cleanups.push(async () => void child.kill('SIGKILL'));
 
     const handle = await startLoop(taskQueue, fake.baseUrl);

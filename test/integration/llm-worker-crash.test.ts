@@ -60,6 +60,8 @@ beforeAll(async () => {
     BATON_DATABASE_SCHEMA: schema,
     BATON_HOME: home,
     PORT: '0',
+    // The fake model endpoint listens on loopback, which the egress policy refuses unless listed.
+    BATON_EGRESS_ALLOW: '127.0.0.1',
   };
   for (const name of ['BATON_API_KEYS', 'HOST', 'OPENAI_BASE_URL']) delete env[name];
   api = await createRuntime(loadConfig(env), { role: 'api' });

@@ -103,6 +103,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ BATON_MAX_BODY_BYTES: '2mb' }).maxBodyBytes).toBe(2_000_000);
   });
 
+  it('reads BATON_EGRESS_ALLOW as trimmed entries, none when unset, and names a bad entry', () => {
+    expect(loadConfig({ BATON_EGRESS_ALLOW: ' localhost:11434, 10.0.0.0/8 ,*.svc.cluster.local,,' }).egressAllow).toEqual(['localhost:11434', '10.0.0.0/8', '*.svc.cluster.local']);
+    expect(loadConfig({}).egressAllow).toEqual([]);
+    expect(errorOf({ BATON_EGRESS_ALLOW: 'localhost,10.0.0.0/33' }).message).toContain('"10.0.0.0/33" is not an egress allow entry');
+  });
+
   it('treats an empty optional variable as unset', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: '', OPENAI_BASE_URL: '', TEMPORAL_API_KEY: '' });
     expect(config.temporal.address).toBeUndefined();
@@ -150,6 +156,8 @@ describe('loadConfig', () => {
       ['BATON_MAX_BODY_BYTES', { BATON_MAX_BODY_BYTES: '0' }],
       ['BATON_MAX_BODY_BYTES', { BATON_MAX_BODY_BYTES: '1gb' }],
       ['OPENAI_BASE_URL', { OPENAI_BASE_URL: 'not a url' }],
+      ['BATON_EGRESS_ALLOW', { BATON_EGRESS_ALLOW: 'http://internal.example' }],
+      ['BATON_EGRESS_ALLOW', { BATON_EGRESS_ALLOW: 'localhost,10.0.0.0/33' }],
       ['BATON_WORKER_MAX_CONCURRENT_ACTIVITIES', { BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: '0' }],
       ['BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', { BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 'many' }],
       ['BATON_WORKER_MAX_CACHED_WORKFLOWS', { BATON_WORKER_MAX_CACHED_WORKFLOWS: '1.5' }],

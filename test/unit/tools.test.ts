@@ -6,7 +6,10 @@ import { createBuiltInToolRegistry } from '../../src/agents/tools/built-in-tools
 import { createHttpRequestTool, isHostAllowed, parseHostAllowList } from '../../src/agents/tools/http-request.ts';
 import { jsonPathTool, parseJsonPath, selectJsonPath } from '../../src/agents/tools/json-path.ts';
 import { createToolRegistry, ToolError } from '../../src/agents/tools/tool-registry.ts';
+import { createEgressPolicy } from '../../src/security/egress-policy.ts';
 
+// The test server listens on loopback, which the egress policy refuses unless listed.
+const loopback = createEgressPolicy('127.0.0.1');
 const ctx = { agentId: 'agent', runId: 'wfr_1', step: 'step', signal: new AbortController().signal };
 
 describe('tool registry', () => {
@@ -103,7 +106,7 @@ describe('http_request', () => {
   });
 
   it('GETs and POSTs JSON to an allowed host', async () => {
-    const tool = createHttpRequestTool({ allowList: ['127.0.0.1'] });
+    const tool = createHttpRequestTool({ allowList: ['127.0.0.1'], egress: loopback });
     await expect(tool.run({ method: 'GET', url: `${origin}/get` }, ctx)).resolves.toEqual({
       status: 200, contentType: 'application/json', body: '{"echo":"","method":"GET"}', truncated: false,
     });
@@ -114,7 +117,7 @@ describe('http_request', () => {
   });
 
   it('truncates long bodies and does not follow redirects off the allow-list', async () => {
-    const tool = createHttpRequestTool({ allowList: ['127.0.0.1'], maxResponseChars: 100 });
+    const tool = createHttpRequestTool({ allowList: ['127.0.0.1'], egress: loopback, maxResponseChars: 100 });
     await expect(tool.run({ method: 'GET', url: `${origin}/big` }, ctx)).resolves.toEqual({ status: 200, contentType: 'text/plain', body: 'x'.repeat(100), truncated: true });
     await expect(tool.run({ method: 'GET', url: `${origin}/redirect` }, ctx)).resolves.toMatchObject({ status: 302, location: 'http://evil.example/' });
   });
@@ -126,7 +129,18 @@ describe('http_request', () => {
     await expect(createHttpRequestTool({ allowList: [] }).run({ method: 'GET', url: `${origin}/` }, ctx)).rejects.toThrow('allowed hosts (BATON_HTTP_TOOL_ALLOW): none');
     await expect(tool.run({ method: 'GET', url: 'file:///etc/passwd' }, ctx)).rejects.toThrow('only http and https URLs are allowed, not file:');
     await expect(tool.run({ method: 'GET', url: '/relative' }, ctx)).rejects.toThrow('is not an absolute URL');
-    await expect(createHttpRequestTool({ allowList: ['127.0.0.1'] }).run({ method: 'GET', url: `${origin}/`, body: 'x' }, ctx)).rejects.toThrow('GET request cannot have a body');
+    await expect(createHttpRequestTool({ allowList: ['127.0.0.1'], egress: loopback }).run({ method: 'GET', url: `${origin}/`, body: 'x' }, ctx)).rejects.toThrow('GET request cannot have a body');
+    expect(seen.length).toBe(before);
+  });
+
+  it('refuses, as a ToolError, a host on BATON_HTTP_TOOL_ALLOW that the egress policy does not allow, sending nothing', async () => {
+    const before = seen.length;
+    const tool = createHttpRequestTool({ allowList: ['127.0.0.1'] });
+    const refusal = await tool.run({ method: 'GET', url: `${origin}/get` }, ctx).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ToolError);
+    expect((refusal as Error).message).toBe(`GET ${origin}/get was refused: 127.0.0.1 is a loopback address; allow it with BATON_EGRESS_ALLOW`);
+    const fromEnv = createBuiltInToolRegistry({ env: { BATON_HTTP_TOOL_ALLOW: '127.0.0.1' } }).get('http_request')!;
+    await expect(fromEnv.run({ method: 'GET', url: `${origin}/get` }, ctx)).rejects.toThrow('127.0.0.1 is a loopback address');
     expect(seen.length).toBe(before);
   });
 
@@ -135,13 +149,13 @@ describe('http_request', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const tool = createHttpRequestTool({ allowList: ['127.0.0.1'] });
+    const tool = createHttpRequestTool({ allowList: ['127.0.0.1'], egress: loopback });
     await expect(tool.run({ method: 'GET', url: `http://127.0.0.1:${deadPort}/` }, ctx)).rejects.toThrow(/GET http:\/\/127\.0\.0\.1:\d+\/ failed: .*ECONNREFUSED/);
 
     const slow = createServer(() => undefined);
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
-    await expect(createHttpRequestTool({ allowList: ['127.0.0.1'], timeoutMs: 100 }).run({ method: 'GET', url: slowUrl }, ctx)).rejects.toThrow('timed out after 100 ms');
+    await expect(createHttpRequestTool({ allowList: ['127.0.0.1'], egress: loopback, timeoutMs: 100 }).run({ method: 'GET', url: slowUrl }, ctx)).rejects.toThrow('timed out after 100 ms');
     slow.closeAllConnections();
     await new Promise<void>((resolve) => slow.close(() => resolve()));
   });

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { ChatMessage, ModelCallRequest, ModelReply } from '../../domain/llm.ts';
+import { egressFailure, egressRefusal, shownUrl, type EgressPolicy } from '../../security/egress-policy.ts';
 import type { ModelEndpoint } from './model-endpoint.ts';
 
 export interface ChatCompletionOptions {
@@ -10,7 +11,8 @@ export interface ChatCompletionOptions {
   tools: ChatCompletionTool[];
   timeoutMs: number;
   signal: AbortSignal;
-  fetch?: typeof fetch;
+  /** Every request to the endpoint goes through it. */
+  egress: EgressPolicy;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function requestChatCompletion(options: ChatCompletionOptions): Pro
     webhookSecret: null,
     timeout: options.timeoutMs,
     maxRetries: 0,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: (input, init) => options.egress.fetch(input as string | URL, init),
   });
   try {
     const completion = await client.chat.completions.create({
@@ -72,7 +74,9 @@ function toOpenAiMessage(message: ChatMessage): ChatCompletionMessageParam {
  */
 function toActivityFailure(error: unknown, request: ModelCallRequest, endpoint: ModelEndpoint): unknown {
   if (error instanceof ApplicationFailure || error instanceof APIUserAbortError) return error;
-  const where = `model endpoint ${endpoint.baseURL} (llm agent "${request.agentId}", model "${request.model}")`;
+  const where = `model endpoint ${shownUrl(endpoint.baseURL)} (llm agent "${request.agentId}", model "${request.model}")`;
+  const refusal = egressRefusal(error);
+  if (refusal) return egressFailure(refusal, where);
   if (error instanceof APIConnectionTimeoutError) {
     return ApplicationFailure.create({ type: 'model_unavailable', message: `${where} did not answer in time`, cause: error });
   }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { egressPolicyFromEnv, egressRefusal, shownUrl, type EgressPolicy } from '../../security/egress-policy.ts';
 import { ToolError, type ToolDefinition } from './tool-registry.ts';
 
 export const httpToolAllowEnv = 'BATON_HTTP_TOOL_ALLOW';
 
 /**
  * Parses BATON_HTTP_TOOL_ALLOW: comma-separated host names, optionally with a port
- * (`localhost:8080`) or a leading `*.` for any subdomain (`*.example.com`).
+ * (`localhost:8080`) or a leading `*.` for any subdomain (`*.example.com`). It narrows the tool
+ * further than the egress policy: a request must pass both.
  */
 export function parseHostAllowList(value: string | undefined): string[] {
   return (value ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter((entry) => entry.length > 0);
@@ -36,12 +38,13 @@ export interface HttpRequestToolOptions {
   timeoutMs?: number;
   /** Longer response bodies are cut, so one page cannot flood the model's context or the history. */
   maxResponseChars?: number;
-  fetch?: typeof fetch;
+  /** Where requests may go besides the allow-list (default: public addresses only). */
+  egress?: EgressPolicy;
 }
 
 export function createHttpRequestTool(options: HttpRequestToolOptions): ToolDefinition<typeof httpRequestParameters> {
   const { allowList, timeoutMs = 15_000, maxResponseChars = 20_000 } = options;
-  const doFetch = options.fetch ?? fetch;
+  const egress = options.egress ?? egressPolicyFromEnv({});
   return {
     name: 'http_request',
     description: `Sends an HTTP GET or POST request and returns the status and the (possibly truncated) body. Allowed hosts: ${allowList.join(', ') || 'none'}.`,
@@ -62,16 +65,18 @@ export function createHttpRequestTool(options: HttpRequestToolOptions): ToolDefi
       const requestHeaders: Record<string, string> = { ...(isJson ? { 'content-type': 'application/json' } : {}), ...headers };
       let response: Response;
       try {
-        response = await doFetch(target, {
+        // Redirects are not followed (the egress policy answers the 3xx): the next hop was not checked.
+        response = await egress.fetch(target, {
           method,
           headers: requestHeaders,
           body: body === undefined ? undefined : isJson ? JSON.stringify(body) : body,
-          // Redirects are not followed: the next hop could be a host outside the allow-list.
-          redirect: 'manual',
           signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]),
         });
       } catch (error) {
         if (ctx.signal.aborted) throw error;
+        // Told to the model like any refusal: the run goes on, and the refused host received nothing.
+        const refusal = egressRefusal(error);
+        if (refusal) throw new ToolError(`${method} ${shownUrl(target.href)} was refused: ${refusal.message}`);
         const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
         const reason = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : `failed${cause}`;
         throw new ToolError(`${method} ${target.href} ${reason}`);
