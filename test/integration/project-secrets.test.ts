@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
@@ -67,9 +67,6 @@ function expectNoSecretSent(): void {
 }
 
 beforeAll(async () => {
-  for (const [name, value] of Object.entries(workerEnv)) vi.stubEnv(name, value);
-  vi.stubEnv('OPENAI_BASE_URL', '');
-  vi.stubEnv('BATON_EGRESS_ALLOW', '127.0.0.1');
   listener = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => { body += chunk.toString(); });
@@ -92,7 +89,9 @@ beforeAll(async () => {
 
   home = await mkdtemp(path.join(os.tmpdir(), 'baton-secrets-'));
   schema = uniqueSchema();
+  // The runtime reads secrets from the environment its config is loaded from: the worker's.
   const config = loadConfig({
+    ...workerEnv,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_NAMESPACE: inject('temporalNamespace'),
     BATON_HOME: home,
@@ -116,7 +115,6 @@ afterAll(async () => {
   await store?.close();
   await runtime?.close();
   await new Promise((resolve) => listener?.close(resolve));
-  vi.unstubAllEnvs();
   if (schema) await dropSchema(schema);
   if (home) await rm(home, { recursive: true, force: true });
 });

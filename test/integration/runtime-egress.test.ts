@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
@@ -65,11 +65,6 @@ beforeAll(async () => {
     if (last?.role === 'tool') return { content: `Saw: ${last.content}` };
     return { toolCalls: [{ name: 'http_request', arguments: { method: 'GET', url: `http://127.0.0.1:${internal.port}/internal` } }] };
   });
-  // The operator's model endpoint is on loopback (like Ollama) and is not listed: it is theirs.
-  vi.stubEnv('OPENAI_BASE_URL', fake.baseUrl);
-  vi.stubEnv('OPENAI_API_KEY', '');
-  // The tool's own list admits the internal host, so only the egress policy stands in the way.
-  vi.stubEnv('BATON_HTTP_TOOL_ALLOW', '127.0.0.1');
   home = await mkdtemp(path.join(os.tmpdir(), 'baton-egress-'));
   const config = loadConfig({
     TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -77,6 +72,10 @@ beforeAll(async () => {
     BATON_HOME: home,
     PORT: '0',
     BATON_TASK_QUEUE: `runtime-egress-${Date.now()}`,
+    // The operator's model endpoint is on loopback (like Ollama) and is not listed: it is theirs.
+    OPENAI_BASE_URL: fake.baseUrl,
+    // The tool's own list admits the internal host, so only the egress policy stands in the way.
+    BATON_HTTP_TOOL_ALLOW: '127.0.0.1',
     BATON_EGRESS_ALLOW: `127.0.0.1:${redirector.port}`,
   });
   runtime = await createRuntime(config, { role: 'all' });
@@ -90,7 +89,6 @@ afterAll(async () => {
     listener?.server.closeAllConnections();
     await new Promise((resolve) => listener?.server.close(resolve));
   }
-  vi.unstubAllEnvs();
   await rm(home, { recursive: true, force: true });
 });
 
