@@ -116,15 +116,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       const running = worker.run();
       done = running;
       const started = worker;
+      const forcedAfterMs = config.shutdownGraceMs + shutdownForceAfterGraceMs;
       closers.push(['the worker', async () => {
+        const stopBegan = Date.now();
         if (started.getState() === 'RUNNING') started.shutdown();
         try {
           await running;
         } catch (error) {
-          if ((error as Error).name !== 'GracefulShutdownPeriodExpiredError') throw error;
+          // Forced: run() rejects (GracefulShutdownPeriodExpiredError, or what its cleanup then throws).
+          if (Date.now() - stopBegan < forcedAfterMs) throw error;
           log(`activities still running ${config.shutdownGraceMs} ms (BATON_SHUTDOWN_GRACE_MS) after the stop began were abandoned; Temporal retries them on another worker`);
         }
-      }, config.shutdownGraceMs + shutdownForceAfterGraceMs + closerBoundMs]);
+      }, forcedAfterMs + closerBoundMs]);
     }
 
     const urls: Runtime['urls'] = { temporal: target.address, temporalUi: devServer?.uiUrl ?? undefined };
