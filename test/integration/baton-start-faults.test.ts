@@ -105,7 +105,7 @@ describe('baton start stopping gracefully', () => {
     await locker.connect();
     try {
       const baton = await install.start();
-      const { pid: devServerPid } = await install.record();
+      const devServerPid = Number(/Temporal dev server running \(pid (\d+)\)/.exec(baton.output())?.[1]);
       await locker.query('begin');
       await locker.query(`lock table "${schema}".session_entries in access exclusive mode`);
       const started = await install.call('POST', '/v1/agents/lead-router/workflow?waitMs=0', leadStart);
