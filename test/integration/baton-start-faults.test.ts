@@ -49,7 +49,7 @@ describe('baton start after being killed with SIGKILL', () => {
     const first = await install.start();
     const paused = await install.call('POST', '/v1/agents/lead-router/workflow', leadStart);
     expect(paused.json.output.status, first.output()).toBe('paused');
-    const { pid } = await install.record();
+    const pid = Number(/Temporal dev server running \(pid (\d+)\)/.exec(first.output())?.[1]);
 
     first.child.kill('SIGKILL');
     await first.exited;
