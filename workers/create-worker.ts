@@ -27,12 +27,16 @@ export interface BatonWorkerOptions {
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
   maxCachedWorkflows?: number;
-  /** How long in-flight activities get to finish on shutdown before they are cancelled. */
+  /** How long in-flight activities get to finish on shutdown before they are cancelled; the stop is forced 3 s later. */
   shutdownGraceMs?: number;
   identity?: string;
 }
 
+/** How long cancelled activities get, after the grace, to notice their cancellation before the worker stops without them. */
+export const shutdownForceAfterGraceMs = 3_000;
+
 export async function createBatonWorker(options: BatonWorkerOptions): Promise<Worker> {
+  const grace = options.shutdownGraceMs ?? 10_000;
   return await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -43,7 +47,10 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Wo
     ...(options.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities } : {}),
     ...(options.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks } : {}),
     maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows,
-    shutdownGraceTime: options.shutdownGraceMs ?? 10_000,
+    shutdownGraceTime: grace,
+    // An activity that ignores its cancellation (a hung query, an agent that never checks the signal)
+    // must not hold the stop open: after this the worker gives up on it and run() rejects.
+    shutdownForceTime: grace + shutdownForceAfterGraceMs,
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }

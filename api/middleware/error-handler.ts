@@ -35,7 +35,8 @@ export function handleError(error: Error, c: Context): Response {
     const code = httpExceptionCode(error.status);
     return c.json(errorBody(code, error.message || defaultMessage[code] || 'Request failed.'), error.status);
   }
-  console.error(`[api] ${c.req.method} ${c.req.path} failed:`, error);
+  // The stack only: an error's own fields (a driver's query parameters, a client's request) may carry secrets.
+  console.error(`[api] ${c.req.method} ${c.req.path} failed: ${error.stack ?? `${error.name}: ${error.message}`}`);
   return c.json(errorBody('internal', 'Internal error.'), 500);
 }
 

@@ -1,7 +1,7 @@
 import { Runtime as TemporalRuntime } from '@temporalio/worker';
 import { loadConfig } from '../config.ts';
 import { runsCommand } from './runs-command.ts';
-import { createRuntime, type Runtime, type RuntimeRole } from './runtime.ts';
+import { closeMarginMs, createRuntime, type Runtime, type RuntimeRole } from './runtime.ts';
 
 export interface CommandIo {
   env: NodeJS.ProcessEnv;
@@ -53,7 +53,11 @@ async function serve(role: RuntimeRole, args: string[], io: CommandIo): Promise<
   else log(`stopping: ${outcome.crashed.message}`);
   // A second Ctrl-C while stopping means "now".
   stopSignal.onAgain(() => { log('stopping immediately'); process.exit(130); });
+  // Each part's stop is bounded; this is the backstop should one of them not honour its bound.
+  const hardStopMs = config.shutdownGraceMs + closeMarginMs;
+  const hardStop = setTimeout(() => { log(`still stopping after ${hardStopMs} ms; exiting now`); process.exit(1); }, hardStopMs);
   await runtime.close();
+  clearTimeout(hardStop);
   stopSignal.dispose();
   log('stopped');
   return 'signal' in outcome ? 0 : 1;
@@ -62,6 +66,7 @@ async function serve(role: RuntimeRole, args: string[], io: CommandIo): Promise<
 function banner(role: RuntimeRole, runtime: Runtime): string {
   const rows: Array<[string, string | undefined]> = [
     ['API', runtime.urls.api],
+    ['Listening', runtime.urls.apiListening],
     ['Docs', runtime.urls.docs],
     ['Temporal UI', runtime.urls.temporalUi],
     ['Temporal', `${runtime.urls.temporal} (namespace ${runtime.config.temporal.namespace}, task queue ${runtime.config.taskQueue})`],

@@ -4,7 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkflowBundle } from '@temporalio/worker';
 import { createApp } from '../../api/app.ts';
-import { createBatonWorker } from '../../workers/create-worker.ts';
+import { createBatonWorker, shutdownForceAfterGraceMs } from '../../workers/create-worker.ts';
 import type { Config } from '../config.ts';
 import type { Store } from '../store/open-store.ts';
 import type { RunService } from '../temporal/run-service.ts';
@@ -12,6 +12,7 @@ import { connectClient, connectNative, temporalTarget } from '../temporal/connec
 import { assertPortFree, type DevServer, startDevServer } from '../temporal/dev-server.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
 import { findTemporalCli } from '../temporal/temporal-cli.ts';
+import { describeBoundAddress } from './bound-address.ts';
 import { type EngineContext, wireEngine } from './engine-wiring.ts';
 
 /** `all` is `baton start`; `api` and `worker` are the split production roles. */
@@ -37,7 +38,8 @@ export interface Runtime {
   runs?: RunService;
   devServer?: DevServer;
   worker?: Worker;
-  urls: { api?: string; docs?: string; temporalUi?: string; temporal: string };
+  /** apiListening: the bound address and who can reach it (all interfaces or this machine only). */
+  urls: { api?: string; apiListening?: string; docs?: string; temporalUi?: string; temporal: string };
   /** Settles when the worker stops on its own (rejects if it crashed); never, for an API-only runtime. */
   done: Promise<void>;
   /** Stops everything in reverse order of start; safe to call twice. */
@@ -50,12 +52,13 @@ export interface Runtime {
  */
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const log = options.log ?? (() => {});
-  const closers: Array<[string, () => Promise<unknown>]> = [];
+  // [what, closer, how long it may take]: a part that hangs (a pool waiting on a stuck query) is left behind, not waited for.
+  const closers: Array<[string, () => Promise<unknown>, number?]> = [];
   const close = async () => {
     while (closers.length > 0) {
-      const [what, closer] = closers.pop()!;
+      const [what, closer, boundMs = closerBoundMs] = closers.pop()!;
       try {
-        await closer();
+        if (!(await settlesWithin(closer(), boundMs))) log(`${what} did not stop within ${boundMs} ms; going on without it`);
       } catch (error) {
         log(`stopping ${what} failed: ${(error as Error).message}`);
       }
@@ -76,9 +79,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         port: config.temporal.devServerPort,
         uiPort: config.temporal.devServerUiPort,
         namespace: config.temporal.namespace,
+        pidFile: path.join(config.home, 'temporal-dev-server.pid'),
         log,
       });
-      closers.push(['the Temporal dev server', () => devServer!.stop()]);
+      closers.push(['the Temporal dev server', () => devServer!.stop(), devServerStopBoundMs]);
       log(`Temporal dev server running (pid ${devServer.pid}), data in ${path.join(config.home, 'temporal.sqlite')}`);
     }
 
@@ -121,10 +125,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       const running = worker.run();
       done = running;
       const started = worker;
+      const forcedAfterMs = config.shutdownGraceMs + shutdownForceAfterGraceMs;
       closers.push(['the worker', async () => {
+        const stopBegan = Date.now();
         if (started.getState() === 'RUNNING') started.shutdown();
-        await running;
-      }]);
+        try {
+          await running;
+        } catch (error) {
+          // Forced: run() rejects (GracefulShutdownPeriodExpiredError, or what its cleanup then throws).
+          if (Date.now() - stopBegan < forcedAfterMs) throw error;
+          log(`activities still running ${config.shutdownGraceMs} ms (BATON_SHUTDOWN_GRACE_MS) after the stop began were abandoned; Temporal retries them on another worker`);
+        }
+      }, forcedAfterMs + closerBoundMs]);
     }
 
     const urls: Runtime['urls'] = { temporal: target.address, temporalUi: devServer?.uiUrl ?? undefined };
@@ -137,9 +149,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       });
       const server = await listen(app.fetch, config.host, config.port);
       closers.push(['the API server', () => closeServer(server)]);
-      const { port } = server.address() as AddressInfo;
-      const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      urls.api = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+      // What the socket is bound to, not what was asked: HOST may be a name, PORT may be 0.
+      const bound = describeBoundAddress(server.address() as AddressInfo);
+      urls.api = bound.url;
+      urls.apiListening = bound.listening;
       urls.docs = `${urls.api}/docs`;
     }
 
@@ -147,6 +160,27 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+// Every part but the worker (bounded by the grace) and the dev server (SIGTERM, then SIGKILL after 5 s) stops in moments.
+const closerBoundMs = 3_000;
+const devServerStopBoundMs = 8_000;
+
+/**
+ * The longest a close() takes past the shutdown grace, whatever the parts do: the worker's forced
+ * stop, then each other part's bound. `baton` exits the process once this has passed.
+ */
+export const closeMarginMs = shutdownForceAfterGraceMs + 5 * closerBoundMs + devServerStopBoundMs;
+
+/** Resolves true when the work settled in time (rethrowing its error), false when the time ran out first. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  try {
+    return await Promise.race([work.then(() => true as const), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import { createAgentRepository, type AgentRepository } from './agents.ts';
 import type { Database } from './database.ts';
+import { withStoreQueryErrors } from './database-errors.ts';
 import { createDefinitionRepository, type DefinitionRepository } from './definitions.ts';
 import { migrate } from './migrate.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -59,7 +60,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   if (options.schema !== undefined && !schemaName.test(options.schema)) {
     throw new TypeError(`store schema must match ${schemaName}: ${JSON.stringify(options.schema)}`);
   }
-  const db = new Kysely<Database>({ dialect: await openDialect(options) });
+  // Driver errors carry the query's parameters (agent configs, session contents); none may reach a log.
+  const db = new Kysely<Database>({ dialect: withStoreQueryErrors(await openDialect(options)) });
   try {
     await migrate(db, options.schema ? { schema: options.schema } : {});
   } catch (error) {

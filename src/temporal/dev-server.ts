@@ -3,6 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { removeDevServerRecord, stopLeftoverDevServer, writeDevServerRecord } from './dev-server-pid-file.ts';
+import { startWatchdog } from './dev-server-watchdog.ts';
 import { batonSearchAttributes } from './search-attributes.ts';
 
 export interface DevServerOptions {
@@ -19,6 +21,11 @@ export interface DevServerOptions {
   log?: (line: string) => void;
   /** SQLite pragmas (`name=value`); defaults to devServerSqlitePragmas. */
   sqlitePragmas?: readonly string[];
+  /**
+   * Where to record the running server (pid, port, command). A server an earlier, killed process
+   * recorded there is stopped before this one starts.
+   */
+  pidFile?: string;
 }
 
 /**
@@ -87,6 +94,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? '127.0.0.1';
   const namespace = options.namespace ?? 'default';
   const log = options.log ?? (() => {});
+  if (options.pidFile) await stopLeftoverDevServer(options.pidFile, options.dbFile, log);
   await assertPortFree(ip, options.port, 'Temporal gRPC');
   if (!options.headless) await assertPortFree(ip, options.uiPort, 'Temporal UI');
   await mkdir(path.dirname(options.dbFile), { recursive: true });
@@ -108,6 +116,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   installExitHook();
   live.add(child);
+  // The exit hook cannot run on SIGKILL; the watchdog and the pid file cover that.
+  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);
@@ -130,9 +140,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await exited;
     // Anything the server left in its group (a wrapper's children) goes too.
     signalGroup(child, 'SIGKILL');
+    watchdog?.release();
+    if (options.pidFile && child.pid !== undefined) await removeDevServerRecord(options.pidFile, child.pid);
   };
 
   try {
+    if (options.pidFile && child.pid !== undefined) {
+      await writeDevServerRecord(options.pidFile, {
+        pid: child.pid,
+        ownerPid: process.pid,
+        ...(watchdog?.pid === undefined ? {} : { watchdogPid: watchdog.pid }),
+        port: options.port,
+        dbFile: options.dbFile,
+        cliPath: options.cliPath,
+        startedAt: new Date().toISOString(),
+      });
+    }
     await waitUntilReady(address, namespace, options.readyTimeoutMs ?? 60_000, exited, () => output);
   } catch (error) {
     await stop();
