@@ -14,7 +14,7 @@ import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { Definition } from '../../src/domain/definition.ts';
-import type { RunSnapshot } from '../../src/domain/run.ts';
+import type { agentRun } from '../../src/workflows/agent-run.ts';
 import { startWorkerProcess, type WorkerProcess } from '../fixtures/baton-worker-process.ts';
 import { postgresUrl } from './store-backends.ts';
 
@@ -98,7 +98,7 @@ it('retries an http agent step on a new worker process after the worker holding 
   const second = await startWorkerProcess(env);
   workers.push(second);
 
-  const snapshot: RunSnapshot = await api.client.workflow.getHandle(runId).result();
+  const snapshot = await api.client.workflow.getHandle<typeof agentRun>(runId).result();
   expect([snapshot.status, snapshot.result]).toEqual(['completed', { answer: 2 }]);
   // At least once: the same step's request reached the receiver again.
   expect(received.map(({ runId: id, step }) => [id, step])).toEqual([[runId, 'ask'], [runId, 'ask']]);
