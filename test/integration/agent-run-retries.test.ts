@@ -1,23 +1,32 @@
 // A step's retry policy as agentRun hands it to Temporal, read back from the run's history: the
 // activity options it scheduled and the attempts the server made. The composed runtime (store,
-// API, worker, agentRun) runs it; only the failing agents are worker-local function agents.
+// API, worker, agentRun) runs it; the failing agents are worker-local function agents, an http
+// agent whose receiver is busy, and an llm agent whose model (the OpenAI-compatible fake) is.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { Definition } from '../../src/domain/definition.ts';
+import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type ProtoDuration = temporal.api.history.v1.IActivityTaskScheduledEventAttributes['startToCloseTimeout'];
 
 let runtime: Runtime;
 let home: string;
+let model: OpenAiFake;
+let receiver: Server;
+let receiverUrl: string;
+// The http agent's receiver: busy (503) for the first two requests, then it answers.
+let receiverRequests = 0;
 // Calls per run id, so each test counts only its own run's attempts.
 const calls = new Map<string, number>();
 
@@ -53,12 +62,15 @@ function ms(duration: ProtoDuration): number {
   return Number(duration?.seconds ?? 0) * 1000 + Math.round((duration?.nanos ?? 0) / 1e6);
 }
 
-/** The runAgentStep activity as scheduled, started (the server writes only the last attempt) and closed. */
-function agentActivity(events: HistoryEvent[]) {
-  const scheduled = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'runAgentStep');
+/** An activity (runAgentStep unless named) as scheduled once, started (the server writes only the last attempt) and closed. */
+function agentActivity(events: HistoryEvent[], activityType = 'runAgentStep') {
+  const scheduled = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
   expect(scheduled).toHaveLength(1);
   const options = scheduled[0]!.activityTaskScheduledEventAttributes!;
-  const started = events.filter((event) => event.activityTaskStartedEventAttributes).map((event) => event.activityTaskStartedEventAttributes!);
+  // Started and closed events point back at the scheduled one; an llm step also schedules other activities.
+  const scheduledId = Number(scheduled[0]!.eventId);
+  const ofThisActivity = (id: unknown) => Number(id) === scheduledId;
+  const started = events.flatMap((event) => ofThisActivity(event.activityTaskStartedEventAttributes?.scheduledEventId) ? [event.activityTaskStartedEventAttributes!] : []);
   expect(started).toHaveLength(1);
   return {
     options: {
@@ -71,14 +83,27 @@ function agentActivity(events: HistoryEvent[]) {
     },
     lastAttempt: started[0]!.attempt,
     failureBeforeLastAttempt: started[0]!.lastFailure?.message ?? null,
-    completed: events.find((event) => event.activityTaskCompletedEventAttributes)?.activityTaskCompletedEventAttributes ?? null,
-    failed: events.find((event) => event.activityTaskFailedEventAttributes)?.activityTaskFailedEventAttributes ?? null,
+    completed: events.find((event) => ofThisActivity(event.activityTaskCompletedEventAttributes?.scheduledEventId))?.activityTaskCompletedEventAttributes ?? null,
+    failed: events.find((event) => ofThisActivity(event.activityTaskFailedEventAttributes?.scheduledEventId))?.activityTaskFailedEventAttributes ?? null,
   };
 }
 
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'baton-retries-'));
-  const config = loadConfig({ TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), BATON_HOME: home, PORT: '0', BATON_TASK_QUEUE: `retries-${Date.now()}` });
+  model = await startOpenAiFake([{ status: 503, message: 'overloaded' }, { status: 503, message: 'overloaded' }, { content: 'forty-two' }]);
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      receiverRequests += 1;
+      if (receiverRequests <= 2) res.writeHead(503).end('busy');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ request: receiverRequests }));
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/agent`;
+  // The receiver and the model are on loopback, which the egress policy refuses unless allowed.
+  vi.stubEnv('BATON_EGRESS_ALLOW', '127.0.0.1');
+  const config = loadConfig({ TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), BATON_HOME: home, PORT: '0', BATON_TASK_QUEUE: `retries-${Date.now()}`, BATON_EGRESS_ALLOW: '127.0.0.1' });
   runtime = await createRuntime(config, {
     role: 'all',
     extend: {
@@ -104,6 +129,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runtime?.close();
+  await model?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
+  vi.unstubAllEnvs();
   await rm(home, { recursive: true, force: true });
 });
 
@@ -144,5 +172,24 @@ describe('agentRun retries a failing agent step', () => {
     });
     expect([activity.lastAttempt, activity.failed?.retryState]).toEqual([3, temporal.api.enums.v1.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED]);
     expect(calls.get(runId)).toBe(3);
+  });
+
+  it('retries an http agent whose receiver answers 503 twice, and completes with its third answer', async () => {
+    expect((await call('POST', '/api/v1/agents', { id: 'busy-receiver', kind: 'http', config: { url: receiverUrl } })).status).toBe(200);
+    const { runId, detail } = await runOneStep('busy-receiver', { retry: { attempts: 3, backoff: '100ms' } });
+    expect([detail.status, detail.result]).toEqual(['COMPLETED', { request: 3 }]);
+    const activity = agentActivity(await historyEvents(runId));
+    expect([activity.lastAttempt, activity.failureBeforeLastAttempt]).toEqual([3, expect.stringContaining('answered 503')]);
+    expect(receiverRequests).toBe(3);
+  });
+
+  it('retries an llm agent\'s model call under the step\'s policy: two 503 answers, then the model\'s reply', async () => {
+    expect((await call('POST', '/api/v1/agents', { id: 'busy-model', kind: 'llm', config: { model: 'fake', baseUrl: model.baseUrl } })).status).toBe(200);
+    const { runId, detail } = await runOneStep('busy-model', { retry: { attempts: 3, backoff: '100ms' } });
+    expect([detail.status, detail.result]).toEqual(['COMPLETED', 'forty-two']);
+    const modelCall = agentActivity(await historyEvents(runId), 'callModel');
+    expect(modelCall.options).toMatchObject({ maximumAttempts: 3, initialIntervalMs: 100, backoffCoefficient: 2 });
+    expect([modelCall.lastAttempt, modelCall.failureBeforeLastAttempt]).toEqual([3, expect.stringContaining('answered 503')]);
+    expect(model.calls).toBe(3);
   });
 });
