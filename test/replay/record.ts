@@ -110,6 +110,7 @@ const scenarios: Record<string, () => Promise<string>> = {
     const run = await runs.startAndWait({ project, definition: definition([agentStep(1, 'copy', 'echo'), agentStep(2, 'upper', 'upper'), agentStep(3, 'wrap', 'template', '<{{input}}>')]), task: 't', state: {}, input: 'hello' });
     return run.runId;
   },
+  // Recorded before patch session-append-local-activity: recording it again would take the patched branch.
   async resumed() {
     const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-123' }, input: null });
     await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
