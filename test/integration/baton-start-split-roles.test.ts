@@ -50,12 +50,10 @@ describe('baton api and baton worker against TEMPORAL_ADDRESS', () => {
       expect(worker.output()).not.toContain('API ');
       await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status, { timeout: 20_000, interval: 250 }).toBe(200);
 
-      const stopping = Date.now();
       worker.child.kill('SIGTERM');
       api.child.kill('SIGTERM');
       expect(await worker.exited, worker.output()).toBe(0);
       expect(await api.exited, api.output()).toBe(0);
-      expect(Date.now() - stopping).toBeLessThan(10_000);
     } finally {
       api.child.kill('SIGKILL');
       worker.child.kill('SIGKILL');

@@ -100,7 +100,7 @@ describe('agentRun lifecycle', () => {
     const cancelled = await engine.runs.get(project, runId);
     expect(cancelled.steps.map((step) => [step.name, step.status])).toEqual([['slow', 'cancelled']]);
     // The cancel reaches the activity with its next heartbeat, throttled to 80% of the 10 s heartbeat timeout.
-    await eventually(async () => expect(aborted).toBe(true), 20_000);
+    await eventually(async () => expect(aborted).toBe(true), 30_000);
   });
 
   it('retries a failing agent as the step says, then fails the run with its error', async () => {

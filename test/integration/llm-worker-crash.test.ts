@@ -1,11 +1,9 @@
 // A real `baton worker` process SIGKILLed while an llm agent's run waits between model calls:
 // a new worker process finishes the run, and the model call made before the crash is not repeated
 // (counted at the OpenAI-compatible fake). Everything else is the product: API, store, workflow.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
@@ -13,31 +11,21 @@ import { loadConfig } from '../../src/config.ts';
 import type { Definition } from '../../src/domain/definition.ts';
 import type { V1Run } from '../../src/domain/v1-api.ts';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
+import { startWorkerProcess, type WorkerProcess } from '../fixtures/baton-worker-process.ts';
 import { postgresUrl } from './store-backends.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const schema = `llm_crash_${Date.now()}`;
 let env: NodeJS.ProcessEnv;
 let home: string;
 let fake: OpenAiFake;
 let api: Runtime;
-const workers: ChildProcess[] = [];
+const workers: WorkerProcess[] = [];
 
 /** `baton worker` as a child process, resolved once it polls. */
-async function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'src/cli/baton.ts'), 'worker'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  workers.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Press Ctrl-C to stop.')) resolve();
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.once('exit', (code) => reject(new Error(`baton worker exited (${code}) before it was ready:\n${output}`)));
-  });
-  return child;
+async function startWorker(): Promise<WorkerProcess> {
+  const worker = await startWorkerProcess(env);
+  workers.push(worker);
+  return worker;
 }
 
 async function call<T>(method: string, url: string, body?: unknown): Promise<{ status: number; json: T }> {
@@ -68,7 +56,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const worker of workers) worker.kill('SIGKILL');
+  for (const worker of workers) await worker.kill();
   await api?.close();
   await fake?.close();
   const admin = new pg.Client({ connectionString: postgresUrl });
@@ -88,9 +76,7 @@ it('finishes an llm run on a new worker process after the first was killed, with
   expect(paused.output).toMatchObject({ status: 'paused', pendingAction: { type: 'tool_approval', tool: { name: 'calculator' } } });
   expect(fake.calls).toBe(1);
 
-  const exited = new Promise((resolve) => first.once('exit', resolve));
-  first.kill('SIGKILL');
-  await exited;
+  await first.kill();
   await startWorker();
 
   const done = await call<V1Run>('POST', `/v1/workflow-runs/${paused.run_id}/resume`, { input: { resume: { step: 'compute', input: 'approve' } } });

@@ -127,12 +127,14 @@ describe('the composed runtime', () => {
   it('fails the Tech News Briefing run at once, naming OPENAI_BASE_URL, when no model endpoint is configured', async () => {
     const started = await call<RunAccepted>('POST', '/api/v1/workflows/wf-tech-news-briefing/run', { input: 'artificial intelligence in healthcare 2025' });
     expect(started.status).toBe(202);
-    const begun = Date.now();
     const run = await settledRun(started.json.runId);
     expect(run.status).toBe('FAILED');
     expect(run.error?.message).toContain('OPENAI_BASE_URL');
-    // Not retried for minutes: a missing setting is not a passing fault.
-    expect(Date.now() - begun).toBeLessThan(15_000);
+    // Not retried for minutes: a missing setting is not a passing fault. The history shows one model call attempt.
+    const history = await runtime.client.workflow.getHandle(started.json.runId).fetchHistory();
+    const scheduled = history.events?.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    const attempts = history.events?.flatMap((event) => event.activityTaskStartedEventAttributes?.attempt ?? []);
+    expect([scheduled, attempts]).toEqual([['runAgentStep', 'callModel'], [1, 1]]);
   });
 
   it('runs an http agent created over the API: signed request, its JSON answer as the step output', async () => {

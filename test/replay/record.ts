@@ -1,5 +1,7 @@
 // Records the histories test/replay/replay.test.ts replays: `node test/replay/record.ts [name…]`
-// (all scenarios, or only the named ones, so older files stay as they were recorded).
+// (all scenarios, or only the named ones, so older files stay as they were recorded). The runs go
+// through the composed runtime (store, API, worker, production activities and agentRun); only the
+// model and the http agent's receiver are stand-ins on loopback.
 //
 // When to re-record: only after a workflow change that is guarded by patched() (so old histories
 // still replay down the old branch), to add histories that take the new branch; keep the old files.
@@ -7,22 +9,24 @@
 // would break every run in flight in production the same way.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, createInMemorySessionMemory } from '../../src/activities/index.ts';
-import { createAgentRegistry } from '../../src/agents/agent-registry.ts';
-import { registerBuiltinAgents } from '../../src/agents/builtin-agents.ts';
+import { WorkflowFailedError } from '@temporalio/client';
+import { createRuntime } from '../../src/cli/runtime.ts';
+import { loadConfig } from '../../src/config.ts';
 import type { Definition } from '../../src/domain/definition.ts';
 import type { RunSnapshot } from '../../src/domain/run.ts';
-import { exampleAsDefinition, leadRouterExample, registerExampleAgents } from '../../src/examples/index.ts';
+import type { AgentStep } from '../../src/domain/step.ts';
+import { exampleAsDefinition, leadRouterExample } from '../../src/examples/index.ts';
 import { freePort, startDevServer } from '../../src/temporal/dev-server.ts';
 import { RunService } from '../../src/temporal/run-service.ts';
 import { findTemporalCli } from '../../src/temporal/temporal-cli.ts';
 import type { agentRun } from '../../src/workflows/agent-run.ts';
+import { startOpenAiFake } from '../fakes/openai-fake-server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = 'replay';
@@ -31,30 +35,82 @@ const taskQueue = 'replay-recording';
 const cli = await findTemporalCli({ homeDir: path.resolve(process.env.BATON_HOME ?? '.baton'), log: (line) => console.log(`[temporal] ${line}`) });
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'baton-replay-'));
 const server = await startDevServer({ cliPath: cli.path, dbFile: path.join(dataDir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort(), headless: true });
-const connection = await Connection.connect({ address: server.address });
-const client = new Client({ connection, namespace: server.namespace });
-const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry()));
-agents.register('upper', { kind: 'function', run: async (context) => String(context.input).toUpperCase() });
-const worker = await Worker.create({
-  connection: await NativeConnection.connect({ address: server.address }),
-  namespace: server.namespace,
-  taskQueue,
-  workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)),
-  activities: createActivities({ agents, sessions: createInMemorySessionMemory() }),
+
+// The outside services, on loopback: an OpenAI-compatible model that asks for the calculator
+// once and then answers, and an http agent's receiver that shouts its input back.
+const model = await startOpenAiFake((request) => {
+  const last = request.body.messages.at(-1);
+  return last?.role === 'tool' ? { content: `Answer: ${last.content}` } : { toolCalls: [{ name: 'calculator', arguments: { expression: '6*7' } }] };
 });
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+  req.on('end', () => {
+    const context = JSON.parse(body) as { input: unknown };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ shouted: String(context.input).toUpperCase() }));
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/agent`;
+// Both are on loopback, which the egress policy refuses unless allowed.
+process.env.BATON_EGRESS_ALLOW = '127.0.0.1';
+
+// Worker-local agents whose failures are the point of the retry scenarios; attempts counted per run.
+const attempts = new Map<string, number>();
+const attempt = (runId: string) => {
+  attempts.set(runId, (attempts.get(runId) ?? 0) + 1);
+  return attempts.get(runId)!;
+};
+// The production composition (store, agents, activities, worker, agentRun) on the recording server.
+const runtime = await createRuntime(
+  loadConfig({
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+    BATON_TASK_QUEUE: taskQueue,
+    BATON_HOME: dataDir,
+    BATON_API_KEYS: `recorder:${project}`,
+    BATON_EGRESS_ALLOW: '127.0.0.1',
+    PORT: '0',
+  }),
+  {
+    role: 'all',
+    extend: {
+      agents: (registry) => {
+        registry.register('upper', { kind: 'function', run: async (context) => String(context.input).toUpperCase() });
+        registry.register('fails-twice', {
+          kind: 'function',
+          run: async (context) => {
+            const call = attempt(context.runId);
+            if (call <= 2) throw new Error(`upstream busy (call ${call})`);
+            return `answered on call ${call}`;
+          },
+        });
+        registry.register('always-down', { kind: 'function', run: async (context) => { throw new Error(`upstream down (call ${attempt(context.runId)})`); } });
+      },
+    },
+  },
+);
+const client = runtime.client;
 const runs = new RunService({ client, taskQueue, defaultPauseTimeout: '7d' });
 const leadRouter = exampleAsDefinition(leadRouterExample, project);
+
+/** Stores an http or llm agent the way users do, over the API. */
+async function createAgent(agent: { id: string; kind: 'http' | 'llm'; config: Record<string, unknown> }): Promise<void> {
+  const response = await fetch(`${runtime.urls.api}/api/v1/agents`, { method: 'POST', headers: { authorization: 'Bearer recorder', 'content-type': 'application/json' }, body: JSON.stringify(agent) });
+  if (response.status !== 200) throw new Error(`creating agent ${agent.id} answered ${response.status}: ${await response.text()}`);
+}
 
 function definition(steps: Definition['steps']): Definition {
   return { id: 'wf-replay', project, name: 'replay', description: null, agent: null, pauseTimeout: null, version: 1, createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), steps };
 }
-const agentStep = (order: number, name: string, agentId: string, action = '') => ({ id: `st-${order}`, name, stepOrder: order, type: 'agent' as const, agentId, action, requireApproval: false });
+const agentStep = (order: number, name: string, agentId: string, action = '', extra: Partial<AgentStep> = {}): AgentStep => ({ id: `st-${order}`, name, stepOrder: order, type: 'agent', agentId, action, requireApproval: false, ...extra });
 
 const scenarios: Record<string, () => Promise<string>> = {
   async completed() {
     const run = await runs.startAndWait({ project, definition: definition([agentStep(1, 'copy', 'echo'), agentStep(2, 'upper', 'upper'), agentStep(3, 'wrap', 'template', '<{{input}}>')]), task: 't', state: {}, input: 'hello' });
     return run.runId;
   },
+  // Recorded before patch session-append-local-activity: recording it again would take the patched branch.
   async resumed() {
     const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-123' }, input: null });
     await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
@@ -90,32 +146,61 @@ const scenarios: Record<string, () => Promise<string>> = {
     await runs.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
     return paused.runId;
   },
+  async 'llm-tool-approval'() {
+    await createAgent({ id: 'calc-bot', kind: 'llm', config: { model: 'fake', baseUrl: model.baseUrl, tools: [{ name: 'calculator', requiresApproval: true }] } });
+    const paused = await runs.startAndWait({ project, definition: definition([agentStep(1, 'compute', 'calc-bot', 'What is 6 times 7?')]), task: 't', state: {}, input: null });
+    if (paused.pendingAction?.type !== 'tool_approval') throw new Error(`expected a tool approval, got ${JSON.stringify(paused.pendingAction)}`);
+    await runs.resumeAndWait(project, paused.runId, { step: 'compute', input: 'approve' });
+    return paused.runId;
+  },
+  async 'http-agent'() {
+    await createAgent({ id: 'shouter', kind: 'http', config: { url: receiverUrl } });
+    const run = await runs.startAndWait({ project, definition: definition([agentStep(1, 'shout', 'shouter', 'Shout it')]), task: 't', state: {}, input: 'hello' });
+    return run.runId;
+  },
+  async 'retried-step'() {
+    const run = await runs.startAndWait({ project, definition: definition([agentStep(1, 'call', 'fails-twice', '', { retry: { attempts: 3, backoff: '100ms', backoffCoefficient: 2 } })]), task: 't', state: {}, input: null });
+    return run.runId;
+  },
+  async 'failed-after-retries'() {
+    const run = await runs.startAndWait({ project, definition: definition([agentStep(1, 'call', 'always-down', '', { retry: { attempts: 2, backoff: '100ms', backoffCoefficient: 1 } })]), task: 't', state: {}, input: null });
+    return run.runId;
+  },
+  async 'branch-fail'() {
+    const steps: Definition['steps'] = [
+      { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], next: { reject: 'fail' } },
+      agentStep(2, 'after', 'echo'),
+    ];
+    const paused = await runs.startAndWait({ project, definition: definition(steps), task: 't', state: {}, input: 'x' });
+    await runs.resumeAndWait(project, paused.runId, { step: 'review', input: 'reject' });
+    return paused.runId;
+  },
 };
 
 try {
-  await worker.runUntil(async () => {
-    const only = process.argv.slice(2);
-    const unknown = only.filter((name) => !(name in scenarios));
-    if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
-    for (const [name, scenario] of Object.entries(scenarios)) {
-      if (only.length > 0 && !only.includes(name)) continue;
-      const runId = await scenario();
-      const handle = client.workflow.getHandle<typeof agentRun>(runId);
-      const outcome = await handle.result().then(
-        (snapshot: RunSnapshot) => snapshot.status,
-        (error: unknown) => {
-          if (error instanceof WorkflowFailedError) return `failed: ${error.cause?.message}`;
-          throw error;
-        },
-      );
-      // The CLI writes the proto-JSON that Worker.runReplayHistories reads (as the Web UI exports it).
-      const { stdout } = await promisify(execFile)(cli.path, ['workflow', 'show', '--workflow-id', runId, '--address', server.address, '--namespace', server.namespace, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
-      await writeFile(path.join(here, 'histories', `${name}.json`), stdout);
-      console.log(`recorded ${name} (${outcome})`);
-    }
-  });
+  const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !(name in scenarios));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    const runId = await scenario();
+    const handle = client.workflow.getHandle<typeof agentRun>(runId);
+    const outcome = await handle.result().then(
+      (snapshot: RunSnapshot) => snapshot.status,
+      (error: unknown) => {
+        if (error instanceof WorkflowFailedError) return `failed: ${error.cause?.message}`;
+        throw error;
+      },
+    );
+    // The CLI writes the proto-JSON that Worker.runReplayHistories reads (as the Web UI exports it).
+    const { stdout } = await promisify(execFile)(cli.path, ['workflow', 'show', '--workflow-id', runId, '--address', server.address, '--namespace', server.namespace, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+    await writeFile(path.join(here, 'histories', `${name}.json`), stdout);
+    console.log(`recorded ${name} (${outcome})`);
+  }
 } finally {
-  await connection.close();
+  await runtime.close();
+  await model.close();
+  await new Promise((resolve) => receiver.close(resolve));
   await server.stop();
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -10,6 +10,17 @@ const historiesDir = new URL('./histories/', import.meta.url);
 const ignore = () => {};
 const quiet = { trace: ignore, debug: ignore, info: ignore, log: ignore, warn: ignore, error: console.error };
 
+/** The parts of Temporal's proto-JSON history (as `temporal workflow show --output json` writes it) these tests read. */
+interface RecordedHistory {
+  events: Array<{
+    eventType: string;
+    activityTaskScheduledEventAttributes?: { activityType?: { name: string } };
+    activityTaskStartedEventAttributes?: { attempt: number };
+    activityTaskCompletedEventAttributes?: { result?: { payloads: Array<{ data: string }> } };
+    workflowExecutionFailedEventAttributes?: { failure?: { applicationFailureInfo?: { type?: string } } };
+  }>;
+}
+
 async function recordedHistories(): Promise<{ workflowId: string; history: unknown }[]> {
   const files = (await readdir(historiesDir)).filter((file) => file.endsWith('.json')).sort();
   return await Promise.all(files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: JSON.parse(await readFile(new URL(file, historiesDir), 'utf8')) as unknown })));
@@ -23,8 +34,31 @@ async function replay(workflowsPath: string): Promise<ReplayResult[]> {
 }
 
 describe('recorded histories', () => {
-  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed', async () => {
-    expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual(['branched', 'cancelled', 'completed', 'pause-timeout', 'resumed-session-local', 'resumed', 'review-and-input']);
+  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail', async () => {
+    expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
+      'branch-fail', 'branched', 'cancelled', 'completed', 'failed-after-retries', 'http-agent', 'llm-tool-approval',
+      'pause-timeout', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
+    ]);
+  });
+
+  it('take the paths they are named for', async () => {
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const activities = (name: string) => events[name]!.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    const runFailure = (name: string) => events[name]!.find((event) => event.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes?.failure;
+    const attempts = (name: string) => events[name]!.flatMap((event) => event.activityTaskStartedEventAttributes?.attempt ?? []);
+
+    // An llm loop: a model call asking for a tool, the tool approval (a resume Update), the tool, the answer.
+    expect(activities('llm-tool-approval')).toEqual(['runAgentStep', 'callModel', 'callTool', 'callModel']);
+    expect(events['llm-tool-approval']!.filter((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED').length).toBeGreaterThanOrEqual(2);
+    // An http agent: its receiver's JSON answer is the step activity's result.
+    const completed = events['http-agent']!.find((event) => event.activityTaskCompletedEventAttributes)?.activityTaskCompletedEventAttributes;
+    expect(JSON.parse(Buffer.from(completed!.result!.payloads[0]!.data, 'base64').toString())).toEqual({ kind: 'output', output: { shouted: 'HELLO' } });
+    // Retries: the server writes only the last attempt, with the failure before it.
+    expect(attempts('retried-step')).toEqual([3]);
+    expect(events['retried-step']!.some((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED')).toBe(true);
+    expect(attempts('failed-after-retries')).toEqual([2]);
+    expect(runFailure('failed-after-retries')?.applicationFailureInfo?.type).toBe('step_failed');
+    expect(runFailure('branch-fail')?.applicationFailureInfo?.type).toBe('branch_failed');
   });
 
   it('take both branches of patch session-append-local-activity: an activity before it, a local activity after', async () => {
@@ -37,13 +71,13 @@ describe('recorded histories', () => {
 
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(7);
+    expect(results).toHaveLength(12);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(7);
+    expect(results).toHaveLength(12);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });
