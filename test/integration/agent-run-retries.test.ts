@@ -10,7 +10,7 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
@@ -101,8 +101,6 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/agent`;
-  // The receiver and the model are on loopback, which the egress policy refuses unless allowed.
-  vi.stubEnv('BATON_EGRESS_ALLOW', '127.0.0.1');
   const config = loadConfig({ TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), BATON_HOME: home, PORT: '0', BATON_TASK_QUEUE: `retries-${Date.now()}`, BATON_EGRESS_ALLOW: '127.0.0.1' });
   runtime = await createRuntime(config, {
     role: 'all',
@@ -131,7 +129,6 @@ afterAll(async () => {
   await runtime?.close();
   await model?.close();
   await new Promise((resolve) => receiver?.close(resolve));
-  vi.unstubAllEnvs();
   await rm(home, { recursive: true, force: true });
 });
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
@@ -62,7 +62,6 @@ beforeAll(async () => {
     BATON_EGRESS_ALLOW: '127.0.0.1',
   };
   for (const name of ['BATON_API_KEYS', 'HOST']) delete env[name];
-  vi.stubEnv('BATON_EGRESS_ALLOW', '127.0.0.1');
   api = await createRuntime(loadConfig(env), { role: 'api' });
 }, 120_000);
 
@@ -73,7 +72,6 @@ afterAll(async () => {
     receiver?.close(resolve);
     receiver?.closeAllConnections();
   });
-  vi.unstubAllEnvs();
   const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

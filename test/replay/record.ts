@@ -52,8 +52,6 @@ const receiver = createServer((req, res) => {
 });
 await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/agent`;
-// Both are on loopback, which the egress policy refuses unless allowed.
-process.env.BATON_EGRESS_ALLOW = '127.0.0.1';
 
 // Worker-local agents whose failures are the point of the retry scenarios; attempts counted per run.
 const attempts = new Map<string, number>();
