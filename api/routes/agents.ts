@@ -4,7 +4,7 @@ import { pageQuerySchema } from '../../src/domain/definition-input.ts';
 import { BatonError } from '../../src/domain/errors.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { createRouter } from '../router.ts';
-import { agentPageSchema, commonErrors, conflict, jsonBody, jsonResponse, noContent, notFound, pathIdSchema } from './agent-manager-schemas.ts';
+import { agentPageSchema, bodyErrors, commonErrors, conflict, jsonBody, jsonResponse, noContent, notFound, pathIdSchema } from './agent-manager-schemas.ts';
 
 /** A function agent registered in the worker, listed read-only. */
 export interface BuiltinAgent {
@@ -31,7 +31,7 @@ const createAgentRoute = createRoute({
   method: 'post', path: '/agents', tags, summary: 'Create an http or llm agent',
   description: 'Secrets are never stored: `apiKeyEnv` / `secretEnv` name the environment variable that holds them.',
   request: { body: jsonBody(agentCreateSchema) },
-  responses: { 200: jsonResponse(agentSchema, 'The created agent'), ...commonErrors, ...conflict('an agent with this id already exists') },
+  responses: { 200: jsonResponse(agentSchema, 'The created agent'), ...commonErrors, ...bodyErrors, ...conflict('an agent with this id already exists') },
 });
 const getRoute = createRoute({
   method: 'get', path: '/agents/{id}', tags, summary: 'Get an agent',
@@ -43,7 +43,7 @@ const patchRoute = createRoute({
   request: { params: idParam, body: jsonBody(agentPatchSchema) },
   responses: {
     200: jsonResponse(agentSchema, 'The updated agent'),
-    ...commonErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only'),
+    ...commonErrors, ...bodyErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only, or the config is for another kind of agent'),
   },
 });
 const deleteRoute = createRoute({
