@@ -27,6 +27,8 @@ const healthzRoute = createRoute({
   path: '/healthz',
   tags: ['health'],
   summary: 'The process is up',
+  // Probes carry no API key: load balancers and orchestrators call these.
+  security: [],
   responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
 });
 
@@ -35,6 +37,7 @@ const readyzRoute = createRoute({
   path: '/readyz',
   tags: ['health'],
   summary: 'Temporal is reachable, a worker polls the task queue, and the store answers',
+  security: [],
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: readinessSchema } } },
     503: { description: 'Not ready; `checks` says which check failed', content: { 'application/json': { schema: readinessSchema } } },

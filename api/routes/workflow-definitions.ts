@@ -11,6 +11,7 @@ import { stepSchema } from '../../src/domain/step.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { createRouter } from '../router.ts';
 import {
+  bodyErrors,
   commonErrors,
   conflict,
   definitionPageSchema,
@@ -48,7 +49,7 @@ const createDefinitionRoute = createRoute({
   request: { body: jsonBody(definitionCreateSchema) },
   responses: {
     200: jsonResponse(definitionResponseSchema, 'The created workflow with its generated id'),
-    ...commonErrors, ...conflict('another workflow is already published under this agent slug'),
+    ...commonErrors, ...bodyErrors, ...conflict('another workflow is already published under this agent slug'),
   },
 });
 const getRoute = createRoute({
@@ -61,7 +62,7 @@ const patchRoute = createRoute({
   request: { params: idParam, body: jsonBody(definitionPatchSchema) },
   responses: {
     200: jsonResponse(definitionResponseSchema, 'The updated workflow'),
-    ...commonErrors, ...notFound('workflow_not_found'), ...conflict('another workflow is already published under this agent slug'),
+    ...commonErrors, ...bodyErrors, ...notFound('workflow_not_found'), ...conflict('another workflow is already published under this agent slug'),
   },
 });
 const deleteRoute = createRoute({
@@ -82,7 +83,7 @@ const addStepRoute = createRoute({
   request: { params: idParam, body: jsonBody(stepInputSchema) },
   responses: {
     200: jsonResponse(stepSchema, 'The added step with its id, name and stepOrder'),
-    ...commonErrors, ...notFound('workflow_not_found | agent_not_found'), ...conflict('the workflow already has a step with this name'),
+    ...commonErrors, ...bodyErrors, ...notFound('workflow_not_found | agent_not_found'), ...conflict('the workflow already has a step with this name'),
   },
 });
 const removeStepRoute = createRoute({

@@ -17,7 +17,7 @@ import { finishedStatuses, idempotencyKeyHeaderSchema, type RunFilter, type RunS
 import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
-import { commonErrors, conflict, errorResponse, jsonBody, jsonResponse, notFound, pathIdSchema, tooLarge, unavailable } from './agent-manager-schemas.ts';
+import { bodyErrors, commonErrors, conflict, errorResponse, jsonBody, jsonResponse, notFound, pathIdSchema, unavailable } from './agent-manager-schemas.ts';
 
 export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
@@ -36,9 +36,9 @@ const runRoute = createRoute({
   request: { params: z.object({ id: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(runWorkflowBodySchema) },
   responses: {
     202: jsonResponse(runAcceptedSchema, 'The run was started'),
-    ...commonErrors, ...notFound('workflow_not_found'), ...tooLarge, ...unavailable,
-    ...conflict('the Idempotency-Key already started a run of another workflow'),
-    422: errorResponse('unprocessable: the workflow has no steps'),
+    ...commonErrors, ...notFound('workflow_not_found'), ...bodyErrors, ...unavailable,
+    // A workflow without steps is a state of the workflow, not a flaw in the request: 409, like other conflicts.
+    ...conflict('the Idempotency-Key already started a run of another workflow; workflow_has_no_steps: add a step first'),
   },
 });
 
@@ -66,7 +66,7 @@ const resumeRoute = createRoute({
   request: { params: z.object({ runId: pathIdSchema }), body: jsonBody(resumeRunBodySchema) },
   responses: {
     202: jsonResponse(resumeAcceptedSchema, 'The answer was applied; the run goes on'),
-    ...commonErrors, ...notFound('run_not_found'), ...conflict('run_not_paused, run_finished or step_mismatch'), ...tooLarge, ...unavailable,
+    ...commonErrors, ...notFound('run_not_found'), ...conflict('run_not_paused, run_finished or step_mismatch'), ...bodyErrors, ...unavailable,
     422: errorResponse('invalid_resume_input: not one of the options, or fails the step\'s schema (details list them)'),
   },
 });
@@ -115,7 +115,7 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
       const project = c.get('project');
       const definition = await definitions.get(project, c.req.valid('param').id);
       if (definition.steps.length === 0) {
-        throw new BatonError('unprocessable', `Workflow ${JSON.stringify(definition.id)} has no steps: add one before running it.`, { workflowId: definition.id });
+        throw new BatonError('workflow_has_no_steps', `Workflow ${JSON.stringify(definition.id)} has no steps: add one before running it.`, { workflowId: definition.id });
       }
       const { input, sessionId } = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
