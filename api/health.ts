@@ -25,6 +25,7 @@ const readinessSchema = z.object({
 const healthzRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'healthz',
   tags: ['health'],
   summary: 'The process is up',
   // Probes carry no API key: load balancers and orchestrators call these.
@@ -35,6 +36,7 @@ const healthzRoute = createRoute({
 const readyzRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'readyz',
   tags: ['health'],
   summary: 'Temporal is reachable, a worker polls the task queue, and the store answers',
   security: [],

@@ -18,6 +18,7 @@ import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
 import { bodyErrors, commonErrors, conflict, errorResponse, jsonBody, jsonResponse, notFound, pathIdSchema, unavailable } from './agent-manager-schemas.ts';
+import { links } from './openapi-links.ts';
 
 export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
@@ -28,14 +29,17 @@ const tags = ['Agent Manager: runs'];
 
 
 const runRoute = createRoute({
-  method: 'post', path: '/workflows/{id}/run', tags, summary: 'Execute a workflow asynchronously',
+  method: 'post', path: '/workflows/{id}/run', tags, operationId: 'runWorkflow', summary: 'Execute a workflow asynchronously',
   description:
     'Snapshots the workflow (later edits never reach this run) and starts it; answers 202 at once. `input` is the ' +
     'first step\'s input and the task every agent sees. `jobId` is `job-` + the Temporal execution\'s run id. A retried ' +
     'request with the same Idempotency-Key answers the same run (and jobId), even after it finished.',
   request: { params: z.object({ id: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(runWorkflowBodySchema) },
   responses: {
-    202: jsonResponse(runAcceptedSchema, 'The run was started'),
+    202: {
+      ...jsonResponse(runAcceptedSchema, 'The run was started'),
+      links: links({ GetRun: ['getWorkflowRun', { runId: '$response.body#/runId' }], ResumeRun: ['resumeWorkflowRun', { runId: '$response.body#/runId' }] }),
+    },
     ...commonErrors, ...notFound('workflow_not_found'), ...bodyErrors, ...unavailable,
     // A workflow without steps is a state of the workflow, not a flaw in the request: 409, like other conflicts.
     ...conflict('the Idempotency-Key already started a run of another workflow; workflow_has_no_steps: add a step first'),
@@ -43,7 +47,7 @@ const runRoute = createRoute({
 });
 
 const listRoute = createRoute({
-  method: 'get', path: '/workflows/{workflowId}/runs', tags, summary: 'List run history for a workflow',
+  method: 'get', path: '/workflows/{workflowId}/runs', tags, operationId: 'listWorkflowRuns', summary: 'List run history for a workflow',
   description:
     'Spring-style pages from Temporal visibility (eventually consistent): running and paused runs first, newest first, ' +
     'then finished runs, most recently finished first. Runs of a deleted workflow stay listed.',
@@ -52,13 +56,13 @@ const listRoute = createRoute({
 });
 
 const getRoute = createRoute({
-  method: 'get', path: '/workflows/runs/{runId}', tags, summary: 'Get a run with each step\'s input and output',
+  method: 'get', path: '/workflows/runs/{runId}', tags, operationId: 'getWorkflowRun', summary: 'Get a run with each step\'s input and output',
   request: { params: z.object({ runId: pathIdSchema }) },
   responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...unavailable },
 });
 
 const resumeRoute = createRoute({
-  method: 'post', path: '/workflows/runs/{runId}/resume', tags, summary: 'Resume a paused workflow run',
+  method: 'post', path: '/workflows/runs/{runId}/resume', tags, operationId: 'resumeWorkflowRun', summary: 'Resume a paused workflow run',
   description:
     'The output becomes the paused step\'s output and the next step\'s input; for a confirmation or tool approval it must ' +
     'be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. ' +

@@ -39,7 +39,7 @@ async function call(method: string, path: string, init: { body?: string; headers
   return { status: response.status, allow: response.headers.get('Allow'), json: (text ? JSON.parse(text) : undefined) as { error?: { code: string } } & Record<string, unknown> };
 }
 
-interface Operation { security?: unknown[]; requestBody?: unknown; responses: Record<string, unknown> }
+interface Operation { operationId?: string; security?: unknown[]; requestBody?: unknown; responses: Record<string, { links?: Record<string, { operationId: string; parameters: Record<string, string> }> }> }
 async function openApiOperations(): Promise<Array<[string, Operation]>> {
   const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>> };
   return Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]): [string, Operation] => [`${method.toUpperCase()} ${path}`, op]));
@@ -71,6 +71,21 @@ describe('the OpenAPI document', () => {
     const open = operations.filter(([, op]) => Array.isArray(op.security) && op.security.length === 0).map(([name]) => name);
     expect(open.sort()).toEqual(['GET /healthz', 'GET /readyz']);
     expect((await app.request('/healthz')).status).toBe(200);
+  });
+
+  it('names every operation once and links created ids to operations that exist, by their parameter names', async () => {
+    const operations = await openApiOperations();
+    const ids = operations.map(([, op]) => op.operationId);
+    expect(ids.filter((id) => !id)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    const byId = new Map(operations.map(([name, op]) => [op.operationId, name]));
+    const linked = operations.flatMap(([, op]) => Object.values(op.responses).flatMap((response) => Object.values(response.links ?? {})));
+    expect(linked.length).toBeGreaterThanOrEqual(15);
+    for (const link of linked) {
+      const target = byId.get(link.operationId);
+      expect(target, link.operationId).toBeDefined();
+      for (const parameter of Object.keys(link.parameters)) expect(target).toContain(`{${parameter}}`);
+    }
   });
 
   it('declares 400, 401, 413 and 415 on every operation that takes a JSON body', async () => {
