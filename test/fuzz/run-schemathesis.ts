@@ -177,6 +177,11 @@ async function main(): Promise<number> {
   } finally {
     await app.stop();
   }
+  // The server's side of a 5xx (the logged error) is in baton's own output.
+  if (code !== 0) {
+    log('baton start output (last 80 lines):');
+    for (const line of app.output().trimEnd().split('\n').slice(-80)) process.stdout.write(`  app| ${line}\n`);
+  }
   const seconds = Math.round((Date.now() - started) / 1000);
   if (code === 0) log(`no failures (${settings.maxExamples} examples per operation, seed ${settings.seed}, ${seconds} s)`);
   else log(`FAILED: schemathesis exited ${code} after ${seconds} s; each failure above has a curl command to reproduce it; JUnit and NDJSON reports in ${path.relative(repoRoot, reportDir)}`);
