@@ -5,6 +5,7 @@ import { docsRoutes } from './docs.ts';
 import type { AppEnv } from './env.ts';
 import { healthRoutes, type ReadinessChecks } from './health.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
+import { allowedMethods } from './middleware/method-not-allowed.ts';
 import { errorBody, handleError } from './middleware/error-handler.ts';
 import { createRouter } from './router.ts';
 
@@ -28,7 +29,13 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(handleError);
-  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    // A route that serves this method and still said notFound (an unknown asset) means 404.
+    if (allow.length === 0 || allow.includes(c.req.method)) return c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404);
+    c.header('Allow', allow.join(', '));
+    return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}.`), 405);
+  });
 
   app.use('*', bodyLimit({
     maxSize: deps.maxBodyBytes,

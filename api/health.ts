@@ -25,16 +25,21 @@ const readinessSchema = z.object({
 const healthzRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'healthz',
   tags: ['health'],
   summary: 'The process is up',
+  // Probes carry no API key: load balancers and orchestrators call these.
+  security: [],
   responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
 });
 
 const readyzRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'readyz',
   tags: ['health'],
   summary: 'Temporal is reachable, a worker polls the task queue, and the store answers',
+  security: [],
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: readinessSchema } } },
     503: { description: 'Not ready; `checks` says which check failed', content: { 'application/json': { schema: readinessSchema } } },

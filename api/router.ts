@@ -9,7 +9,12 @@ import type { AppEnv } from './env.ts';
  */
 export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
+    defaultHook: (result, c) => {
+      // A required JSON body that is absent reaches the validator as `{}`; a schema whose fields are
+      // all optional (a PATCH) would otherwise accept the request as if it said "change nothing".
+      if (result.target === 'json' && !c.req.header('content-type')) {
+        throw new BatonError('invalid_request', 'This request needs a JSON body (Content-Type: application/json).');
+      }
       if (!result.success) {
         throw new BatonError('invalid_request', 'The request does not match the schema.', result.error.issues);
       }

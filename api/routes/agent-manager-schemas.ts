@@ -36,6 +36,10 @@ export const commonErrors = {
 };
 export const notFound = (codes: string) => ({ 404: errorResponse(`${codes}: not found in this project`) });
 export const conflict = (description: string) => ({ 409: errorResponse(`conflict: ${description}`) });
-export const tooLarge = { 413: errorResponse('payload_too_large: the body exceeds the size limit') };
+/** What any route with a JSON body can be refused with before its schema is checked. */
+export const bodyErrors = {
+  413: errorResponse('payload_too_large: the body exceeds the size limit'),
+  415: errorResponse('invalid_request: the body is not sent as application/json'),
+};
 export const unavailable = { 503: errorResponse('engine_unavailable: Temporal is unreachable; retry after the Retry-After header') };
 export const noContent = { 204: { description: 'Done; no body' } };

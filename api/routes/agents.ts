@@ -6,7 +6,8 @@ import { assertAgentSecretsAllowed, redactAgentSecrets } from '../../src/securit
 import type { ProjectSecrets } from '../../src/security/project-secrets.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { createRouter } from '../router.ts';
-import { agentPageSchema, commonErrors, conflict, errorResponse, jsonBody, jsonResponse, noContent, notFound, pathIdSchema } from './agent-manager-schemas.ts';
+import { agentPageSchema, bodyErrors, commonErrors, conflict, errorResponse, jsonBody, jsonResponse, noContent, notFound, pathIdSchema } from './agent-manager-schemas.ts';
+import { links } from './openapi-links.ts';
 
 /** A function agent registered in the worker, listed read-only. */
 export interface BuiltinAgent {
@@ -33,34 +34,41 @@ const secretRefused = {
     + 'unprocessable: a credential header given in plain text'),
 };
 const idParam = z.object({ id: pathIdSchema });
+const agentId = { id: '$response.body#/id' };
 
 const listRoute = createRoute({
-  method: 'get', path: '/agents', tags, summary: 'List every known agent: built-in function agents first, then stored ones, by id',
+  method: 'get', path: '/agents', tags, operationId: 'listAgents', summary: 'List every known agent: built-in function agents first, then stored ones, by id',
   request: { query: pageQuerySchema },
   responses: { 200: jsonResponse(agentPageSchema, 'A Spring-style page of agents'), ...commonErrors },
 });
 const createAgentRoute = createRoute({
-  method: 'post', path: '/agents', tags, summary: 'Create an http or llm agent',
+  method: 'post', path: '/agents', tags, operationId: 'createAgent', summary: 'Create an http or llm agent',
   description: secretsDescription,
   request: { body: jsonBody(agentCreateSchema) },
-  responses: { 200: jsonResponse(agentSchema, 'The created agent'), ...commonErrors, ...conflict('an agent with this id already exists'), ...secretRefused },
+  responses: {
+    200: {
+      ...jsonResponse(agentSchema, 'The created agent'),
+      links: links({ GetAgent: ['getAgent', agentId], UpdateAgent: ['updateAgent', agentId], DeleteAgent: ['deleteAgent', agentId] }),
+    },
+    ...commonErrors, ...bodyErrors, ...conflict('an agent with this id already exists'), ...secretRefused,
+  },
 });
 const getRoute = createRoute({
-  method: 'get', path: '/agents/{id}', tags, summary: 'Get an agent',
+  method: 'get', path: '/agents/{id}', tags, operationId: 'getAgent', summary: 'Get an agent',
   request: { params: idParam },
   responses: { 200: jsonResponse(agentSchema, 'The agent'), ...commonErrors, ...notFound('agent_not_found') },
 });
 const patchRoute = createRoute({
-  method: 'patch', path: '/agents/{id}', tags, summary: 'Update an agent\'s description or config (a new config replaces the old one)',
+  method: 'patch', path: '/agents/{id}', tags, operationId: 'updateAgent', summary: 'Update an agent\'s description or config (a new config replaces the old one)',
   description: secretsDescription,
   request: { params: idParam, body: jsonBody(agentPatchSchema) },
   responses: {
     200: jsonResponse(agentSchema, 'The updated agent'),
-    ...commonErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only'), ...secretRefused,
+    ...commonErrors, ...bodyErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only, or the config is for another kind of agent'), ...secretRefused,
   },
 });
 const deleteRoute = createRoute({
-  method: 'delete', path: '/agents/{id}', tags, summary: 'Delete an http or llm agent',
+  method: 'delete', path: '/agents/{id}', tags, operationId: 'deleteAgent', summary: 'Delete an http or llm agent',
   request: { params: idParam },
   responses: { ...noContent, ...commonErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only') },
 });

@@ -5,7 +5,7 @@ import { idempotencyKeyHeaderSchema } from '../../src/domain/run.ts';
 import { v1StartWorkflowBodySchema, v1WaitQuerySchema } from '../../src/domain/v1-api.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
-import { v1ErrorResponses, v1NotFound, v1RunResponse, v1BodyErrors } from './v1-openapi.ts';
+import { v1ErrorResponses, v1NotFound, v1RunLinks, v1RunResponse, v1BodyErrors } from './v1-openapi.ts';
 import { toV1Run } from './v1-shape.ts';
 
 export interface V1AgentRoutesDeps {
@@ -18,6 +18,7 @@ export interface V1AgentRoutesDeps {
 const startWorkflowRoute = createRoute({
   method: 'post',
   path: '/agents/{name}/workflow',
+  operationId: 'startAgentWorkflow',
   summary: 'Start a workflow',
   description:
     'Starts the workflow published under this agent and answers once it is paused, completed or failed, ' +
@@ -30,7 +31,7 @@ const startWorkflowRoute = createRoute({
     body: { required: true, content: { 'application/json': { schema: v1StartWorkflowBodySchema } } },
   },
   responses: {
-    200: v1RunResponse('The run once paused, completed or failed (or still running after waitMs)'),
+    200: { ...v1RunResponse('The run once paused, completed or failed (or still running after waitMs)'), links: v1RunLinks },
     ...v1ErrorResponses,
     ...v1NotFound('agent_not_found'),
     ...v1BodyErrors,

@@ -1,5 +1,6 @@
 import { errorBodySchema } from '../../src/domain/errors.ts';
 import { v1RunSchema } from '../../src/domain/v1-api.ts';
+import { links } from './openapi-links.ts';
 
 // Response declarations shared by the v1 routes, so /openapi.json documents the same error body
 // (DESIGN §5) under every status a route can answer with.
@@ -11,6 +12,14 @@ function errorResponse(description: string) {
 export const v1RunResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: v1RunSchema } },
+});
+
+const runId = { runId: '$response.body#/run_id' };
+/** Where a started run's `run_id` leads. */
+export const v1RunLinks = links({
+  GetRun: ['getWorkflowRunV1', runId],
+  ResumeRun: ['resumeWorkflowRunV1', runId],
+  CancelRun: ['cancelWorkflowRunV1', runId],
 });
 
 export const v1ErrorResponses = {

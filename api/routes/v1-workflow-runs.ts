@@ -31,6 +31,7 @@ const runParams = z.object({ runId: z.string().min(1).max(200) });
 const resumeRoute = createRoute({
   method: 'post',
   path: '/workflow-runs/{runId}/resume',
+  operationId: 'resumeWorkflowRunV1',
   summary: 'Resume a paused workflow with input',
   description:
     'Answers the paused step and responds once the run is paused again, completed or failed ' +
@@ -54,6 +55,7 @@ const resumeRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/workflow-runs',
+  operationId: 'listWorkflowRunsV1',
   summary: 'List the workflow runs of the project',
   description:
     'Open runs first, then the most recently closed (Temporal visibility order; eventually consistent). ' +
@@ -69,6 +71,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/workflow-runs/{runId}',
+  operationId: 'getWorkflowRunV1',
   summary: 'Get current status and step details',
   tags: ['v1'],
   request: { params: runParams },
@@ -82,6 +85,7 @@ const getRoute = createRoute({
 const cancelRoute = createRoute({
   method: 'delete',
   path: '/workflow-runs/{runId}',
+  operationId: 'cancelWorkflowRunV1',
   summary: 'Cancel a running or paused workflow',
   description: 'Answers with the run once it has recorded `cancelled` (200), or 202 if it has not within 5 s.',
   tags: ['v1'],

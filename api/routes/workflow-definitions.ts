@@ -11,6 +11,7 @@ import { stepSchema } from '../../src/domain/step.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { createRouter } from '../router.ts';
 import {
+  bodyErrors,
   commonErrors,
   conflict,
   definitionPageSchema,
@@ -22,6 +23,7 @@ import {
   pathIdSchema,
   stepListSchema,
 } from './agent-manager-schemas.ts';
+import { links } from './openapi-links.ts';
 
 export interface WorkflowDefinitionRoutesDeps {
   store: Pick<Store, 'definitions' | 'agents'>;
@@ -34,67 +36,82 @@ export interface WorkflowDefinitionRoutesDeps {
 
 const tags = ['Agent Manager: workflows'];
 const idParam = z.object({ id: pathIdSchema });
+const workflowId = { id: '$response.body#/id' };
+/** Everything a workflow's id leads to, for the responses that return a workflow. */
+const workflowLinks = links({
+  GetWorkflow: ['getWorkflow', workflowId],
+  UpdateWorkflow: ['updateWorkflow', workflowId],
+  DeleteWorkflow: ['deleteWorkflow', workflowId],
+  ListSteps: ['listWorkflowSteps', workflowId],
+  AddStep: ['addWorkflowStep', workflowId],
+  CloneWorkflow: ['cloneWorkflow', workflowId],
+  RunWorkflow: ['runWorkflow', workflowId],
+  ListRuns: ['listWorkflowRuns', { workflowId: '$response.body#/id' }],
+});
 
 // Paths have a fixed number of segments, so `/workflows/{id}` never matches the run routes
 // (`/workflows/runs/{runId}`, `/workflows/{workflowId}/runs`) mounted by the run sub-app.
 
 const listRoute = createRoute({
-  method: 'get', path: '/workflows', tags, summary: 'List workflows (paginated, oldest first)',
+  method: 'get', path: '/workflows', tags, operationId: 'listWorkflows', summary: 'List workflows (paginated, oldest first)',
   request: { query: pageQuerySchema },
   responses: { 200: jsonResponse(definitionPageSchema, 'A Spring-style page of workflows'), ...commonErrors },
 });
 const createDefinitionRoute = createRoute({
-  method: 'post', path: '/workflows', tags, summary: 'Create a workflow',
+  method: 'post', path: '/workflows', tags, operationId: 'createWorkflow', summary: 'Create a workflow',
   request: { body: jsonBody(definitionCreateSchema) },
   responses: {
-    200: jsonResponse(definitionResponseSchema, 'The created workflow with its generated id'),
-    ...commonErrors, ...conflict('another workflow is already published under this agent slug'),
+    200: { ...jsonResponse(definitionResponseSchema, 'The created workflow with its generated id'), links: workflowLinks },
+    ...commonErrors, ...bodyErrors, ...conflict('another workflow is already published under this agent slug'),
   },
 });
 const getRoute = createRoute({
-  method: 'get', path: '/workflows/{id}', tags, summary: 'Get a workflow with its steps',
+  method: 'get', path: '/workflows/{id}', tags, operationId: 'getWorkflow', summary: 'Get a workflow with its steps',
   request: { params: idParam },
   responses: { 200: jsonResponse(definitionResponseSchema, 'The workflow'), ...commonErrors, ...notFound('workflow_not_found') },
 });
 const patchRoute = createRoute({
-  method: 'patch', path: '/workflows/{id}', tags, summary: 'Update name, description, agent or pause timeout',
+  method: 'patch', path: '/workflows/{id}', tags, operationId: 'updateWorkflow', summary: 'Update name, description, agent or pause timeout',
   request: { params: idParam, body: jsonBody(definitionPatchSchema) },
   responses: {
-    200: jsonResponse(definitionResponseSchema, 'The updated workflow'),
-    ...commonErrors, ...notFound('workflow_not_found'), ...conflict('another workflow is already published under this agent slug'),
+    200: { ...jsonResponse(definitionResponseSchema, 'The updated workflow'), links: workflowLinks },
+    ...commonErrors, ...bodyErrors, ...notFound('workflow_not_found'), ...conflict('another workflow is already published under this agent slug'),
   },
 });
 const deleteRoute = createRoute({
-  method: 'delete', path: '/workflows/{id}', tags, summary: 'Delete a workflow and its steps (runs in flight keep their snapshot)',
+  method: 'delete', path: '/workflows/{id}', tags, operationId: 'deleteWorkflow', summary: 'Delete a workflow and its steps (runs in flight keep their snapshot)',
   request: { params: idParam },
   responses: { ...noContent, ...commonErrors, ...notFound('workflow_not_found') },
 });
 const listStepsRoute = createRoute({
-  method: 'get', path: '/workflows/{id}/steps', tags, summary: 'List steps, ascending by stepOrder',
+  method: 'get', path: '/workflows/{id}/steps', tags, operationId: 'listWorkflowSteps', summary: 'List steps, ascending by stepOrder',
   request: { params: idParam },
   responses: { 200: jsonResponse(stepListSchema, 'The steps'), ...commonErrors, ...notFound('workflow_not_found') },
 });
 const addStepRoute = createRoute({
-  method: 'post', path: '/workflows/{id}/steps', tags, summary: 'Add a step',
+  method: 'post', path: '/workflows/{id}/steps', tags, operationId: 'addWorkflowStep', summary: 'Add a step',
   description:
     'Seed 002\'s `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one ' +
     'past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist.',
   request: { params: idParam, body: jsonBody(stepInputSchema) },
   responses: {
-    200: jsonResponse(stepSchema, 'The added step with its id, name and stepOrder'),
-    ...commonErrors, ...notFound('workflow_not_found | agent_not_found'), ...conflict('the workflow already has a step with this name'),
+    200: {
+      ...jsonResponse(stepSchema, 'The added step with its id, name and stepOrder'),
+      links: links({ RemoveStep: ['removeWorkflowStep', { id: '$request.path.id', stepId: '$response.body#/id' }] }),
+    },
+    ...commonErrors, ...bodyErrors, ...notFound('workflow_not_found | agent_not_found'), ...conflict('the workflow already has a step with this name'),
   },
 });
 const removeStepRoute = createRoute({
-  method: 'delete', path: '/workflows/{id}/steps/{stepId}', tags, summary: 'Remove a step; later steps move up',
+  method: 'delete', path: '/workflows/{id}/steps/{stepId}', tags, operationId: 'removeWorkflowStep', summary: 'Remove a step; later steps move up',
   request: { params: z.object({ id: pathIdSchema, stepId: pathIdSchema }) },
   responses: { ...noContent, ...commonErrors, ...notFound('workflow_not_found | step_not_found') },
 });
 const cloneRoute = createRoute({
-  method: 'post', path: '/workflows/{id}/clone', tags, summary: 'Clone a workflow with all its steps',
+  method: 'post', path: '/workflows/{id}/clone', tags, operationId: 'cloneWorkflow', summary: 'Clone a workflow with all its steps',
   description: 'The copy is named name + " (Copy)", gets a new id and new step ids, and is not published under the agent slug.',
   request: { params: idParam },
-  responses: { 200: jsonResponse(definitionResponseSchema, 'The copy'), ...commonErrors, ...notFound('workflow_not_found') },
+  responses: { 200: { ...jsonResponse(definitionResponseSchema, 'The copy'), links: workflowLinks }, ...commonErrors, ...notFound('workflow_not_found') },
 });
 
 function toResponse({ project: _project, ...definition }: Definition) {

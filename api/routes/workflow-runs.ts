@@ -17,7 +17,8 @@ import { finishedStatuses, idempotencyKeyHeaderSchema, type RunFilter, type RunS
 import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
-import { commonErrors, conflict, errorResponse, jsonBody, jsonResponse, notFound, pathIdSchema, tooLarge, unavailable } from './agent-manager-schemas.ts';
+import { bodyErrors, commonErrors, conflict, errorResponse, jsonBody, jsonResponse, notFound, pathIdSchema, unavailable } from './agent-manager-schemas.ts';
+import { links } from './openapi-links.ts';
 
 export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
@@ -28,22 +29,25 @@ const tags = ['Agent Manager: runs'];
 
 
 const runRoute = createRoute({
-  method: 'post', path: '/workflows/{id}/run', tags, summary: 'Execute a workflow asynchronously',
+  method: 'post', path: '/workflows/{id}/run', tags, operationId: 'runWorkflow', summary: 'Execute a workflow asynchronously',
   description:
     'Snapshots the workflow (later edits never reach this run) and starts it; answers 202 at once. `input` is the ' +
     'first step\'s input and the task every agent sees. `jobId` is `job-` + the Temporal execution\'s run id. A retried ' +
     'request with the same Idempotency-Key answers the same run (and jobId), even after it finished.',
   request: { params: z.object({ id: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(runWorkflowBodySchema) },
   responses: {
-    202: jsonResponse(runAcceptedSchema, 'The run was started'),
-    ...commonErrors, ...notFound('workflow_not_found'), ...tooLarge, ...unavailable,
-    ...conflict('the Idempotency-Key already started a run of another workflow'),
-    422: errorResponse('unprocessable: the workflow has no steps'),
+    202: {
+      ...jsonResponse(runAcceptedSchema, 'The run was started'),
+      links: links({ GetRun: ['getWorkflowRun', { runId: '$response.body#/runId' }], ResumeRun: ['resumeWorkflowRun', { runId: '$response.body#/runId' }] }),
+    },
+    ...commonErrors, ...notFound('workflow_not_found'), ...bodyErrors, ...unavailable,
+    // A workflow without steps is a state of the workflow, not a flaw in the request: 409, like other conflicts.
+    ...conflict('the Idempotency-Key already started a run of another workflow; workflow_has_no_steps: add a step first'),
   },
 });
 
 const listRoute = createRoute({
-  method: 'get', path: '/workflows/{workflowId}/runs', tags, summary: 'List run history for a workflow',
+  method: 'get', path: '/workflows/{workflowId}/runs', tags, operationId: 'listWorkflowRuns', summary: 'List run history for a workflow',
   description:
     'Spring-style pages from Temporal visibility (eventually consistent): running and paused runs first, newest first, ' +
     'then finished runs, most recently finished first. Runs of a deleted workflow stay listed.',
@@ -52,13 +56,13 @@ const listRoute = createRoute({
 });
 
 const getRoute = createRoute({
-  method: 'get', path: '/workflows/runs/{runId}', tags, summary: 'Get a run with each step\'s input and output',
+  method: 'get', path: '/workflows/runs/{runId}', tags, operationId: 'getWorkflowRun', summary: 'Get a run with each step\'s input and output',
   request: { params: z.object({ runId: pathIdSchema }) },
   responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...unavailable },
 });
 
 const resumeRoute = createRoute({
-  method: 'post', path: '/workflows/runs/{runId}/resume', tags, summary: 'Resume a paused workflow run',
+  method: 'post', path: '/workflows/runs/{runId}/resume', tags, operationId: 'resumeWorkflowRun', summary: 'Resume a paused workflow run',
   description:
     'The output becomes the paused step\'s output and the next step\'s input; for a confirmation or tool approval it must ' +
     'be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. ' +
@@ -66,7 +70,7 @@ const resumeRoute = createRoute({
   request: { params: z.object({ runId: pathIdSchema }), body: jsonBody(resumeRunBodySchema) },
   responses: {
     202: jsonResponse(resumeAcceptedSchema, 'The answer was applied; the run goes on'),
-    ...commonErrors, ...notFound('run_not_found'), ...conflict('run_not_paused, run_finished or step_mismatch'), ...tooLarge, ...unavailable,
+    ...commonErrors, ...notFound('run_not_found'), ...conflict('run_not_paused, run_finished or step_mismatch'), ...bodyErrors, ...unavailable,
     422: errorResponse('invalid_resume_input: not one of the options, or fails the step\'s schema (details list them)'),
   },
 });
@@ -115,7 +119,7 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
       const project = c.get('project');
       const definition = await definitions.get(project, c.req.valid('param').id);
       if (definition.steps.length === 0) {
-        throw new BatonError('unprocessable', `Workflow ${JSON.stringify(definition.id)} has no steps: add one before running it.`, { workflowId: definition.id });
+        throw new BatonError('workflow_has_no_steps', `Workflow ${JSON.stringify(definition.id)} has no steps: add one before running it.`, { workflowId: definition.id });
       }
       const { input, sessionId } = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'];

@@ -79,9 +79,13 @@ export const agentCreateSchema = z.discriminatedUnion('kind', [
 ]);
 export type AgentCreate = z.infer<typeof agentCreateSchema>;
 
-/** PATCH /agents/{id}: the kind never changes; a new config replaces the old one whole. */
+/**
+ * PATCH /agents/{id}: the kind never changes; a new config replaces the old one whole. A config
+ * must fit some stored kind (400 otherwise); one that fits only another kind than the agent's is a
+ * conflict with the agent (409). Loose, so the store checks the config exactly as sent.
+ */
 export const agentPatchSchema = z.object({
   description: z.string().max(2000).nullish(),
-  config: z.record(z.string(), z.unknown()).optional(),
+  config: z.union([httpAgentConfigSchema.loose(), llmAgentConfigSchema.loose()]).optional(),
 });
 export type AgentPatch = z.infer<typeof agentPatchSchema>;

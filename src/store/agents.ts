@@ -80,7 +80,7 @@ export function createAgentRepository(db: Kysely<Database>): AgentRepository {
         ...(patch.config !== undefined && { config: patch.config }),
       });
       if (!next.success) {
-        throw new BatonError('invalid_request', `That config does not fit a ${current.kind} agent.`, next.error.issues);
+        throw new BatonError('conflict', `That config does not fit a ${current.kind} agent.`, next.error.issues);
       }
       const agent = next.data as StoredAgent;
       const updated = await db

@@ -89,7 +89,7 @@ async function startKeyedRun(workflowId: string): Promise<string> {
 const oversize = 'x'.repeat(testMaxBodyBytes + 1);
 
 describe('POST /workflows/{id}/run refuses bad input and starts nothing', () => {
-  it('answers 400, 401, 404, 413 and 422 as documented', async () => {
+  it('answers 400, 401, 404, 413 and 415 as documented', async () => {
     const target = await workflowWith([{ agentId: 'echo', action: 'Echo.' }]);
     const path = `/api/v1/workflows/${target}/run`;
     await expectStartRefused(path, { raw: '{"input":' }, 400, 'invalid_request');
@@ -112,9 +112,9 @@ describe('POST /workflows/{id}/run refuses bad input and starts nothing', () => 
     await settledRun(await startKeyedRun(target), 'completed');
   });
 
-  it('answers 422 unprocessable for a workflow without steps, and runs it once it has one', async () => {
+  it('answers 409 workflow_has_no_steps for a workflow without steps, and runs it once it has one', async () => {
     const empty = await workflowWith([]);
-    const refused = await expectStartRefused(`/api/v1/workflows/${empty}/run`, { body: { input: 'go' } }, 422, 'unprocessable');
+    const refused = await expectStartRefused(`/api/v1/workflows/${empty}/run`, { body: { input: 'go' } }, 409, 'workflow_has_no_steps');
     expect(refused.error.message).toMatch(/has no steps/);
     expect((await call('POST', `/api/v1/workflows/${empty}/steps`, { body: { agentId: 'echo', action: 'Echo.' } })).status).toBe(200);
     await settledRun(await startKeyedRun(empty), 'completed');

@@ -43,7 +43,7 @@ describe.each(backends)('agents and sessions on $name', (backend) => {
     const project = uniqueProject();
     await store.agents.create(project, llm);
     expect(await codeOf(store.agents.create(project, { ...http, id: 'summarizer' }))).toBe('conflict');
-    expect(await codeOf(store.agents.update(project, 'summarizer', { config: { url: 'https://x.example.com' } }))).toBe('invalid_request');
+    expect(await codeOf(store.agents.update(project, 'summarizer', { config: { url: 'https://x.example.com' } }))).toBe('conflict');
     expect(await store.agents.list(project)).toEqual([llm]);
   });
 

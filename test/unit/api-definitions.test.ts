@@ -159,6 +159,7 @@ describe('Agent Manager workflow definitions: bad input changes nothing', () => 
     ['listing another project\'s steps', 'GET', ({ foreign }) => `/workflows/${foreign}/steps`, {}, 404, 'workflow_not_found'],
     ['patching with a name of the wrong type', 'PATCH', ({ id }) => `/workflows/${id}`, { body: { name: ['x'] } }, 400, 'invalid_request'],
     ['patching with malformed JSON', 'PATCH', ({ id }) => `/workflows/${id}`, { raw: '{' }, 400, 'invalid_request'],
+    ['patching with no body at all', 'PATCH', ({ id }) => `/workflows/${id}`, {}, 400, 'invalid_request'],
     ['patching an unknown workflow', 'PATCH', () => '/workflows/wf-nope', { body: { name: 'x' } }, 404, 'workflow_not_found'],
     ['deleting an unknown workflow', 'DELETE', () => '/workflows/wf-nope', {}, 404, 'workflow_not_found'],
     ['cloning an unknown workflow', 'POST', () => '/workflows/wf-nope/clone', {}, 404, 'workflow_not_found'],
