@@ -98,6 +98,7 @@ const envSchema = z.object({
   BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt,
   BATON_WORKER_MAX_CACHED_WORKFLOWS: positiveInt,
   BATON_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').default(10_000),
+  BATON_CANCEL_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').max(600_000, 'at most 600000 (10 minutes)').default(5_000),
 });
 
 export type EnvVariable = keyof typeof envSchema.shape;
@@ -141,6 +142,8 @@ export interface Config {
   openai: { baseUrl?: string; apiKey?: string };
   worker: { maxConcurrentActivities?: number; maxConcurrentWorkflowTasks?: number; maxCachedWorkflows?: number };
   shutdownGraceMs: number;
+  /** How long a DELETE waits for a run to record `cancelled` before 202, or before terminating a run whose workflow task keeps failing. */
+  cancelGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -209,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCachedWorkflows: e.BATON_WORKER_MAX_CACHED_WORKFLOWS,
     },
     shutdownGraceMs: e.BATON_SHUTDOWN_GRACE_MS,
+    cancelGraceMs: e.BATON_CANCEL_GRACE_MS,
   };
 }
 

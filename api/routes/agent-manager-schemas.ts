@@ -37,5 +37,9 @@ export const commonErrors = {
 export const notFound = (codes: string) => ({ 404: errorResponse(`${codes}: not found in this project`) });
 export const conflict = (description: string) => ({ 409: errorResponse(`conflict: ${description}`) });
 export const tooLarge = { 413: errorResponse('payload_too_large: the body exceeds the size limit') };
-export const unavailable = { 503: errorResponse('engine_unavailable: Temporal is unreachable; retry after the Retry-After header') };
+/** What a route that calls Temporal can answer when Temporal, not the request, is the problem. */
+export const unavailable = {
+  502: errorResponse('engine_error: Temporal failed the call or does not support it; engine_access_denied: Temporal refused Baton\'s credentials (an operator must fix TEMPORAL_* settings)'),
+  503: errorResponse('engine_unavailable: Temporal is unreachable; engine_busy: Temporal is rate limiting Baton. Retry after the Retry-After header'),
+};
 export const noContent = { 204: { description: 'Done; no body' } };

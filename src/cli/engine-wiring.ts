@@ -69,7 +69,7 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
       parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: process.env, tools } });
     }
     if (role !== 'worker') {
-      const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout });
+      const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs });
       const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
       parts.routes = [
         ...createV1Routes({ runs, definitions: store.definitions, defaultWaitMs: 30_000 }),

@@ -214,10 +214,10 @@ describe('OpenAPI', () => {
       components: { schemas: Record<string, unknown> };
     };
     const routes = {
-      '/v1/agents/{name}/workflow': { post: ['200', '400', '401', '404', '413', '415', '503'] },
-      '/v1/workflow-runs/{runId}/resume': { post: ['200', '400', '401', '404', '409', '413', '415', '422', '503'] },
-      '/v1/workflow-runs': { get: ['200', '400', '401', '503'] },
-      '/v1/workflow-runs/{runId}': { get: ['200', '401', '404', '503'], delete: ['200', '202', '401', '404', '409', '503'] },
+      '/v1/agents/{name}/workflow': { post: ['200', '400', '401', '404', '413', '415', '502', '503'] },
+      '/v1/workflow-runs/{runId}/resume': { post: ['200', '400', '401', '404', '409', '413', '415', '422', '502', '503'] },
+      '/v1/workflow-runs': { get: ['200', '400', '401', '502', '503'] },
+      '/v1/workflow-runs/{runId}': { get: ['200', '401', '404', '502', '503'], delete: ['200', '202', '401', '404', '409', '502', '503'] },
     };
     for (const [path, methods] of Object.entries(routes)) {
       for (const [method, statuses] of Object.entries(methods)) {
@@ -226,6 +226,7 @@ describe('OpenAPI', () => {
         expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(statuses));
       }
     }
+    expect(JSON.stringify(doc.paths['/v1/workflow-runs/{runId}/resume']!.post)).toContain('idempotency-key');
     const start = JSON.stringify(doc.paths['/v1/agents/{name}/workflow']!.post);
     for (const field of ['#/components/schemas/V1Run', '#/components/schemas/V1StartWorkflowBody', 'idempotency-key', 'waitMs']) expect(start).toContain(field);
     const run = JSON.stringify(doc.components.schemas.V1Run);
