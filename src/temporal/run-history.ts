@@ -3,12 +3,13 @@
 // until the task completes, and one terminated before its first task completed has no state at all.
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { RunError, RunSnapshot, RunStart, RunStatus } from '../domain/run.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
 
-const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+// A default import: Node loads this CommonJS module without named exports.
+const { EventType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
 /** Newest events read to find the last workflow task outcome; the failure is always among the last few. */
 const tailEvents = 20;

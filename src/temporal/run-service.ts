@@ -45,8 +45,8 @@ const queryDeadlineMs = 10_000;
 const defaultCancelGraceMs = 5_000;
 const cancelPollMs = 100;
 // A resume or cancel whose answer was lost is sent again for this long (Temporal dedupes both).
-const retryWindowMs = 10_000;
-const retryDelaysMs = [250, 1_000, 2_000];
+const retryWindowMs = 5_000;
+const retryDelaysMs = [200, 800];
 
 export class RunService {
   private readonly client: Client;
