@@ -1,7 +1,7 @@
 // Every run operation the API, SDK and CLI need, as Temporal calls (DESIGN §4): start (optionally
 // update-with-start and wait), resume (Update), get (Query), list/count (visibility), cancel.
 import { setTimeout } from 'node:timers/promises';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionDescription, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { ulid } from 'ulid';
 import type { PauseTimeout } from '../domain/duration.ts';
@@ -10,7 +10,7 @@ import { runIdSchema } from '../domain/ids.ts';
 import { finishedStatuses, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
 import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
-import { snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure } from './run-history.ts';
+import { snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type WorkflowTaskFailure } from './run-history.ts';
 import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
 import { decodeCursor, encodeCursor, invalidCursor, runListQuery, toRunSummary } from './run-visibility.ts';
 import { isTransient, mapTemporalErrors, toBatonError } from './temporal-errors.ts';
@@ -42,11 +42,14 @@ export interface StartedRun {
 }
 
 const queryDeadlineMs = 10_000;
+const failingCheckMs = 1_000;
 const defaultCancelGraceMs = 5_000;
 const cancelPollMs = 100;
 // A resume or cancel whose answer was lost is sent again for this long (Temporal dedupes both).
 const retryWindowMs = 5_000;
 const retryDelaysMs = [200, 800];
+
+type QueryOutcome = { snapshot: RunSnapshot } | { error: unknown };
 
 export class RunService {
   private readonly client: Client;
@@ -111,6 +114,11 @@ export class RunService {
   async resume(project: string, runId: string, request: ResumeRequest, options: { updateId?: string } = {}): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
     const updateId = options.updateId ?? `resume-${ulid()}`;
+    // Temporal holds an Update to a run whose workflow task keeps failing ~20 s before refusing it: refuse at once.
+    const description = await mapTemporalErrors(() => handle.describe());
+    if (description.typedSearchAttributes.get(projectKey) !== project) throw notFound();
+    const failing = await mapTemporalErrors(() => workflowTaskFailure(this.client, description));
+    if (failing) throw new BatonError('workflow_task_failing', workflowTaskFailingError(failing).message);
     try {
       return await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project }], updateId }));
     } catch (error) {
@@ -169,24 +177,44 @@ export class RunService {
     // A query needs a worker; without one the server would hold it ~30 s, so answer 503 sooner.
     const querying = mapTemporalErrors(() =>
       this.client.withAbortSignal(abandon.signal, () => this.client.withDeadline(Date.now() + queryDeadlineMs, () => handle.query(snapshotQuery))),
-    ).then((snapshot) => ({ snapshot }), (error: unknown) => ({ error }));
+    ).then((snapshot): QueryOutcome => ({ snapshot }), (error: unknown): QueryOutcome => ({ error }));
     try {
-      const description = await mapTemporalErrors(() => handle.describe());
-      if (description.typedSearchAttributes.get(projectKey) !== project) throw notFound();
-      const failure = await mapTemporalErrors(() => workflowTaskFailure(this.client, description));
-      if (failure) return await mapTemporalErrors(() => snapshotFromHistory(this.client, description, 'running', workflowTaskFailingError(failure)));
-      const queried = await querying;
-      if (description.status.name === 'TERMINATED' && !(('snapshot' in queried) && finishedStatuses.includes(queried.snapshot.status))) {
+      const described = await mapTemporalErrors(() => handle.describe());
+      if (described.typedSearchAttributes.get(projectKey) !== project) throw notFound();
+      const read = await this.queryUnlessFailing(handle, described, querying);
+      if ('failing' in read) return await mapTemporalErrors(() => snapshotFromHistory(this.client, read.description, 'running', workflowTaskFailingError(read.failing)));
+      if (described.status.name === 'TERMINATED' && !('snapshot' in read && finishedStatuses.includes(read.snapshot.status))) {
         // Ended from outside; before its first workflow task completed there is no state to query.
         const error = { code: 'terminated', message: `the run was terminated: ${await mapTemporalErrors(() => terminationReason(this.client, runId))}`, step: null };
-        if ('snapshot' in queried) return { ...queried.snapshot, status: 'cancelled', pendingAction: null, error };
-        return await mapTemporalErrors(() => snapshotFromHistory(this.client, description, 'cancelled', error));
+        if ('snapshot' in read) return { ...read.snapshot, status: 'cancelled', pendingAction: null, error };
+        return await mapTemporalErrors(() => snapshotFromHistory(this.client, described, 'cancelled', error));
       }
-      if ('error' in queried) throw queried.error;
-      if (queried.snapshot.project !== project) throw notFound();
-      return queried.snapshot;
+      if ('error' in read) throw read.error;
+      if (read.snapshot.project !== project) throw notFound();
+      return read.snapshot;
     } finally {
       abandon.abort();
+    }
+  }
+
+  /**
+   * The Query's answer, unless the run's workflow task is failing: the Query waits for that task,
+   * which never completes, so the failure is looked for now and every second while the Query waits.
+   */
+  private async queryUnlessFailing(handle: WorkflowHandle, described: WorkflowExecutionDescription, querying: Promise<QueryOutcome>): Promise<QueryOutcome | { failing: WorkflowTaskFailure; description: WorkflowExecutionDescription }> {
+    for (let description = described; ; description = await mapTemporalErrors(() => handle.describe())) {
+      const failing = await mapTemporalErrors(() => workflowTaskFailure(this.client, description));
+      if (failing) return { failing, description };
+      if (description.status.name !== 'RUNNING') return await querying;
+      const tick = new AbortController();
+      const read = await Promise.race([querying, setTimeout(failingCheckMs, null, { signal: tick.signal }).catch(() => null)]);
+      tick.abort();
+      if (!read) continue;
+      // Temporal refuses the Query outright once the task is in failed state.
+      if (!('error' in read && read.error instanceof BatonError && read.error.code === 'workflow_task_failing')) return read;
+      const latest = await mapTemporalErrors(() => handle.describe());
+      const failure = await mapTemporalErrors(() => workflowTaskFailure(this.client, latest));
+      return { failing: failure ?? { attempt: latest.raw.pendingWorkflowTask?.attempt ?? 0, message: 'its workflow task is in failed state', cause: null }, description: latest };
     }
   }
 
