@@ -1,15 +1,23 @@
 // Reading a run from its Temporal history when its snapshot Query cannot answer: a run whose
 // workflow task keeps failing (a bug, or a definition the engine cannot run) holds every Query
 // until the task completes, and one terminated before its first task completed has no state at all.
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { setTimeout } from 'node:timers/promises';
+import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import proto from '@temporalio/proto';
+import { BatonError } from '../domain/errors.ts';
 import type { RunError, RunSnapshot, RunStart, RunStatus } from '../domain/run.ts';
+import { mapTemporalErrors } from './temporal-errors.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
 
 // A default import: Node loads this CommonJS module without named exports.
 const { EventType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+
+/** What the snapshot Query came back with. */
+export type QueryOutcome = { snapshot: RunSnapshot } | { error: unknown };
+
+const failingCheckMs = 1_000;
 
 /** Newest events read to find the last workflow task outcome; the failure is always among the last few. */
 const tailEvents = 20;
@@ -37,6 +45,32 @@ export async function workflowTaskFailure(client: Client, description: WorkflowE
     }
   }
   return null;
+}
+
+/**
+ * The Query's answer, unless the run's workflow task is failing: the Query waits for that task,
+ * which never completes, so the failure is looked for now and every second while the Query waits.
+ */
+export async function queryUnlessWorkflowTaskFailing(
+  client: Client,
+  handle: WorkflowHandle,
+  described: WorkflowExecutionDescription,
+  querying: Promise<QueryOutcome>,
+): Promise<QueryOutcome | { failing: WorkflowTaskFailure; description: WorkflowExecutionDescription }> {
+  for (let description = described; ; description = await mapTemporalErrors(() => handle.describe())) {
+    const failing = await mapTemporalErrors(() => workflowTaskFailure(client, description));
+    if (failing) return { failing, description };
+    if (description.status.name !== 'RUNNING') return await querying;
+    const tick = new AbortController();
+    const read = await Promise.race([querying, setTimeout(failingCheckMs, null, { signal: tick.signal }).catch(() => null)]);
+    tick.abort();
+    if (!read) continue;
+    // Temporal refuses the Query outright once the task is in failed state.
+    if (!('error' in read && read.error instanceof BatonError && read.error.code === 'workflow_task_failing')) return read;
+    const latest = await mapTemporalErrors(() => handle.describe());
+    const failure = await mapTemporalErrors(() => workflowTaskFailure(client, latest));
+    return { failing: failure ?? { attempt: latest.raw.pendingWorkflowTask?.attempt ?? 0, message: 'its workflow task is in failed state', cause: null }, description: latest };
+  }
 }
 
 /** The run-level error a GET shows for a run whose workflow task keeps failing. */

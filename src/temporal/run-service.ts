@@ -1,7 +1,7 @@
 // Every run operation the API, SDK and CLI need, as Temporal calls (DESIGN §4): start (optionally
 // update-with-start and wait), resume (Update), get (Query), list/count (visibility), cancel.
 import { setTimeout } from 'node:timers/promises';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionDescription, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { ulid } from 'ulid';
 import type { PauseTimeout } from '../domain/duration.ts';
@@ -10,10 +10,10 @@ import { runIdSchema } from '../domain/ids.ts';
 import { finishedStatuses, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
 import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
-import { snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type WorkflowTaskFailure } from './run-history.ts';
+import { queryUnlessWorkflowTaskFailing, snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type QueryOutcome } from './run-history.ts';
 import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
 import { decodeCursor, encodeCursor, invalidCursor, runListQuery, toRunSummary } from './run-visibility.ts';
-import { isTransient, mapTemporalErrors, toBatonError } from './temporal-errors.ts';
+import { isTransient, mapTemporalErrors, retryTransient, toBatonError } from './temporal-errors.ts';
 
 export interface RunServiceOptions {
   client: Client;
@@ -42,14 +42,8 @@ export interface StartedRun {
 }
 
 const queryDeadlineMs = 10_000;
-const failingCheckMs = 1_000;
 const defaultCancelGraceMs = 5_000;
 const cancelPollMs = 100;
-// A resume or cancel whose answer was lost is sent again for this long (Temporal dedupes both).
-const retryWindowMs = 5_000;
-const retryDelaysMs = [200, 800];
-
-type QueryOutcome = { snapshot: RunSnapshot } | { error: unknown };
 
 export class RunService {
   private readonly client: Client;
@@ -181,7 +175,7 @@ export class RunService {
     try {
       const described = await mapTemporalErrors(() => handle.describe());
       if (described.typedSearchAttributes.get(projectKey) !== project) throw notFound();
-      const read = await this.queryUnlessFailing(handle, described, querying);
+      const read = await queryUnlessWorkflowTaskFailing(this.client, handle, described, querying);
       if ('failing' in read) return await mapTemporalErrors(() => snapshotFromHistory(this.client, read.description, 'running', workflowTaskFailingError(read.failing)));
       if (described.status.name === 'TERMINATED' && !('snapshot' in read && finishedStatuses.includes(read.snapshot.status))) {
         // Ended from outside; before its first workflow task completed there is no state to query.
@@ -194,27 +188,6 @@ export class RunService {
       return read.snapshot;
     } finally {
       abandon.abort();
-    }
-  }
-
-  /**
-   * The Query's answer, unless the run's workflow task is failing: the Query waits for that task,
-   * which never completes, so the failure is looked for now and every second while the Query waits.
-   */
-  private async queryUnlessFailing(handle: WorkflowHandle, described: WorkflowExecutionDescription, querying: Promise<QueryOutcome>): Promise<QueryOutcome | { failing: WorkflowTaskFailure; description: WorkflowExecutionDescription }> {
-    for (let description = described; ; description = await mapTemporalErrors(() => handle.describe())) {
-      const failing = await mapTemporalErrors(() => workflowTaskFailure(this.client, description));
-      if (failing) return { failing, description };
-      if (description.status.name !== 'RUNNING') return await querying;
-      const tick = new AbortController();
-      const read = await Promise.race([querying, setTimeout(failingCheckMs, null, { signal: tick.signal }).catch(() => null)]);
-      tick.abort();
-      if (!read) continue;
-      // Temporal refuses the Query outright once the task is in failed state.
-      if (!('error' in read && read.error instanceof BatonError && read.error.code === 'workflow_task_failing')) return read;
-      const latest = await mapTemporalErrors(() => handle.describe());
-      const failure = await mapTemporalErrors(() => workflowTaskFailure(this.client, latest));
-      return { failing: failure ?? { attempt: latest.raw.pendingWorkflowTask?.attempt ?? 0, message: 'its workflow task is in failed state', cause: null }, description: latest };
     }
   }
 
@@ -315,20 +288,6 @@ export class RunService {
         ],
       },
     };
-  }
-}
-
-/** Sends a call again while Temporal reports it as not reached or rate limited, within a bounded window. */
-async function retryTransient<T>(call: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + retryWindowMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await mapTemporalErrors(call);
-    } catch (error) {
-      const delay = retryDelaysMs[attempt];
-      if (delay === undefined || !isTransient(error) || Date.now() + delay > deadline) throw error;
-      await setTimeout(delay);
-    }
   }
 }
 

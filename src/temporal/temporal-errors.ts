@@ -1,5 +1,6 @@
 // How Temporal's errors cross into Baton's: one mapping, so the API's onError sees a BatonError with
 // a documented code for every failure Temporal can report, and an internal error only for Baton's own bugs.
+import { setTimeout } from 'node:timers/promises';
 import { isGrpcServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { BatonError, type ErrorCode, errorHttpStatus, isErrorCode } from '../domain/errors.ts';
@@ -66,6 +67,24 @@ export async function mapTemporalErrors<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     throw toBatonError(error);
+  }
+}
+
+// A resume or cancel whose answer was lost is sent again for this long (Temporal dedupes both).
+const retryWindowMs = 5_000;
+const retryDelaysMs = [200, 800];
+
+/** Sends a call again while Temporal reports it as not reached or rate limited, within a bounded window. */
+export async function retryTransient<T>(call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + retryWindowMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await mapTemporalErrors(call);
+    } catch (error) {
+      const delay = retryDelaysMs[attempt];
+      if (delay === undefined || !isTransient(error) || Date.now() + delay > deadline) throw error;
+      await setTimeout(delay);
+    }
   }
 }
 
