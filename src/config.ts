@@ -138,6 +138,7 @@ const envSchema = z.object({
   BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt,
   BATON_WORKER_MAX_CACHED_WORKFLOWS: positiveInt,
   BATON_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').default(10_000),
+  BATON_CANCEL_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').max(600_000, 'at most 600000 (10 minutes)').default(5_000),
 });
 
 export type EnvVariable = keyof typeof envSchema.shape;
@@ -197,6 +198,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** The environment this was read from: agents, tools and model endpoints take their settings (OPENAI_BASE_URL, secretEnv, apiKeyEnv) from it. */
   env: Readonly<Record<string, string | undefined>>;
+  /** How long a DELETE waits for a run to record `cancelled` before 202, or before terminating a run whose workflow task keeps failing. */
+  cancelGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -268,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceMs: e.BATON_SHUTDOWN_GRACE_MS,
     env,
+    cancelGraceMs: e.BATON_CANCEL_GRACE_MS,
   };
 }
 

@@ -41,5 +41,9 @@ export const bodyErrors = {
   413: errorResponse('payload_too_large: the body exceeds the size limit'),
   415: errorResponse('invalid_request: the body is not sent as application/json'),
 };
-export const unavailable = { 503: errorResponse('engine_unavailable: Temporal is unreachable; retry after the Retry-After header') };
+/** What a route that calls Temporal can answer when Temporal, not the request, is the problem. */
+export const unavailable = {
+  502: errorResponse('engine_error: Temporal failed the call or does not support it; engine_access_denied: Temporal refused Baton\'s credentials (an operator must fix TEMPORAL_* settings)'),
+  503: errorResponse('engine_unavailable: Temporal is unreachable; engine_busy: Temporal is rate limiting Baton. Retry after the Retry-After header'),
+};
 export const noContent = { 204: { description: 'Done; no body' } };

@@ -25,7 +25,8 @@ export const v1RunLinks = links({
 export const v1ErrorResponses = {
   400: errorResponse('invalid_request: the body, path or query does not match the schema (zod issues in details)'),
   401: errorResponse('unauthorized: missing or unknown API key'),
-  503: errorResponse('engine_unavailable: Temporal is unreachable; retry after the Retry-After header'),
+  502: errorResponse('engine_error: Temporal failed the call or does not support it; engine_access_denied: Temporal refused Baton\'s credentials (an operator must fix TEMPORAL_* settings)'),
+  503: errorResponse('engine_unavailable: Temporal is unreachable; engine_busy: Temporal is rate limiting Baton. Retry after the Retry-After header'),
 };
 
 export const v1NotFound = (codes: string) => ({ 404: errorResponse(`${codes}: not found in this project`) });

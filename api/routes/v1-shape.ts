@@ -23,7 +23,8 @@ export function toV1Run(snapshot: RunSnapshot): V1Run {
     result: snapshot.status === 'completed' ? (snapshot.result ?? null) : null,
     pendingAction: snapshot.status === 'paused' ? snapshot.pendingAction : null,
   };
-  if (snapshot.status === 'failed' && snapshot.error) output.error = snapshot.error;
+  // Failed runs say why; a running one whose workflow task keeps failing, and a terminated one, too.
+  if (snapshot.error) output.error = snapshot.error;
   return { output, run_id: snapshot.runId };
 }
 

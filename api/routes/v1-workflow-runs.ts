@@ -1,6 +1,5 @@
-import { setTimeout } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
-import { finishedStatuses, type RunSnapshot } from '../../src/domain/run.ts';
+import { idempotencyKeyHeaderSchema } from '../../src/domain/run.ts';
 import {
   v1ListRunsQuerySchema,
   v1ResumeBodySchema,
@@ -35,18 +34,21 @@ const resumeRoute = createRoute({
   summary: 'Resume a paused workflow with input',
   description:
     'Answers the paused step and responds once the run is paused again, completed or failed ' +
-    '(or `running` after `waitMs`). A rejected resume changes nothing.',
+    '(or `running` after `waitMs`). A rejected resume changes nothing. With an `Idempotency-Key` ' +
+    'header the same request (key and answer) sent again answers exactly as the first did, even after ' +
+    'the run moved on or finished; without one, a repeat after success is `run_not_paused`.',
   tags: ['v1'],
   request: {
     params: runParams,
     query: v1WaitQuerySchema,
+    headers: idempotencyKeyHeaderSchema,
     body: { required: true, content: { 'application/json': { schema: v1ResumeBodySchema } } },
   },
   responses: {
     200: v1RunResponse('The run after it settled again'),
     ...v1ErrorResponses,
     ...v1NotFound('run_not_found'),
-    ...v1Conflict('run_not_paused, step_mismatch, run_finished'),
+    ...v1Conflict('run_not_paused, step_mismatch, run_finished; workflow_task_failing: the run\'s workflow task keeps failing, so it cannot take an answer (DELETE ends it)'),
     ...v1BodyErrors,
     ...v1Unprocessable('invalid_resume_input: the input is not one of the options, or fails the step schema'),
   },
@@ -59,7 +61,8 @@ const listRoute = createRoute({
   summary: 'List the workflow runs of the project',
   description:
     'Open runs first, then the most recently closed (Temporal visibility order; eventually consistent). ' +
-    'Pass `next_cursor` back as `?cursor=` for the next page; it is null on the last.',
+    'Pass `next_cursor` back as `?cursor=` for the next page; it is null on the last. A cursor this API ' +
+    'did not issue is 400 `invalid_request`.',
   tags: ['v1'],
   request: { query: v1ListRunsQuerySchema },
   responses: {
@@ -73,6 +76,10 @@ const getRoute = createRoute({
   path: '/workflow-runs/{runId}',
   operationId: 'getWorkflowRunV1',
   summary: 'Get current status and step details',
+  description:
+    'A run whose workflow task keeps failing (it cannot make progress) is `running` with ' +
+    '`error.code` `workflow_task_failing` and the failure in `error.message`; its steps cannot be read. ' +
+    'A run terminated after its cancellation grace period is `cancelled` with `error.code` `terminated`.',
   tags: ['v1'],
   request: { params: runParams },
   responses: {
@@ -87,40 +94,21 @@ const cancelRoute = createRoute({
   path: '/workflow-runs/{runId}',
   operationId: 'cancelWorkflowRunV1',
   summary: 'Cancel a running or paused workflow',
-  description: 'Answers with the run once it has recorded `cancelled` (200), or 202 if it has not within 5 s.',
+  description:
+    'Answers with the run once it has recorded `cancelled` (200), or 202 if it has not within the grace ' +
+    'period (BATON_CANCEL_GRACE_MS, default 5 s). A run whose workflow task keeps failing cannot record ' +
+    'it: once the grace period passes it is terminated and answers 200, `cancelled` with `error.code` ' +
+    '`terminated`. Repeating the DELETE answers the same way; an already cancelled run answers 200.',
   tags: ['v1'],
   request: { params: runParams },
   responses: {
     200: v1RunResponse('The cancelled run (status `cancelled`)'),
-    202: v1RunResponse('Cancellation requested; the run has not recorded it within 5 s (shown as last read)'),
+    202: v1RunResponse('Cancellation requested; the run has not recorded it within the grace period (shown as last read)'),
     ...v1ErrorResponses,
     ...v1NotFound('run_not_found'),
-    ...v1Conflict('run_finished'),
+    ...v1Conflict('run_finished: the run already completed or failed'),
   },
 });
-
-// Temporal delivers a cancel request asynchronously; the run records `cancelled` within a workflow
-// task or two. Until then (or if the worker went away meanwhile) the caller gets 202 and the run as
-// last read; the answer never waits much longer than this.
-const cancelSettleMs = 5_000;
-const cancelPollMs = 50;
-
-async function settledAfterCancel(runs: Pick<RunService, 'get'>, project: string, runId: string, lastRead: RunSnapshot): Promise<RunSnapshot> {
-  const deadline = Date.now() + cancelSettleMs;
-  let latest = lastRead;
-  while (Date.now() < deadline) {
-    // The cancel is already accepted: a read that fails or is too slow only means 202, never an error.
-    const reading = runs.get(project, runId).catch(() => null);
-    const timer = new AbortController();
-    const timeLeft = setTimeout(deadline - Date.now(), null, { signal: timer.signal }).catch(() => null);
-    const read = await Promise.race([reading, timeLeft]).finally(() => timer.abort());
-    if (read === null) break;
-    latest = read;
-    if (finishedStatuses.includes(read.status)) break;
-    await setTimeout(cancelPollMs);
-  }
-  return latest;
-}
 
 /** The `/workflow-runs` endpoints of seed 000; the app mounts them under `/v1`. */
 export function createV1WorkflowRunRoutes(deps: V1WorkflowRunRoutesDeps) {
@@ -129,8 +117,10 @@ export function createV1WorkflowRunRoutes(deps: V1WorkflowRunRoutesDeps) {
       const { runId } = c.req.valid('param');
       const { waitMs } = c.req.valid('query');
       const { step, input } = c.req.valid('json').input.resume;
+      const idempotencyKey = c.req.valid('header')['idempotency-key'];
       const snapshot = await deps.runs.resumeAndWait(c.get('project'), runId, { step, input }, {
         waitMs: waitMs ?? deps.defaultWaitMs,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
       });
       return c.json(toV1Run(snapshot), 200);
     })
@@ -144,12 +134,7 @@ export function createV1WorkflowRunRoutes(deps: V1WorkflowRunRoutesDeps) {
       return c.json(toV1Run(snapshot), 200);
     })
     .openapi(cancelRoute, async (c) => {
-      const project = c.get('project');
-      const { runId } = c.req.valid('param');
-      // Read first: with no worker to answer, the request fails (503) before anything is cancelled.
-      const before = await deps.runs.get(project, runId);
-      await deps.runs.cancel(project, runId);
-      const snapshot = await settledAfterCancel(deps.runs, project, runId, before);
-      return c.json(toV1Run(snapshot), snapshot.status === 'cancelled' ? 200 : 202);
+      const { snapshot, settled } = await deps.runs.cancel(c.get('project'), c.req.valid('param').runId);
+      return c.json(toV1Run(snapshot), settled ? 200 : 202);
     });
 }

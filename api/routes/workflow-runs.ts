@@ -15,6 +15,7 @@ import { BatonError } from '../../src/domain/errors.ts';
 import { definitionIdSchema } from '../../src/domain/ids.ts';
 import { finishedStatuses, idempotencyKeyHeaderSchema, type RunFilter, type RunSummary } from '../../src/domain/run.ts';
 import type { Store } from '../../src/store/open-store.ts';
+import { idempotentResumeIds } from '../../src/temporal/run-ids.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
 import { bodyErrors, commonErrors, conflict, errorResponse, jsonBody, jsonResponse, notFound, pathIdSchema, unavailable } from './agent-manager-schemas.ts';
@@ -22,7 +23,7 @@ import { links } from './openapi-links.ts';
 
 export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
-  runs: Pick<RunService, 'start' | 'resume' | 'get' | 'list' | 'count'>;
+  runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'list' | 'count'>;
 }
 
 const tags = ['Agent Manager: runs'];
@@ -57,6 +58,10 @@ const listRoute = createRoute({
 
 const getRoute = createRoute({
   method: 'get', path: '/workflows/runs/{runId}', tags, operationId: 'getWorkflowRun', summary: 'Get a run with each step\'s input and output',
+  description:
+    'A run whose workflow task keeps failing (it cannot make progress) is `RUNNING` with `error.code` ' +
+    '`workflow_task_failing`; its steps cannot be read. A run terminated after its cancellation grace period is ' +
+    '`CANCELLED` with `error.code` `terminated`.',
   request: { params: z.object({ runId: pathIdSchema }) },
   responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...unavailable },
 });
@@ -66,11 +71,14 @@ const resumeRoute = createRoute({
   description:
     'The output becomes the paused step\'s output and the next step\'s input; for a confirmation or tool approval it must ' +
     'be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. ' +
-    '`jobId` is `job-` + the id of the Temporal Update that applied it.',
-  request: { params: z.object({ runId: pathIdSchema }), body: jsonBody(resumeRunBodySchema) },
+    '`jobId` is `job-` + the id of the Temporal Update that applied it. With an `Idempotency-Key` header the same ' +
+    'request (key and output) sent again answers 202 with the same jobId, even after the run moved on or finished; ' +
+    'without one, a repeat after success is `run_not_paused`.',
+  request: { params: z.object({ runId: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(resumeRunBodySchema) },
   responses: {
     202: jsonResponse(resumeAcceptedSchema, 'The answer was applied; the run goes on'),
-    ...commonErrors, ...notFound('run_not_found'), ...conflict('run_not_paused, run_finished or step_mismatch'), ...bodyErrors, ...unavailable,
+    ...commonErrors, ...notFound('run_not_found'), ...bodyErrors, ...unavailable,
+    ...conflict('run_not_paused, run_finished or step_mismatch; workflow_task_failing: the run\'s workflow task keeps failing, so it cannot take an answer'),
     422: errorResponse('invalid_resume_input: not one of the options, or fails the step\'s schema (details list them)'),
   },
 });
@@ -142,12 +150,18 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
       const project = c.get('project');
       const { runId } = c.req.valid('param');
       const { output } = c.req.valid('json');
+      const idempotencyKey = c.req.valid('header')['idempotency-key'];
+      // The Update's own id, so the jobId can be found in the run's history; derived from the key, so a repeat finds the first.
+      const updateId = idempotencyKey ? idempotentResumeIds(project, runId, idempotencyKey, output).resume : `resume-${ulid()}`;
       const snapshot = await deps.runs.get(project, runId);
-      if (finishedStatuses.includes(snapshot.status)) throw new BatonError('run_finished', `Run is ${snapshot.status}.`, { status: snapshot.status });
       const pending = snapshot.pendingAction;
-      if (snapshot.status !== 'paused' || !pending) throw new BatonError('run_not_paused', `Run is ${snapshot.status}, not paused.`, { status: snapshot.status });
-      // The Update's own id, so the jobId can be found in the run's history.
-      const updateId = `resume-${ulid()}`;
+      if (snapshot.status !== 'paused' || !pending) {
+        // The same request again after it was applied: answer as the first time, not with the state it led to.
+        if (idempotencyKey && (await deps.runs.resumeApplied(project, runId, updateId))) return c.json({ jobId: `job-${updateId}`, runId }, 202);
+        if (finishedStatuses.includes(snapshot.status)) throw new BatonError('run_finished', `Run is ${snapshot.status}.`, { status: snapshot.status });
+        if (snapshot.error?.code === 'workflow_task_failing') throw new BatonError('workflow_task_failing', snapshot.error.message);
+        throw new BatonError('run_not_paused', `Run is ${snapshot.status}, not paused.`, { status: snapshot.status });
+      }
       // The workflow's validator decides (options, schema, a step answered meanwhile) before anything is recorded.
       await deps.runs.resume(project, runId, { step: pending.step, input: output }, { updateId });
       return c.json({ jobId: `job-${updateId}`, runId }, 202);

@@ -79,7 +79,7 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
       parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: config.env, secrets, tools, egress } });
     }
     if (role !== 'worker') {
-      const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout });
+      const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs });
       parts.runs = runs;
       const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
       parts.routes = [

@@ -17,6 +17,8 @@ export const errorHttpStatus = {
   run_not_paused: 409,
   step_mismatch: 409,
   run_finished: 409,
+  /** The run's workflow task keeps failing (a bug, or a definition the engine cannot run): it cannot take an answer. */
+  workflow_task_failing: 409,
   conflict: 409,
   workflow_has_no_steps: 409,
   payload_too_large: 413,
@@ -25,14 +27,24 @@ export const errorHttpStatus = {
   /** An agent references an environment variable its project is not granted (BATON_PROJECT_SECRETS). */
   secret_not_granted: 422,
   internal: 500,
+  /** Temporal refused Baton's own credentials or namespace access: an operator must fix TEMPORAL_* settings. */
+  engine_access_denied: 502,
+  /** Temporal failed the call itself (INTERNAL, UNKNOWN, DATA_LOSS) or does not implement it (server too old). */
+  engine_error: 502,
   engine_unavailable: 503,
+  /** Temporal is rate limiting Baton (RESOURCE_EXHAUSTED); retry after the Retry-After header. */
+  engine_busy: 503,
   model_unavailable: 503,
 } as const;
 export type ErrorCode = keyof typeof errorHttpStatus;
 export const errorCodeSchema = z.enum(Object.keys(errorHttpStatus) as [ErrorCode, ...ErrorCode[]]);
 
-/** Codes a run can fail with (snapshot.error.code); not HTTP errors. */
-export const runFailureCodes = ['pause_timeout', 'step_failed', 'agent_not_found', 'model_unavailable', 'branch_failed', 'invalid_definition', 'secret_not_granted', 'egress_refused'] as const;
+/**
+ * Codes in a run's snapshot.error; not HTTP errors. `workflow_task_failing` marks a run still
+ * `running` whose workflow task keeps failing; `terminated` a run ended from outside (a DELETE whose
+ * grace period passed, or an operator), shown as `cancelled`.
+ */
+export const runFailureCodes = ['pause_timeout', 'step_failed', 'agent_not_found', 'model_unavailable', 'branch_failed', 'invalid_definition', 'secret_not_granted', 'egress_refused', 'workflow_task_failing', 'terminated'] as const;
 export type RunFailureCode = (typeof runFailureCodes)[number];
 
 export const errorBodySchema = z.object({

@@ -54,7 +54,11 @@ export const v1StepSchema = z.object({
 });
 export type V1Step = z.infer<typeof v1StepSchema>;
 
-/** Why a run failed; present only when `status` is `failed` (seed 000 is silent on it). */
+/**
+ * Why a run failed (`failed`); or, with `running`, that its workflow task keeps failing
+ * (`workflow_task_failing`); or, with `cancelled`, that it was terminated (`terminated`).
+ * Absent otherwise (seed 000 is silent on it).
+ */
 export const v1RunErrorSchema = z.object({
   code: z.string(),
   message: z.string(),

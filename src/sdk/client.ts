@@ -27,6 +27,8 @@ export interface StartWorkflowOptions extends V1StartWorkflowBody {
 
 /** Options of `client.workflowRuns.resume`. */
 export interface ResumeWorkflowOptions extends V1ResumeBody {
+  /** Sent as the Idempotency-Key header: the same resume sent again answers as the first did, never 409 for its own success. */
+  idempotencyKey?: string;
   /** How long the server waits for the run to settle again before answering `running`. */
   waitMs?: number;
 }
@@ -132,8 +134,11 @@ export function createClient(options: BatonClientOptions): BatonClient {
         }),
     },
     workflowRuns: {
-      resume: (runId, { input, waitMs }) =>
-        request('POST', `${runPath(runId)}/resume${queryString({ waitMs })}`, { body: { input } }),
+      resume: (runId, { input, idempotencyKey, waitMs }) =>
+        request('POST', `${runPath(runId)}/resume${queryString({ waitMs })}`, {
+          body: { input },
+          headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+        }),
       list: (params = {}) =>
         request('GET', `/workflow-runs${queryString({ ...params })}`),
       get: (runId) => request('GET', runPath(runId)),

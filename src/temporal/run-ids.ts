@@ -26,6 +26,24 @@ export function idempotentSessionId(project: string, key: string): string {
   return `ses_${digest32('session', project, key)}`;
 }
 
+/**
+ * The ids of the resume and settled Updates for an Idempotency-Key. The answer is part of the
+ * digest: the same key with another answer is a new resume (which the run judges), not a replay.
+ */
+export function idempotentResumeIds(project: string, runId: string, key: string, answer: unknown): { resume: string; settled: string } {
+  const digest = digest32('resume', project, runId, key, canonicalJson(answer));
+  return { resume: `resume-${digest}`, settled: `settled-${digest}` };
+}
+
+/** JSON with object keys sorted, so equal answers give equal text whatever order a client sent. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  ) ?? 'undefined';
+}
+
 /** 26 base32 characters (130 bits) of sha256 over the NUL-separated parts. */
 function digest32(...parts: string[]): string {
   const bytes = createHash('sha256').update(parts.join('\u0000')).digest();

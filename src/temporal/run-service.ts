@@ -1,22 +1,36 @@
 // Every run operation the API, SDK and CLI need, as Temporal calls (DESIGN §4): start (optionally
 // update-with-start and wait), resume (Update), get (Query), list/count (visibility), cancel.
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import { setTimeout } from 'node:timers/promises';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
+import { ulid } from 'ulid';
 import type { PauseTimeout } from '../domain/duration.ts';
 import { BatonError } from '../domain/errors.ts';
 import { runIdSchema } from '../domain/ids.ts';
-import type { ResumeRequest, RunFilter, RunSnapshot, RunStart, RunSummary, StartRunRequest } from '../domain/run.ts';
+import { finishedStatuses, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
 import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
-import { idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
-import { decodeCursor, encodeCursor, runListQuery, toRunSummary } from './run-visibility.ts';
-import { mapTemporalErrors } from './temporal-errors.ts';
+import { queryUnlessWorkflowTaskFailing, snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type QueryOutcome } from './run-history.ts';
+import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
+import { decodeCursor, encodeCursor, invalidCursor, runListQuery, toRunSummary } from './run-visibility.ts';
+import { isTransient, mapTemporalErrors, retryTransient, toBatonError } from './temporal-errors.ts';
 
 export interface RunServiceOptions {
   client: Client;
   taskQueue: string;
   /** BATON_PAUSE_TIMEOUT: how long a run may stay paused unless its definition or step says otherwise. */
   defaultPauseTimeout: PauseTimeout;
+  /**
+   * BATON_CANCEL_GRACE_MS: how long a cancel waits for the run to record `cancelled`; a run whose
+   * workflow task keeps failing is terminated once it passes. Default 5 s.
+   */
+  cancelGraceMs?: number;
+}
+
+export interface CancelledRun {
+  snapshot: RunSnapshot;
+  /** False when the run has not recorded the cancel within the grace period (it still will). */
+  settled: boolean;
 }
 
 export interface StartedRun {
@@ -28,16 +42,20 @@ export interface StartedRun {
 }
 
 const queryDeadlineMs = 10_000;
+const defaultCancelGraceMs = 5_000;
+const cancelPollMs = 100;
 
 export class RunService {
   private readonly client: Client;
   private readonly taskQueue: string;
   private readonly defaultPauseTimeout: PauseTimeout;
+  private readonly cancelGraceMs: number;
 
   constructor(options: RunServiceOptions) {
     this.client = options.client;
     this.taskQueue = options.taskQueue;
     this.defaultPauseTimeout = options.defaultPauseTimeout;
+    this.cancelGraceMs = options.cancelGraceMs ?? defaultCancelGraceMs;
   }
 
   /** Starts a run and returns at once (Agent Manager API: 202). A repeated idempotency key returns the same run. */
@@ -45,10 +63,10 @@ export class RunService {
     const { input, options } = this.startOptions(request);
     let handle;
     try {
-      handle = await mapTemporalErrors(() => this.client.workflow.start(AGENT_RUN_WORKFLOW, options));
+      handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, options);
     } catch (error) {
       // The idempotent run already finished: the retried start returns it, not a second run.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw toBatonError(error);
       const snapshot = await this.get(input.project, input.runId);
       assertSameDefinition(snapshot.definitionId, request);
       return { runId: input.runId, sessionId: snapshot.sessionId, snapshot, executionRunId: await this.executionRunId(input.runId) };
@@ -72,26 +90,31 @@ export class RunService {
     const { input, options } = this.startOptions(request);
     const startWorkflowOperation = new WithStartWorkflowOperation(AGENT_RUN_WORKFLOW, options);
     try {
-      return await mapTemporalErrors(() =>
-        this.client.workflow.executeUpdateWithStart(settledUpdate, {
-          args: [{ project: input.project, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) }],
-          startWorkflowOperation,
-        }),
-      );
+      return await this.client.workflow.executeUpdateWithStart(settledUpdate, {
+        args: [{ project: input.project, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) }],
+        startWorkflowOperation,
+      });
     } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw toBatonError(error);
       return await this.get(input.project, input.runId);
     }
   }
 
   /**
    * Answers the paused step; resolves with the run right after the answer is applied (status `running`).
-   * `updateId` names the Update in the run's history (Temporal generates one otherwise).
+   * `updateId` names the Update in the run's history; Temporal dedupes Updates by id, so sending the
+   * same id again (a retry after a lost answer, or a repeated Idempotency-Key) returns the first outcome.
    */
   async resume(project: string, runId: string, request: ResumeRequest, options: { updateId?: string } = {}): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
+    const updateId = options.updateId ?? `resume-${ulid()}`;
+    // Temporal holds an Update to a run whose workflow task keeps failing ~20 s before refusing it: refuse at once.
+    const description = await mapTemporalErrors(() => handle.describe());
+    if (description.typedSearchAttributes.get(projectKey) !== project) throw notFound();
+    const failing = await mapTemporalErrors(() => workflowTaskFailure(this.client, description));
+    if (failing) throw new BatonError('workflow_task_failing', workflowTaskFailingError(failing).message);
     try {
-      return await mapTemporalErrors(() => handle.executeUpdate(resumeUpdate, { args: [request, { project }], ...(options.updateId ? { updateId: options.updateId } : {}) }));
+      return await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project }], updateId }));
     } catch (error) {
       // Temporal answers an Update to a closed workflow as "not found"; to the caller it is finished.
       if (error instanceof BatonError && error.code === 'run_not_found') {
@@ -102,39 +125,104 @@ export class RunService {
     }
   }
 
-  /** Answers the paused step and waits until the run pauses again or finishes (or `waitMs` passes). */
-  async resumeAndWait(project: string, runId: string, request: ResumeRequest, options: { waitMs?: number } = {}): Promise<RunSnapshot> {
-    const applied = await this.resume(project, runId, request);
-    const handle = this.client.workflow.getHandle(runId);
+  /** Whether the resume Update `updateId` was applied to the run (it is in its history). */
+  async resumeApplied(project: string, runId: string, updateId: string): Promise<boolean> {
+    await this.get(project, runId);
     try {
-      return await mapTemporalErrors(() =>
-        handle.executeUpdate(settledUpdate, {
-          args: [{ project, afterVersion: applied.version, ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) }],
-        }),
-      );
+      await mapTemporalErrors(() => this.client.workflow.getHandle(runId).getUpdateHandle(updateId).result());
+      return true;
     } catch (error) {
-      // The run finished between the two Updates: a closed run still answers the Query.
-      if (error instanceof BatonError && error.code === 'run_not_found') return await this.get(project, runId);
+      if (error instanceof BatonError && error.code === 'run_not_found') return false;
       throw error;
     }
   }
 
-  /** The run as it stands (open or closed); another project's run is `run_not_found`. */
-  async get(project: string, runId: string): Promise<RunSnapshot> {
-    const handle = this.client.workflow.getHandle(checkedRunId(runId));
-    // A query needs a worker; without one the server would hold it ~30 s, so answer 503 sooner.
-    const snapshot = await mapTemporalErrors(() => this.client.withDeadline(Date.now() + queryDeadlineMs, () => handle.query(snapshotQuery)));
-    if (snapshot.project !== project) throw notFound();
-    return snapshot;
+  /**
+   * Answers the paused step and waits until the run pauses again or finishes (or `waitMs` passes).
+   * With an `idempotencyKey` both Updates get ids derived from it and the answer, so the same
+   * request sent again answers exactly as the first did, even after the run moved on or finished.
+   */
+  async resumeAndWait(project: string, runId: string, request: ResumeRequest, options: { waitMs?: number; idempotencyKey?: string } = {}): Promise<RunSnapshot> {
+    const ids = options.idempotencyKey === undefined ? undefined : idempotentResumeIds(project, runId, options.idempotencyKey, request.input);
+    const applied = await this.resume(project, runId, request, ids ? { updateId: ids.resume } : {});
+    // The answer is applied: nothing after this may fail the request, or a retry would meet its own success as a 409.
+    const handle = this.client.workflow.getHandle(runId);
+    try {
+      return await retryTransient(() =>
+        handle.executeUpdate(settledUpdate, {
+          args: [{ project, afterVersion: applied.version, ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) }],
+          ...(ids ? { updateId: ids.settled } : {}),
+        }),
+      );
+    } catch {
+      // Finished between the two Updates (a closed run still answers the Query), or Temporal went away.
+      return await this.get(project, runId).catch(() => applied);
+    }
   }
 
-  /** Cancels a running or paused run; the workflow records `cancelled` before Temporal shows it Canceled. */
-  async cancel(project: string, runId: string): Promise<void> {
+  /**
+   * The run as it stands (open or closed); another project's run is `run_not_found`. A run whose
+   * workflow task keeps failing is `running` with error `workflow_task_failing`, read from its
+   * history (its Query would wait for a task that never completes).
+   */
+  async get(project: string, runId: string): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
-    const description = await mapTemporalErrors(() => handle.describe());
-    if (description.typedSearchAttributes.get(projectKey) !== project) throw notFound();
-    if (description.status.name !== 'RUNNING') throw new BatonError('run_finished', `run is already ${description.status.name.toLowerCase()}`);
-    await mapTemporalErrors(() => handle.cancel());
+    const abandon = new AbortController();
+    // A query needs a worker; without one the server would hold it ~30 s, so answer 503 sooner.
+    const querying = mapTemporalErrors(() =>
+      this.client.withAbortSignal(abandon.signal, () => this.client.withDeadline(Date.now() + queryDeadlineMs, () => handle.query(snapshotQuery))),
+    ).then((snapshot): QueryOutcome => ({ snapshot }), (error: unknown): QueryOutcome => ({ error }));
+    try {
+      const described = await mapTemporalErrors(() => handle.describe());
+      if (described.typedSearchAttributes.get(projectKey) !== project) throw notFound();
+      const read = await queryUnlessWorkflowTaskFailing(this.client, handle, described, querying);
+      if ('failing' in read) return await mapTemporalErrors(() => snapshotFromHistory(this.client, read.description, 'running', workflowTaskFailingError(read.failing)));
+      if (described.status.name === 'TERMINATED' && !('snapshot' in read && finishedStatuses.includes(read.snapshot.status))) {
+        // Ended from outside; before its first workflow task completed there is no state to query.
+        const error = { code: 'terminated', message: `the run was terminated: ${await mapTemporalErrors(() => terminationReason(this.client, runId))}`, step: null };
+        if ('snapshot' in read) return { ...read.snapshot, status: 'cancelled', pendingAction: null, error };
+        return await mapTemporalErrors(() => snapshotFromHistory(this.client, described, 'cancelled', error));
+      }
+      if ('error' in read) throw read.error;
+      if (read.snapshot.project !== project) throw notFound();
+      return read.snapshot;
+    } finally {
+      abandon.abort();
+    }
+  }
+
+  /**
+   * Cancels a running or paused run and waits up to the grace period for it to record `cancelled`.
+   * A run whose workflow task keeps failing can never record it, so once the grace period passes it
+   * is terminated (shown as `cancelled`, error `terminated`). Cancelling a cancelled run answers it
+   * as it is, so a repeated DELETE answers like the first; a completed or failed run is `run_finished`.
+   */
+  async cancel(project: string, runId: string): Promise<CancelledRun> {
+    // Read first: with no worker to answer, the request fails (503) before anything is cancelled.
+    const before = await this.get(project, runId);
+    if (before.status === 'cancelled') return { snapshot: before, settled: true };
+    if (finishedStatuses.includes(before.status)) throw new BatonError('run_finished', `run is already ${before.status}`, { status: before.status });
+    const handle = this.client.workflow.getHandle(runId);
+    // Temporal accepts a repeated cancel request, so a retry after a lost answer is safe.
+    await retryTransient(() => handle.cancel());
+    // The cancel is applied: a read that fails from here on means "not yet" (202), never an error.
+    const deadline = Date.now() + this.cancelGraceMs;
+    let latest = before;
+    for (;;) {
+      const read = await this.get(project, runId).catch(() => null);
+      if (read) latest = read;
+      if (finishedStatuses.includes(latest.status)) return { snapshot: latest, settled: true };
+      if (Date.now() >= deadline) break;
+      await setTimeout(Math.min(cancelPollMs, Math.max(0, deadline - Date.now())));
+    }
+    return await this.terminateIfStuck(project, handle, latest).catch(() => ({ snapshot: latest, settled: false }));
+  }
+
+  private async terminateIfStuck(project: string, handle: WorkflowHandle, latest: RunSnapshot): Promise<CancelledRun> {
+    const failure = await mapTemporalErrors(async () => workflowTaskFailure(this.client, await handle.describe()));
+    if (!failure) return { snapshot: latest, settled: false };
+    await mapTemporalErrors(() => handle.terminate(`cancelled; its workflow task kept failing through the ${this.cancelGraceMs} ms grace period: ${failure.message}`));
+    return { snapshot: await this.get(project, handle.workflowId), settled: true };
   }
 
   /**
@@ -143,14 +231,16 @@ export class RunService {
    */
   async list(project: string, filter: RunFilter, page: { pageSize: number; cursor?: string }): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
     const { workflowService, options } = this.client;
-    const response = await mapTemporalErrors(() =>
-      workflowService.listWorkflowExecutions({
-        namespace: options.namespace,
-        query: runListQuery(project, filter),
-        pageSize: page.pageSize,
-        nextPageToken: decodeCursor(page.cursor) ?? null,
-      }),
-    );
+    const query = runListQuery(project, filter);
+    const nextPageToken = decodeCursor(page.cursor) ?? null;
+    let response;
+    try {
+      response = await workflowService.listWorkflowExecutions({ namespace: options.namespace, query, pageSize: page.pageSize, nextPageToken });
+    } catch (error) {
+      // Temporal cannot read a page token it did not issue (UNKNOWN or INVALID_ARGUMENT): the cursor's fault.
+      if (page.cursor && !isTransient(error)) throw invalidCursor();
+      throw toBatonError(error);
+    }
     const infos = await Promise.all(response.executions.map((raw) => executionInfoFromRaw(raw, options.loadedDataConverter, raw, options.namespace)));
     return { runs: infos.map(toRunSummary), nextCursor: encodeCursor(response.nextPageToken) };
   }

@@ -150,10 +150,11 @@ describe('the OpenAPI document', () => {
     const document = await call<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>('GET', '/openapi.json');
     expect(document.status).toBe(200);
     const { paths } = document.json;
-    expect(Object.keys(paths['/api/v1/workflows/{id}/run']!.post!.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '503']);
-    expect(Object.keys(paths['/api/v1/workflows/{workflowId}/runs']!.get!.responses).sort()).toEqual(['200', '400', '401', '404', '503']);
-    expect(Object.keys(paths['/api/v1/workflows/runs/{runId}']!.get!.responses).sort()).toEqual(['200', '400', '401', '404', '503']);
-    expect(Object.keys(paths['/api/v1/workflows/runs/{runId}/resume']!.post!.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '422', '503']);
+    expect(Object.keys(paths['/api/v1/workflows/{id}/run']!.post!.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '502', '503']);
+    expect(Object.keys(paths['/api/v1/workflows/{workflowId}/runs']!.get!.responses).sort()).toEqual(['200', '400', '401', '404', '502', '503']);
+    expect(Object.keys(paths['/api/v1/workflows/runs/{runId}']!.get!.responses).sort()).toEqual(['200', '400', '401', '404', '502', '503']);
+    expect(Object.keys(paths['/api/v1/workflows/runs/{runId}/resume']!.post!.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '422', '502', '503']);
+    expect(JSON.stringify(paths['/api/v1/workflows/runs/{runId}/resume']!.post)).toContain('idempotency-key');
   });
 });
 

@@ -76,6 +76,9 @@ const cases: Case[] = [
   { name: 'a list filtered by an unknown status', method: 'GET', path: () => '/v1/workflow-runs?status=sleeping', status: 400, code: 'invalid_request' },
   { name: 'a list limit of 0', method: 'GET', path: () => '/v1/workflow-runs?limit=0', status: 400, code: 'invalid_request' },
   { name: 'a list limit over 100', method: 'GET', path: () => '/v1/workflow-runs?limit=101', status: 400, code: 'invalid_request' },
+  { name: 'a list cursor this API did not issue', method: 'GET', path: () => '/v1/workflow-runs?cursor=AAAA', status: 400, code: 'invalid_request' },
+  { name: 'a list cursor with characters no cursor has', method: 'GET', path: () => '/v1/workflow-runs?cursor=%21%21', status: 400, code: 'invalid_request' },
+  { name: 'a list filtered by an agent with a NUL', method: 'GET', path: () => '/v1/workflow-runs?agent=%00', status: 400, code: 'invalid_request' },
   // 401: no key, a malformed header, an unknown key.
   { name: 'a start without a key', method: 'POST', path: agentPath, body: start, who: 'none', status: 401, code: 'unauthorized' },
   { name: 'a resume with an unknown key', method: 'POST', path: resumePath(pausedRun), body: approve, who: 'wrong', status: 401, code: 'unauthorized' },

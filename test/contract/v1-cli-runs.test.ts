@@ -72,7 +72,9 @@ it('reports API errors with their code and exit code 1', async () => {
   expect(notAnOption.code).toBe(1);
   expect(notAnOption.err).toMatch(/^error: invalid_resume_input \(HTTP 422\): /);
   expect(notAnOption.err).toContain('approve');
-  const finished = await baton(['cancel', run_id]).then(() => baton(['cancel', run_id]));
+  // A completed run cannot be cancelled (a cancelled one answers as it is).
+  await stack.sdk(0).workflowRuns.resume(run_id, { input: { resume: { step: 'approval', input: 'approve' } } });
+  const finished = await baton(['cancel', run_id]);
   expect(finished).toMatchObject({ code: 1, err: expect.stringMatching(/^error: run_finished \(HTTP 409\)/) as string });
   const noKey = await baton(['list'], { BATON_URL: stack.url });
   expect(noKey).toMatchObject({ code: 1, err: expect.stringMatching(/^error: unauthorized \(HTTP 401\)/) as string });

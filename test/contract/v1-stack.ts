@@ -14,7 +14,7 @@ export interface V1Stack extends BatonStack {
   sdk(index?: number): BatonClient;
 }
 
-export async function startV1Stack(name: string, options: Pick<BatonStackOptions, 'database' | 'roles'> = {}): Promise<V1Stack> {
+export async function startV1Stack(name: string, options: Pick<BatonStackOptions, 'database' | 'roles' | 'env'> = {}): Promise<V1Stack> {
   const projects: [string, string, string] = [uniqueProject(`${name}-a`), uniqueProject(`${name}-b`), uniqueProject(`${name}-c`)];
   const stack = await startBatonStack({ name, projects, ...options });
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runIdSchema, sessionIdSchema } from '../../src/domain/ids.ts';
-import { idempotentRunId, idempotentSessionId, newRunId, newSessionId } from '../../src/temporal/run-ids.ts';
+import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from '../../src/temporal/run-ids.ts';
 
 describe('run ids', () => {
   it('makes new run and session ids that are unique and valid', () => {
@@ -22,5 +22,19 @@ describe('run ids', () => {
     expect(idempotentRunId('ab', 'c')).not.toBe(idempotentRunId('a', 'bc'));
     expect(idempotentSessionId('acme', 'order-42')).toMatch(/^ses_[0-9A-Z]{26}$/);
     expect(idempotentSessionId('acme', 'order-42').slice(4)).not.toBe(id.slice(4));
+  });
+
+  it('derives resume Update ids from project, run, key and answer, whatever order the answer\'s keys came in', () => {
+    const ids = idempotentResumeIds('acme', 'wfr_1', 'key-1', { decision: 'approve', note: 'ok' });
+    expect(ids.resume).toMatch(/^resume-[0-9A-Z]{26}$/);
+    expect(ids.settled).toBe(`settled-${ids.resume.slice('resume-'.length)}`);
+    expect(idempotentResumeIds('acme', 'wfr_1', 'key-1', { note: 'ok', decision: 'approve' })).toStrictEqual(ids);
+    for (const other of [
+      idempotentResumeIds('acme', 'wfr_1', 'key-1', { decision: 'reject', note: 'ok' }),
+      idempotentResumeIds('acme', 'wfr_1', 'key-2', { decision: 'approve', note: 'ok' }),
+      idempotentResumeIds('acme', 'wfr_2', 'key-1', { decision: 'approve', note: 'ok' }),
+      idempotentResumeIds('other', 'wfr_1', 'key-1', { decision: 'approve', note: 'ok' }),
+    ]) expect(other.resume).not.toBe(ids.resume);
+    expect(idempotentResumeIds('acme', 'wfr_1', 'k', 'approve').resume).not.toBe(idempotentResumeIds('acme', 'wfr_1', 'k', ['approve']).resume);
   });
 });

@@ -67,6 +67,14 @@ describe('createClient', () => {
     ]);
     expect(JSON.parse(requests[0]!.body)).toStrictEqual({ input: { resume: { step: 'approval', input: 'approve' } } });
     expect(requests[1]!.body).toBe('');
+    expect(requests[0]!.headers).not.toHaveProperty('idempotency-key');
+  });
+
+  it('sends a resume\'s idempotency key as the Idempotency-Key header', async () => {
+    const client = createClient({ baseUrl });
+    await client.workflowRuns.resume('wfr_1', { input: { resume: { step: 'approval', input: 'approve' } }, idempotencyKey: 'approve-1' });
+    expect(requests[0]!.headers).toMatchObject({ 'idempotency-key': 'approve-1' });
+    expect(JSON.parse(requests[0]!.body)).toStrictEqual({ input: { resume: { step: 'approval', input: 'approve' } } });
   });
 
   it('lists with only the filters given', async () => {

@@ -70,12 +70,16 @@ describe('toV1Run', () => {
     expect(body.output).not.toHaveProperty('error');
   });
 
-  it('adds the error only to a failed run', () => {
+  it('adds the error to a failed run, a running run whose workflow task keeps failing and a terminated run', () => {
     const error = { code: 'pause_timeout', message: 'No answer within 7d', step: 'approval' };
     expect(toV1Run(snapshot({ status: 'failed', error })).output).toStrictEqual({
       status: 'failed', steps: [], result: null, pendingAction: null, error,
     });
-    expect(toV1Run(snapshot({ status: 'cancelled', error })).output).not.toHaveProperty('error');
+    const failing = { code: 'workflow_task_failing', message: 'the run\'s workflow task keeps failing', step: null };
+    expect(toV1Run(snapshot({ status: 'running', error: failing })).output.error).toStrictEqual(failing);
+    const terminated = { code: 'terminated', message: 'the run was terminated', step: null };
+    expect(toV1Run(snapshot({ status: 'cancelled', error: terminated })).output.error).toStrictEqual(terminated);
+    expect(toV1Run(snapshot({ status: 'cancelled' })).output).not.toHaveProperty('error');
   });
 
   it('drops a stale pendingAction from a run that is no longer paused', () => {
