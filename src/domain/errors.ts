@@ -28,7 +28,7 @@ export type ErrorCode = keyof typeof errorHttpStatus;
 export const errorCodeSchema = z.enum(Object.keys(errorHttpStatus) as [ErrorCode, ...ErrorCode[]]);
 
 /** Codes a run can fail with (snapshot.error.code); not HTTP errors. */
-export const runFailureCodes = ['pause_timeout', 'step_failed', 'agent_not_found', 'model_unavailable', 'branch_failed', 'invalid_definition'] as const;
+export const runFailureCodes = ['pause_timeout', 'step_failed', 'agent_not_found', 'model_unavailable', 'branch_failed', 'invalid_definition', 'store_write_failed'] as const;
 export type RunFailureCode = (typeof runFailureCodes)[number];
 
 export const errorBodySchema = z.object({
