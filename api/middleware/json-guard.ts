@@ -10,7 +10,8 @@ const jsonContentType = /^application\/([a-z-.]+\+)?json/i;
 /**
  * Refuses, with 400 invalid_request, what the store or the engine could never take: U+0000 in the
  * URL (path ids, query parameters) or anywhere in a JSON body (keys and strings, escaped or not),
- * and JSON nested deeper than maxJsonDepth. The body is scanned as text before anything parses it,
+ * an escaped unpaired surrogate (PostgreSQL's jsonb refuses both), and JSON nested deeper than
+ * maxJsonDepth. The body is scanned as text before anything parses it,
  * so a body nested 100,000 levels costs a loop, not the stack.
  */
 export function jsonGuard(): MiddlewareHandler {
@@ -35,8 +36,16 @@ export function jsonTextProblem(text: string): { message: string; details: { off
     if (inString) {
       if (char === 0x22 /* " */) inString = false;
       else if (char === 0x5c /* \ */) {
-        if (text[offset + 1] === 'u' && /^[0]{4}$/.test(text.slice(offset + 2, offset + 6))) return nulProblem(offset);
-        offset++;
+        const unit = text[offset + 1] === 'u' ? hexUnit(text, offset + 2) : null;
+        if (unit === null) offset++;
+        else if (unit === 0) return nulProblem(offset);
+        else if (isLowSurrogate(unit)) return surrogateProblem(offset);
+        else if (isHighSurrogate(unit)) {
+          // A pair is one character, written as two escapes; half of one is not text.
+          const low = text.startsWith('\\u', offset + 6) ? hexUnit(text, offset + 8) : null;
+          if (low === null || !isLowSurrogate(low)) return surrogateProblem(offset);
+          offset += 11;
+        } else offset += 5;
       }
       continue;
     }
@@ -48,6 +57,18 @@ export function jsonTextProblem(text: string): { message: string; details: { off
     } else if (char === 0x5d /* ] */ || char === 0x7d /* } */) depth--;
   }
   return null;
+}
+
+function hexUnit(text: string, at: number): number | null {
+  const hex = text.slice(at, at + 4);
+  return /^[0-9a-fA-F]{4}$/.test(hex) ? Number.parseInt(hex, 16) : null;
+}
+
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+
+function surrogateProblem(offset: number) {
+  return { message: 'The JSON body contains half of a surrogate pair (\\ud800-\\udfff alone), which is not a character; send well-formed Unicode.', details: { offset } };
 }
 
 function nulProblem(offset: number) {

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { inputSchemaProblems } from '../../src/domain/input-schema.ts';
+import { stepInputSchema } from '../../src/domain/definition-input.ts';
+import { checkResume } from '../../src/workflows/resume-check.ts';
+
+describe('inputSchemaProblems', () => {
+  it('accepts schemas the resume validator evaluates, with local references', () => {
+    expect(inputSchemaProblems({ type: 'object', properties: { amount: { type: 'number', minimum: 1 } }, required: ['amount'] })).toEqual([]);
+    expect(inputSchemaProblems({ $defs: { n: { type: ['integer', 'null'] } }, items: { $ref: '#/$defs/n' }, patternProperties: { '^x': true } })).toEqual([]);
+  });
+
+  it.each([
+    [{ type: 5 }, /type must name JSON types/],
+    [{ type: 'text' }, /type must name JSON types/],
+    [{ enum: 5 }, /enum must be an array/],
+    [{ allOf: 5 }, /allOf must be a non-empty array/],
+    [{ anyOf: [] }, /anyOf must be a non-empty array/],
+    [{ required: 'x' }, /required must be an array/],
+    [{ properties: { a: { pattern: '[' } } }, /#\/properties\/a\/pattern is not a regular expression/],
+    [{ patternProperties: { '(': {} } }, /patternProperties is not a regular expression/],
+    [{ minimum: 'a' }, /minimum must be a number/],
+    [{ minLength: -1 }, /minLength must be a non-negative integer/],
+    [{ multipleOf: 0 }, /multipleOf must be greater than 0/],
+    [{ properties: 5 }, /properties must be an object of schemas/],
+    [{ items: 5 }, /items must be a schema/],
+    [{ $ref: 'http://example.com/s.json' }, /remote references are not fetched/],
+    [{ properties: { a: { $ref: '#/$defs/missing' } } }, /cannot be evaluated: Unresolved \$ref/],
+    [{ $ref: '#' }, /refers to itself without end/],
+  ])('refuses %j', (schema, problem) => {
+    expect(inputSchemaProblems(schema as Record<string, unknown>).join('\n')).toMatch(problem);
+  });
+
+  it('is what an input step added through the API is checked with', () => {
+    const refused = stepInputSchema.safeParse({ type: 'input', message: 'How much?', schema: { type: 'number', pattern: '(' } });
+    expect(refused.success).toBe(false);
+    expect(JSON.stringify(refused.error?.issues)).toMatch(/not a regular expression/);
+    expect(stepInputSchema.safeParse({ type: 'input', message: 'How much?', schema: { type: 'number' } }).success).toBe(true);
+  });
+});
+
+describe('the resume check with a schema it cannot evaluate', () => {
+  it('answers invalid_resume_input instead of throwing', () => {
+    const run = { project: 'p', status: 'paused' as const, pendingAction: { step: 's', type: 'input' as const, message: 'm', schema: { $ref: '#/nowhere' } } };
+    expect(checkResume(run, { step: 's', input: 1 }, undefined)).toMatchObject({ code: 'invalid_resume_input', message: expect.stringMatching(/cannot check this input/) });
+  });
+});
