@@ -23,6 +23,9 @@ const probes: unknown[] = [null, true, 0, 1.5, '', 'a', [], [null, 'a', 1], {}, 
  */
 export function inputSchemaProblems(schema: Record<string, unknown>): string[] {
   const problems: string[] = [];
+  const anchors = new Set<string>();
+  const propertyNames = new Set<string>();
+  const anchorRefs: Array<{ ref: string; path: string }> = [];
   // Iterative walk: nesting is bounded by the API's JSON depth limit, but the walk need not trust it.
   const pending: Array<{ node: unknown; path: string }> = [{ node: schema, path: '#' }];
   while (pending.length > 0 && problems.length < 20) {
@@ -42,6 +45,7 @@ export function inputSchemaProblems(schema: Record<string, unknown>): string[] {
       }
       for (const [key, sub] of Object.entries(map)) {
         if (keyword === 'patternProperties') checkPattern(key, `${path}/${keyword}`, problems);
+        if (keyword === 'properties') propertyNames.add(key);
         pending.push({ node: sub, path: `${path}/${keyword}/${key}` });
       }
     }
@@ -55,9 +59,32 @@ export function inputSchemaProblems(schema: Record<string, unknown>): string[] {
       list.forEach((sub, index) => pending.push({ node: sub, path: `${path}/${keyword}/${index}` }));
     }
     checkShapes(node, path, problems);
+    for (const keyword of ['$ref', '$dynamicRef']) {
+      const ref = node[keyword];
+      if (typeof ref === 'string' && ref.startsWith('#/') && resolvePointer(schema, ref) === undefined) problems.push(`${path}/${keyword} "${ref}" points at nothing in the schema`);
+      else if (typeof ref === 'string' && ref.length > 1 && !ref.startsWith('#/')) anchorRefs.push({ ref, path: `${path}/${keyword}` });
+    }
+    for (const keyword of ['$anchor', '$dynamicAnchor']) if (typeof node[keyword] === 'string') anchors.add(node[keyword]);
   }
-  if (problems.length === 0) problems.push(...evaluationProblems(schema));
+  for (const { ref, path } of anchorRefs) if (!anchors.has(ref.slice(1))) problems.push(`${path} "${ref}" names no $anchor in the schema`);
+  if (problems.length === 0) problems.push(...evaluationProblems(schema, propertyNames));
   return problems;
+}
+
+/** The value a local `#/a/b` reference names (RFC 6901, URI-encoded), or undefined. */
+function resolvePointer(root: unknown, ref: string): unknown {
+  let value: unknown = root;
+  for (const raw of ref.slice(2).split('/')) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
+    } catch {
+      return undefined;
+    }
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
 }
 
 function checkShapes(node: Record<string, unknown>, path: string, problems: string[]): void {
@@ -105,10 +132,12 @@ function checkPattern(pattern: string, path: string, problems: string[]): void {
 }
 
 /** What the validator itself throws on: unresolved `$ref`s, references that loop without end. */
-function evaluationProblems(schema: Record<string, unknown>): string[] {
+function evaluationProblems(schema: Record<string, unknown>, propertyNames: ReadonlySet<string>): string[] {
+  // Also an object with every property the schema names, so their subschemas are evaluated too.
+  const named = Object.fromEntries([...propertyNames].map((name) => [name, null]));
   try {
     const validator = inputSchemaValidator(schema);
-    for (const probe of probes) validator.validate(probe);
+    for (const probe of [...probes, named]) validator.validate(probe);
     return [];
   } catch (error) {
     const message = error instanceof RangeError ? 'it refers to itself without end' : (error as Error).message.split('\n')[0];

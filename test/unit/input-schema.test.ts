@@ -24,8 +24,10 @@ describe('inputSchemaProblems', () => {
     [{ properties: 5 }, /properties must be an object of schemas/],
     [{ items: 5 }, /items must be a schema/],
     [{ $ref: 'http://example.com/s.json' }, /remote references are not fetched/],
-    [{ properties: { a: { $ref: '#/$defs/missing' } } }, /cannot be evaluated: Unresolved \$ref/],
+    [{ properties: { a: { $ref: '#/$defs/missing' } } }, /points at nothing/],
+    [{ properties: { a: { $ref: '#missing-anchor' } } }, /names no \$anchor/],
     [{ $ref: '#' }, /refers to itself without end/],
+    [{ properties: { a: { $ref: '#/properties/a' } } }, /refers to itself without end/],
   ])('refuses %j', (schema, problem) => {
     expect(inputSchemaProblems(schema as Record<string, unknown>).join('\n')).toMatch(problem);
   });
@@ -44,5 +46,18 @@ describe('the resume check with a schema it cannot evaluate', () => {
     const rejection = checkResume(run, { step: 's', input: 1 }, undefined);
     expect(rejection?.code).toBe('invalid_resume_input');
     expect(rejection?.message).toMatch(/cannot check this input/);
+  });
+});
+
+describe('local references', () => {
+  it('refuses a $ref to nothing even where no sample input reaches it', () => {
+    expect(inputSchemaProblems({ properties: { n: { $ref: '#/$defs/missing' } } }).join('\n')).toMatch(/points at nothing/);
+    expect(inputSchemaProblems({ $defs: { 'a/b': { type: 'string' } }, properties: { n: { $ref: '#/$defs/a~1b' } } })).toEqual([]);
+  });
+});
+
+describe('anchors', () => {
+  it('accepts a reference to an $anchor the schema declares', () => {
+    expect(inputSchemaProblems({ $defs: { n: { $anchor: 'num', type: 'number' } }, properties: { n: { $ref: '#num' } } })).toEqual([]);
   });
 });
