@@ -5,7 +5,7 @@ import type { Activities, AgentStepRequest, AgentStepResult } from '../activitie
 import type { PendingAction } from '../domain/pending-action.ts';
 import type { RunStart, StepRecord } from '../domain/run.ts';
 import type { AgentStep, ApprovalStep, InputStep, Step } from '../domain/step.ts';
-import { temporalMs } from '../domain/duration-ms.ts';
+import { maxDurationMs, temporalMs } from '../domain/duration-ms.ts';
 import { renderTemplate } from '../domain/template.ts';
 import { runLlmAgentLoop, toolApprovalDecision } from './llm-agent-loop.ts';
 import type { RunPublisher } from './run-publisher.ts';
@@ -173,12 +173,16 @@ export class StepRunner {
 /** A step's retry and timeout become the activity's options; the summary names it in the Web UI. */
 export function agentActivityOptions(step: AgentStep, summary: string): ActivityOptions {
   const retry = step.retry ?? defaultRetry;
+  const backoff = durationOf(retry.backoff, step, 'retry.backoff');
   return {
     startToCloseTimeout: step.timeout === undefined ? defaultStepTimeoutMs : durationOf(step.timeout, step, 'timeout'),
     heartbeatTimeout: agentHeartbeatTimeout,
     retry: {
       maximumAttempts: retry.attempts,
-      initialInterval: durationOf(retry.backoff, step, 'retry.backoff'),
+      initialInterval: backoff,
+      // The server's default cap is 100 × the backoff, which past ~2.9 years overflows its clock
+      // (a workflow task that fails for ever); cap it there instead. Shorter backoffs keep the default.
+      ...(backoff * 100 > maxDurationMs ? { maximumInterval: maxDurationMs } : {}),
       backoffCoefficient: retry.backoffCoefficient,
       nonRetryableErrorTypes: nonRetryableTypes,
     },
