@@ -7,6 +7,7 @@ import { healthRoutes, type ReadinessChecks } from './health.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { allowedMethods } from './middleware/method-not-allowed.ts';
 import { errorBody, handleError } from './middleware/error-handler.ts';
+import { jsonGuard } from './middleware/json-guard.ts';
 import { createRouter } from './router.ts';
 
 /** A resource sub-app (made with createRouter()) and where it is mounted, e.g. `/v1` or `/api/v1`. */
@@ -47,6 +48,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.use(prefix, auth);
     app.use(`${prefix}/*`, auth);
   }
+  // After auth (a stranger learns nothing) and inside the body limit (the scan reads the capped body).
+  app.use('*', jsonGuard());
 
   app.route('/', healthRoutes(deps.readiness));
   app.route('/', docsRoutes('/openapi.json'));

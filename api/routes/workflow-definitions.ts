@@ -92,7 +92,10 @@ const addStepRoute = createRoute({
   method: 'post', path: '/workflows/{id}/steps', tags, operationId: 'addWorkflowStep', summary: 'Add a step',
   description:
     'Seed 002\'s `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one ' +
-    'past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist.',
+    'past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. ' +
+    'Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step\'s JSON Schema and message ' +
+    'placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run ' +
+    'that reaches a target naming no step fails with `invalid_definition`.',
   request: { params: idParam, body: jsonBody(stepInputSchema) },
   responses: {
     200: {

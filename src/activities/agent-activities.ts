@@ -54,7 +54,7 @@ export function createAgentActivities({ agents, sessions }: AgentActivitiesDeps)
         clearInterval(beat);
       }
       if (recordSession) {
-        await sessions.append(request.project, request.sessionId, {
+        await appendOrRefuse(sessions, request.project, request.sessionId, {
           runId: request.runId, step: request.step, agentId, input: request.input ?? null, output, at: new Date().toISOString(),
         });
       }
@@ -63,9 +63,21 @@ export function createAgentActivities({ agents, sessions }: AgentActivitiesDeps)
 
     /** Records a human answer (or a reviewed agent answer) in the session; idempotent by (runId, step). */
     async appendSessionEntry(request: SessionAppendRequest): Promise<void> {
-      await sessions.append(request.project, request.sessionId, request.entry);
+      await appendOrRefuse(sessions, request.project, request.sessionId, request.entry);
     },
   };
+}
+
+/** Appends; an entry the store refuses for good (SessionWriteRefused) fails without retries as store_write_failed. */
+async function appendOrRefuse(sessions: SessionMemory, project: string, sessionId: string, entry: SessionEntry): Promise<void> {
+  try {
+    await sessions.append(project, sessionId, entry);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'SessionWriteRefused') {
+      throw ApplicationFailure.create({ type: 'store_write_failed', nonRetryable: true, message: error.message });
+    }
+    throw error;
+  }
 }
 
 export type AgentActivities = ReturnType<typeof createAgentActivities>;

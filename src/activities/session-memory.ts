@@ -5,7 +5,10 @@ import type { SessionEntry } from '../domain/agent.ts';
  * PGlite/PostgreSQL; createInMemorySessionMemory serves tests and single-process embeds.
  */
 export interface SessionMemory {
-  /** Idempotent by (runId, step): a retried activity's second append of the same step is a no-op. */
+  /**
+   * Idempotent by (runId, step): a retried activity's second append of the same step is a no-op.
+   * An entry the store can never take rejects with an error named 'SessionWriteRefused'.
+   */
   append(project: string, sessionId: string, entry: SessionEntry): Promise<void>;
   /** Oldest first. */
   list(project: string, sessionId: string): Promise<SessionEntry[]>;

@@ -1,22 +1,25 @@
 import { z } from 'zod';
+import { durationPattern, durationToMs, maxDurationMs } from './duration-ms.ts';
 
-// Durations are written the way Temporal accepts them ("30s", "15m", "7d"), so the workflow can
-// hand them to sleep/condition unchanged; a bare number is milliseconds.
+export { durationToMs, maxDurationMs, temporalMs } from './duration-ms.ts';
+
+/**
+ * A duration such as "30s", "15m", "7d", or a bare number of milliseconds; positive and at most
+ * maxDurationMs, so the workflow can always hand durationToMs(value) to Temporal.
+ */
 export const durationSchema = z.union([
-  z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w)$/, 'a duration such as "30s", "15m", "7d"'),
-  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(durationPattern, 'a duration such as "30s", "15m", "7d" (digits then ms|s|m|h|d|w, no spaces)')
+    // A string the pattern refused already has its issue; only the range is checked here.
+    .refine((value) => {
+      if (!durationPattern.test(value)) return true;
+      const ms = durationToMs(value);
+      return ms >= 1 && ms <= maxDurationMs;
+    }, `a duration from 1ms to ${maxDurationMs / 86_400_000}d`),
+  z.number().int().min(1).max(maxDurationMs),
 ]);
 export type Duration = z.infer<typeof durationSchema>;
 
 export const pauseTimeoutSchema = z.union([durationSchema, z.literal('never')]);
 export type PauseTimeout = z.infer<typeof pauseTimeoutSchema>;
-
-const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-
-/** Milliseconds of a duration; pure, so workflow code may call it. */
-export function durationToMs(duration: Duration): number {
-  if (typeof duration === 'number') return duration;
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(duration);
-  if (!match) throw new TypeError(`not a duration: ${duration}`);
-  return Math.round(Number(match[1]) * unitMs[match[2] as keyof typeof unitMs]);
-}

@@ -44,7 +44,7 @@ export const errorCodeSchema = z.enum(Object.keys(errorHttpStatus) as [ErrorCode
  * `running` whose workflow task keeps failing; `terminated` a run ended from outside (a DELETE whose
  * grace period passed, or an operator), shown as `cancelled`.
  */
-export const runFailureCodes = ['pause_timeout', 'step_failed', 'agent_not_found', 'model_unavailable', 'branch_failed', 'invalid_definition', 'secret_not_granted', 'egress_refused', 'workflow_task_failing', 'terminated'] as const;
+export const runFailureCodes = ['pause_timeout', 'step_failed', 'agent_not_found', 'model_unavailable', 'branch_failed', 'invalid_definition', 'secret_not_granted', 'egress_refused', 'store_write_failed', 'workflow_task_failing', 'terminated'] as const;
 export type RunFailureCode = (typeof runFailureCodes)[number];
 
 export const errorBodySchema = z.object({

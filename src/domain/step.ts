@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { durationSchema, pauseTimeoutSchema } from './duration.ts';
 import { slugSchema, stepIdSchema } from './ids.ts';
+import { inputSchemaProblems } from './input-schema.ts';
+import { messageTemplateProblems } from './template.ts';
+
+/** A message shown to a human: checked with the reader the workflow renders it with. */
+const messageTemplateSchema = z
+  .string()
+  .min(1)
+  .max(20_000)
+  .superRefine((message, ctx) => {
+    for (const problem of messageTemplateProblems(message)) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** Where a run goes after a step, keyed by the step's output (or chosen option). */
 export const nextTargetSchema = z.union([z.enum(['continue', 'end', 'fail']), slugSchema]);
@@ -35,16 +46,21 @@ export const agentStepSchema = z.object({
 export const approvalStepSchema = z.object({
   ...stepCommon,
   type: z.literal('approval'),
-  message: z.string().min(1).max(20_000),
+  message: messageTemplateSchema,
   options: z.array(z.string().min(1).max(200)).min(1).max(50),
 });
 
 export const inputStepSchema = z.object({
   ...stepCommon,
   type: z.literal('input'),
-  message: z.string().min(1).max(20_000),
-  /** JSON Schema the human's input must satisfy. */
-  schema: z.record(z.string(), z.unknown()).optional(),
+  message: messageTemplateSchema,
+  /** JSON Schema (2020-12) the human's input must satisfy; compiled here with the resume check's validator. */
+  schema: z
+    .record(z.string(), z.unknown())
+    .superRefine((schema, ctx) => {
+      for (const problem of inputSchemaProblems(schema)) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
 });
 
 export const stepSchema = z.discriminatedUnion('type', [agentStepSchema, approvalStepSchema, inputStepSchema]);

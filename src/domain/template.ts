@@ -43,3 +43,24 @@ export function renderTemplate(template: string, scope: TemplateScope): string {
 export function templatePaths(template: string): string[] {
   return [...template.matchAll(placeholder)].map((match) => match[1] ?? '');
 }
+
+/** The names a step message may start a path with: what the workflow renders it with. */
+export const messageScopeRoots = ['task', 'state', 'input', 'steps'] as const;
+
+/**
+ * Why a step message would not render as written, empty when it is sound: every `{{` must open a
+ * placeholder renderTemplate reads, and each path must start at a name the workflow provides.
+ */
+export function messageTemplateProblems(template: string): string[] {
+  const problems: string[] = [];
+  const readable = new Set([...template.matchAll(placeholder)].map((match) => match.index));
+  for (let at = template.indexOf('{{'); at !== -1; at = template.indexOf('{{', at + 2)) {
+    // `{{{x}}}` holds a placeholder one character in; only an opening no placeholder starts at is bad.
+    if (!readable.has(at) && !readable.has(at + 1)) problems.push(`"${template.slice(at, at + 40)}" is not a placeholder such as {{state.name}}`);
+  }
+  for (const path of templatePaths(template)) {
+    const root = path.split('.')[0] ?? '';
+    if (!(messageScopeRoots as readonly string[]).includes(root)) problems.push(`{{${path}}} names "${root}"; a message can name ${messageScopeRoots.join(', ')}`);
+  }
+  return problems;
+}

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { ulid } from 'ulid';
 import type { Definition } from '../domain/definition.ts';
+import { durationSchema, temporalMs } from '../domain/duration.ts';
 import { BatonError } from '../domain/errors.ts';
 import { stepSchema, type Step } from '../domain/step.ts';
 import type { StepInput } from '../domain/definition-input.ts';
@@ -25,7 +26,22 @@ export function iso(value: Date | string): string {
 }
 
 export function stepFromRow(row: Selectable<DefinitionStepsTable>): Step {
-  return stepSchema.parse({ ...row.body, id: row.id, name: row.name, stepOrder: row.step_order, type: row.type });
+  return stepSchema.parse(withReadableDurations({ ...row.body, id: row.id, name: row.name, stepOrder: row.step_order, type: row.type }));
+}
+
+/**
+ * Durations stored before the schema refused white space, zero or huge values ("5 s", 0) read as
+ * the milliseconds the workflow runs them with, so such a definition still loads and runs.
+ */
+function withReadableDurations(body: Record<string, unknown>): Record<string, unknown> {
+  const readable = (value: unknown) => (value === undefined || value === 'never' || durationSchema.safeParse(value).success ? value : (temporalMs(value) ?? value));
+  const retry = body.retry as Record<string, unknown> | undefined;
+  return {
+    ...body,
+    ...(body.timeout === undefined ? {} : { timeout: readable(body.timeout) }),
+    ...(body.pauseTimeout === undefined ? {} : { pauseTimeout: readable(body.pauseTimeout) }),
+    ...(retry && typeof retry === 'object' && retry.backoff !== undefined ? { retry: { ...retry, backoff: readable(retry.backoff) } } : {}),
+  };
 }
 
 export function definitionFromRow(row: Selectable<DefinitionsTable>, steps: Step[]): Definition {

@@ -2,6 +2,33 @@ import type { Kysely } from 'kysely';
 import type { SessionEntry } from '../domain/agent.ts';
 import { toJson, type Database } from './database.ts';
 
+/**
+ * A session entry PostgreSQL refuses however often it is retried (a NUL in an id, a value deeper
+ * than the server's stack): the activity reports it as non-retryable instead of retrying.
+ */
+export class SessionWriteRefused extends Error {
+  readonly sqlState: string;
+  constructor(message: string, sqlState: string) {
+    super(message);
+    this.name = 'SessionWriteRefused';
+    this.sqlState = sqlState;
+  }
+}
+
+// Class 22 (data exception: bad bytes, bad JSON) and 54 (program limit: too deep, too long) never pass on retry.
+const refusedValueClasses = ['22', '54'];
+
+/**
+ * JSON text PostgreSQL's jsonb accepts: U+0000 and unpaired surrogates (which JSON.stringify
+ * writes as \u escapes) become U+FFFD. The transcript is context for later agents, so one
+ * replaced character is better than a run that cannot record its step.
+ */
+export function storableJson(value: unknown): string | null {
+  const json = toJson(value);
+  // An escape counts only after an even run of backslashes (`\\u0000` is a backslash and "u0000").
+  return json === null ? null : json.replace(/(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi, '$1\\ufffd');
+}
+
 /** The transcript agents see of earlier steps in the same session; the activities call exactly this. */
 export interface SessionMemory {
   /** Idempotent by (runId, step): a retried activity's second append of the same step is a no-op. */
@@ -13,20 +40,28 @@ export interface SessionMemory {
 export function createSessionMemory(db: Kysely<Database>): SessionMemory {
   return {
     async append(project, sessionId, entry) {
-      await db
-        .insertInto('session_entries')
-        .values({
-          project,
-          session_id: sessionId,
-          run_id: entry.runId,
-          step: entry.step,
-          agent_id: entry.agentId,
-          input: toJson(entry.input),
-          output: toJson(entry.output),
-          at: entry.at,
-        })
-        .onConflict((oc) => oc.columns(['project', 'session_id', 'run_id', 'step']).doNothing())
-        .execute();
+      try {
+        await db
+          .insertInto('session_entries')
+          .values({
+            project,
+            session_id: sessionId,
+            run_id: entry.runId,
+            step: entry.step,
+            agent_id: entry.agentId,
+            input: storableJson(entry.input),
+            output: storableJson(entry.output),
+            at: entry.at,
+          })
+          .onConflict((oc) => oc.columns(['project', 'session_id', 'run_id', 'step']).doNothing())
+          .execute();
+      } catch (error) {
+        const sqlState = (error as { code?: unknown } | null)?.code;
+        if (typeof sqlState === 'string' && refusedValueClasses.includes(sqlState.slice(0, 2))) {
+          throw new SessionWriteRefused(`the session store refused the entry (SQLSTATE ${sqlState}): ${(error as Error).message}`, sqlState);
+        }
+        throw error;
+      }
     },
 
     async list(project, sessionId) {

@@ -1,7 +1,7 @@
 // The resume Update's validator logic: pure and synchronous, so a rejected resume never reaches
 // history. @cfworker/json-schema interprets schemas without code generation, which the workflow
 // sandbox needs (no eval, deterministic).
-import { Validator } from '@cfworker/json-schema';
+import { inputSchemaValidator } from '../domain/input-schema.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { RunSnapshot, RunStatus } from '../domain/run.ts';
 import type { RunCaller } from './messages.ts';
@@ -59,7 +59,13 @@ function optionRejection(options: string[], input: unknown, allowsDecisionObject
 }
 
 function schemaRejection(schema: Record<string, unknown>, input: unknown): ResumeRejection | null {
-  const result = new Validator(schema, '2020-12', false).validate(input);
+  let result: ReturnType<ReturnType<typeof inputSchemaValidator>['validate']>;
+  try {
+    result = inputSchemaValidator(schema).validate(input);
+  } catch (error) {
+    // Schemas are checked when the step is added; one stored before that check must still answer, not throw.
+    return { code: 'invalid_resume_input', message: `the step's schema cannot check this input: ${(error as Error).message.split('\n')[0]}` };
+  }
   if (result.valid) return null;
   const errors: SchemaError[] = result.errors.map((error) => ({ path: error.instanceLocation, keyword: error.keyword, message: error.error }));
   return { code: 'invalid_resume_input', message: 'input does not match the step schema', details: { errors } };

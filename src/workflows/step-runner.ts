@@ -1,11 +1,11 @@
 // Runs one step of a run: an agent step as an activity, a human step as a pause on the resume
 // Update with a deadline (condition(pred, timeout), as in samples-typescript expense).
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
 import type { Activities, AgentStepRequest, AgentStepResult } from '../activities/index.ts';
 import type { PendingAction } from '../domain/pending-action.ts';
 import type { RunStart, StepRecord } from '../domain/run.ts';
 import type { AgentStep, ApprovalStep, InputStep, Step } from '../domain/step.ts';
+import { maxDurationMs, temporalMs } from '../domain/duration-ms.ts';
 import { renderTemplate } from '../domain/template.ts';
 import { runLlmAgentLoop, toolApprovalDecision } from './llm-agent-loop.ts';
 import type { RunPublisher } from './run-publisher.ts';
@@ -24,15 +24,20 @@ export class RunFailure extends Error {
 }
 
 // Codes an activity failure may carry through to snapshot.error; anything else is step_failed.
-const passThroughCodes = new Set(['agent_not_found', 'model_unavailable', 'secret_not_granted', 'egress_refused']);
-// Agent, model and tool registrations, secret grants and the operator's egress allow-list do not change by retrying.
-const nonRetryableTypes = ['agent_not_found', 'tool_not_registered', 'secret_not_granted', 'egress_refused'];
+const passThroughCodes = new Set(['agent_not_found', 'model_unavailable', 'secret_not_granted', 'egress_refused', 'store_write_failed']);
+// Agent, model and tool registrations, secret grants and the operator's egress allow-list do not
+// change by retrying; a value the store refuses stays refused.
+const nonRetryableTypes = ['agent_not_found', 'tool_not_registered', 'secret_not_granted', 'egress_refused', 'store_write_failed'];
 // Short enough that a dead worker's step is retried elsewhere quickly; activities beat every second.
 const agentHeartbeatTimeout = '10s';
-const defaultStepTimeout = '10m';
-const defaultRetry = { attempts: 3, backoff: '1s', backoffCoefficient: 2 } as const;
+const defaultStepTimeoutMs = 600_000;
+const defaultRetry = { attempts: 3, backoff: 1000, backoffCoefficient: 2 } as const;
+// About five minutes of a store that is down (1s doubling to 1m); then the run fails rather than hangs.
+const sessionAppendAttempts = 10;
 /** patched() id: the session append after a human decision runs as a local activity. */
 export const sessionAppendLocalPatch = 'session-append-local-activity';
+/** patched() id: the session append retries a bounded number of times, then fails the run with store_write_failed. */
+export const sessionAppendBoundedPatch = 'session-append-bounded-retry';
 
 export class StepRunner {
   private readonly start: RunStart;
@@ -94,7 +99,7 @@ export class StepRunner {
     this.publisher.publish(this.run.snapshot);
     this.publisher.showPending(action);
     const timeout = step.pauseTimeout ?? this.start.definition.pauseTimeout ?? this.start.defaultPauseTimeout;
-    const answered = timeout === 'never' ? await condition(() => this.run.answered).then(() => true) : await condition(() => this.run.answered, timeout as Duration);
+    const answered = timeout === 'never' ? await condition(() => this.run.answered).then(() => true) : await condition(() => this.run.answered, durationOf(timeout, step, 'pauseTimeout'));
     this.publisher.clearPending();
     if (!answered) throw new RunFailure('pause_timeout', `step "${step.name}" was not answered within its pause timeout (${String(timeout)})`, step.name);
     this.publisher.publish(this.run.snapshot);
@@ -139,33 +144,62 @@ export class StepRunner {
 
   /** Appends a human-decided output to the session transcript; idempotent by (runId, step). */
   private async recordInSession(step: Step, position: number, input: unknown, output: unknown, agentId: string | null): Promise<void> {
-    const options = { startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '1m' }, summary: `${position}/${this.total} ${step.name} · session` } as const;
+    const retry = { initialInterval: '1s', maximumInterval: '1m' } as const;
+    // Unbounded retries let a write the store can never take keep a run `running` for ever; the
+    // bound only adds fields to the scheduling command, so recorded histories replay unchanged.
+    const bounded = patched(sessionAppendBoundedPatch);
+    const options = {
+      startToCloseTimeout: '30s',
+      retry: bounded ? { ...retry, maximumAttempts: sessionAppendAttempts, nonRetryableErrorTypes: nonRetryableTypes } : retry,
+      summary: `${position}/${this.total} ${step.name} · session`,
+    } as const;
     // A short idempotent store write: as a local activity it runs inside the workflow task that
     // resumed the run, saving an activity and a workflow-task dispatch (~25 ms of the resume leg).
     // Runs recorded before the patch replay with the regular activity they scheduled.
     const { appendSessionEntry } = patched(sessionAppendLocalPatch) ? proxyLocalActivities<Activities>(options) : proxyActivities<Activities>(options);
-    await appendSessionEntry({
-      project: this.start.project,
-      sessionId: this.start.sessionId,
-      entry: { runId: this.start.runId, step: step.name, agentId, input: input ?? null, output: output ?? null, at: new Date().toISOString() },
-    });
+    try {
+      await appendSessionEntry({
+        project: this.start.project,
+        sessionId: this.start.sessionId,
+        entry: { runId: this.start.runId, step: step.name, agentId, input: input ?? null, output: output ?? null, at: new Date().toISOString() },
+      });
+    } catch (error) {
+      if (isCancellation(error) || !bounded) throw error;
+      const cause = error instanceof ActivityFailure ? error.cause : error;
+      throw new RunFailure('store_write_failed', `the session entry of step "${step.name}" could not be stored: ${cause instanceof Error ? cause.message : String(cause)}`, step.name);
+    }
   }
 }
 
 /** A step's retry and timeout become the activity's options; the summary names it in the Web UI. */
 export function agentActivityOptions(step: AgentStep, summary: string): ActivityOptions {
   const retry = step.retry ?? defaultRetry;
+  const backoff = durationOf(retry.backoff, step, 'retry.backoff');
   return {
-    startToCloseTimeout: (step.timeout ?? defaultStepTimeout) as Duration,
+    startToCloseTimeout: step.timeout === undefined ? defaultStepTimeoutMs : durationOf(step.timeout, step, 'timeout'),
     heartbeatTimeout: agentHeartbeatTimeout,
     retry: {
       maximumAttempts: retry.attempts,
-      initialInterval: retry.backoff as Duration,
+      initialInterval: backoff,
+      // The server's default cap is 100 × the backoff, which past ~2.9 years overflows its clock
+      // (a workflow task that fails for ever); cap it there instead. Shorter backoffs keep the default.
+      ...(backoff * 100 > maxDurationMs ? { maximumInterval: maxDurationMs } : {}),
       backoffCoefficient: retry.backoffCoefficient,
       nonRetryableErrorTypes: nonRetryableTypes,
     },
     summary,
   };
+}
+
+/**
+ * Milliseconds for Temporal. The API only accepts durations this reads; a value it cannot read
+ * (stored before that check) fails the run instead of failing every workflow task. Every duration
+ * that ran before maps to the same milliseconds, so the scheduled commands are unchanged.
+ */
+function durationOf(duration: unknown, step: Step, field: string): number {
+  const ms = temporalMs(duration);
+  if (ms === null) throw new RunFailure('invalid_definition', `step "${step.name}" has ${field} ${JSON.stringify(duration)}, which is not a duration`, step.name);
+  return ms;
 }
 
 /** The run's error for a step that failed after its retries; null for anything unrecognised (a bug: rethrown). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTemplateValue, lookupPath, renderTemplate, templatePaths } from '../../src/domain/template.ts';
+import { formatTemplateValue, lookupPath, messageTemplateProblems, renderTemplate, templatePaths } from '../../src/domain/template.ts';
 
 const scope = {
   task: 'Route this lead',
@@ -35,5 +35,19 @@ describe('renderTemplate', () => {
   it('lists the paths a template refers to', () => {
     expect(templatePaths('Hi {{state.name}}, {{ steps.a.output }} {{state.name}}')).toEqual(['state.name', 'steps.a.output', 'state.name']);
     expect(templatePaths('plain')).toEqual([]);
+  });
+});
+
+describe('messageTemplateProblems', () => {
+  it('accepts placeholders the workflow renders and plain text', () => {
+    expect(messageTemplateProblems('Approve {{ state.customer }} for {{task}}: {{steps.draft.output}} / {{input}}')).toEqual([]);
+    expect(messageTemplateProblems('No placeholders, just } and { braces')).toEqual([]);
+    expect(messageTemplateProblems('{{{input}}}')).toEqual([]);
+  });
+
+  it('refuses an opening the renderer would show as raw braces, and names the workflow does not provide', () => {
+    expect(messageTemplateProblems('Hello {{ state.name')).toEqual([expect.stringMatching(/is not a placeholder/)]);
+    expect(messageTemplateProblems('Hello {{state name}}')).toEqual([expect.stringMatching(/is not a placeholder/)]);
+    expect(messageTemplateProblems('Hello {{customer}}')).toEqual([expect.stringMatching(/names "customer"; a message can name task, state, input, steps/)]);
   });
 });
