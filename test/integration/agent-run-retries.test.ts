@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { Definition } from '../../src/domain/definition.ts';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
+import { jsonCaller } from '../fixtures/json-call.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type ProtoDuration = temporal.api.history.v1.IActivityTaskScheduledEventAttributes['startToCloseTimeout'];
@@ -36,10 +37,7 @@ function countCall(runId: string): number {
   return call;
 }
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${runtime.urls.api}${url}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: response.status, json: (await response.json()) as T };
-}
+const call = jsonCaller(() => runtime.urls.api!);
 
 /** Creates a one-step workflow over the API, runs it and waits for the workflow's end. */
 async function runOneStep(agentId: string, step: Record<string, unknown> = {}): Promise<{ runId: string; detail: AgentManagerRunDetail }> {

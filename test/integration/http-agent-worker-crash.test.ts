@@ -17,6 +17,7 @@ import type { Definition } from '../../src/domain/definition.ts';
 import type { agentRun } from '../../src/workflows/agent-run.ts';
 import { startWorkerProcess, type WorkerProcess } from '../fixtures/baton-worker-process.ts';
 import { postgresUrl } from './store-backends.ts';
+import { jsonCaller } from '../fixtures/json-call.ts';
 
 const schema = `http_crash_${Date.now()}`;
 let env: NodeJS.ProcessEnv;
@@ -39,10 +40,7 @@ function receive(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${api.urls.api}${url}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: response.status, json: (await response.json()) as T };
-}
+const call = jsonCaller(() => api.urls.api!);
 
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'baton-http-crash-'));

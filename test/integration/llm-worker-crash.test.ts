@@ -13,6 +13,7 @@ import type { V1Run } from '../../src/domain/v1-api.ts';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
 import { startWorkerProcess, type WorkerProcess } from '../fixtures/baton-worker-process.ts';
 import { postgresUrl } from './store-backends.ts';
+import { jsonCaller } from '../fixtures/json-call.ts';
 
 const schema = `llm_crash_${Date.now()}`;
 let env: NodeJS.ProcessEnv;
@@ -28,10 +29,7 @@ async function startWorker(): Promise<WorkerProcess> {
   return worker;
 }
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${api.urls.api}${url}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: response.status, json: (await response.json()) as T };
-}
+const call = jsonCaller(() => api.urls.api!);
 
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'baton-llm-crash-'));

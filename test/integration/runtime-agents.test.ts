@@ -15,6 +15,7 @@ import type { Definition } from '../../src/domain/definition.ts';
 import type { SpringPage } from '../../src/domain/definition-input.ts';
 import type { V1Run } from '../../src/domain/v1-api.ts';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
+import { jsonCaller } from '../fixtures/json-call.ts';
 
 let runtime: Runtime;
 let home: string;
@@ -24,15 +25,7 @@ let receiver: Server;
 let receiverUrl: string;
 const received: Array<{ body: string; timestamp: string; signature: string }> = [];
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${api}${url}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
-}
+const call = jsonCaller(() => api);
 
 /** Polls the Agent Manager run detail until it leaves RUNNING. */
 async function settledRun(runId: string): Promise<AgentManagerRunDetail> {

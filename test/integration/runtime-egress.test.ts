@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { Definition } from '../../src/domain/definition.ts';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
+import { jsonCaller } from '../fixtures/json-call.ts';
 
 let runtime: Runtime;
 let home: string;
@@ -32,15 +33,7 @@ let internal: Listener;
 // An allowed host whose answer redirects to the internal one.
 let redirector: Listener;
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${api}${url}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
-}
+const call = jsonCaller(() => api);
 
 /** Stores the agent, a one-step workflow using it, runs it and waits until the run settles. */
 async function runAgent(agent: { id: string; kind: string; config: unknown }): Promise<AgentManagerRunDetail> {
