@@ -109,15 +109,18 @@ export function egressFailure(refusal: EgressRefusedError, what: string): Applic
   return ApplicationFailure.create({ type: 'egress_refused', nonRetryable: true, message: `${what} was refused: ${refusal.message}`, details: [{ host: refusal.host }] });
 }
 
-/** A URL for messages: without user name or password. */
+/** A URL for messages and logs: without user name, password or query (a token may ride in any of them). */
 export function shownUrl(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.username = '';
     parsed.password = '';
-    return parsed.href;
+    const hadQuery = parsed.search !== '';
+    parsed.search = '';
+    parsed.hash = '';
+    return hadQuery ? `${parsed.href}?…` : parsed.href;
   } catch {
-    return url.replace(/\/\/[^/@]*@/, '//');
+    return url.replace(/\/\/[^/@]*@/, '//').replace(/[?#].*$/, '?…');
   }
 }
 

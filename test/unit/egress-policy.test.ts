@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEgressPolicy, EgressRefusedError, parseEgressAllowList, type HostLookup } from '../../src/security/egress-policy.ts';
+import { createEgressPolicy, EgressRefusedError, parseEgressAllowList, shownUrl, type HostLookup } from '../../src/security/egress-policy.ts';
 
 // DNS answers for the table, so it needs no network; unknown names do not resolve.
 const answers: Record<string, string[]> = {
@@ -185,5 +185,13 @@ describe('egress policy fetch against a real listener', () => {
     expect(refusal).toBeInstanceOf(EgressRefusedError);
     expect(String((refusal as Error).message)).not.toContain('hunter2');
     expect(internal.connections()).toBe(before);
+  });
+});
+
+describe('shownUrl', () => {
+  it('drops the user name, password, query and fragment a token may ride in, and says a query was there', () => {
+    expect(shownUrl('https://bot:hunter2@hooks.example.com/in?token=s3cret#frag')).toBe('https://hooks.example.com/in?…');
+    expect(shownUrl('http://10.0.0.1:8080/agent')).toBe('http://10.0.0.1:8080/agent');
+    expect(shownUrl('not a url?token=s3cret')).not.toContain('s3cret');
   });
 });
