@@ -5,8 +5,11 @@
 export const maxDurationMs = 3650 * 86_400_000;
 
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-/** No white space, no exponent, at most 9 integer and 3 fraction digits: every match converts exactly. */
-export const durationPattern = /^(\d{1,9}(?:\.\d{1,3})?)(ms|s|m|h|d|w)$/;
+/**
+ * No white space, no exponent, no leading zero, at most 9 integer and 3 fraction digits, and not
+ * zero: every match converts exactly and is positive. Kept a plain pattern so OpenAPI carries it.
+ */
+export const durationPattern = /^((?:[1-9]\d{0,8}(?:\.\d{1,3})?|0\.(?:[1-9]\d{0,2}|0[1-9]\d?|00[1-9])))(ms|s|m|h|d|w)$/;
 // What older definitions and in-flight runs may still carry; read, never accepted anew.
 const legacyPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/;
 

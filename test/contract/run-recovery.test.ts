@@ -48,11 +48,11 @@ async function pausedLeadRun(): Promise<string> {
 }
 
 /**
- * Starts agentRun straight through Temporal (as a run accepted before validation was fixed would
- * be) with a step timeout Temporal's duration parser refuses: its first workflow task fails on every attempt.
+ * Starts agentRun straight through Temporal with a definition snapshot the workflow code cannot
+ * read (no steps array), standing in for a bug: its first workflow task throws on every attempt.
  */
 async function startStuckRun(): Promise<string> {
-  const definition = defineRun(project, [{ name: 'classify', agentId: 'lead-classifier', timeout: '5\ts' as Step['timeout'] }]);
+  const definition = { ...defineRun(project, [{ name: 'classify', agentId: 'lead-classifier' }]), steps: null as unknown as Step[] };
   const start: RunStart = { runId: newRunId(), project, definition, task: 't', state: {}, input: 't', sessionId: newSessionId(), defaultPauseTimeout: '1h' };
   await stack.client.workflow.start<typeof agentRun>(AGENT_RUN_WORKFLOW, {
     taskQueue: stack.config.taskQueue,
@@ -123,7 +123,7 @@ describe('a run whose workflow task keeps failing', () => {
     const v1 = await call<V1Run>('GET', `/v1/workflow-runs/${runId}`);
     expect(v1.status).toBe(200);
     expect([v1.json.output.status, v1.json.output.error?.code]).toStrictEqual(['running', 'workflow_task_failing']);
-    expect(v1.json.output.error?.message).toContain('Invalid duration');
+    expect(v1.json.output.error?.message).toContain('steps is not iterable');
     const detail = await call<AgentManagerRunDetail>('GET', `/api/v1/workflows/runs/${runId}`);
     expect(detail.status).toBe(200);
     expect([detail.json.status, detail.json.error?.code]).toStrictEqual(['RUNNING', 'workflow_task_failing']);

@@ -161,7 +161,7 @@ describe('agentRun retries a failing agent step', () => {
       maximumAttempts: 3,
       initialIntervalMs: 1000,
       backoffCoefficient: 2,
-      nonRetryableErrorTypes: ['agent_not_found', 'tool_not_registered'],
+      nonRetryableErrorTypes: ['agent_not_found', 'tool_not_registered', 'secret_not_granted', 'egress_refused', 'store_write_failed'],
       heartbeatTimeoutMs: 10_000,
       startToCloseTimeoutMs: 600_000,
     });

@@ -17,7 +17,7 @@ describe('durations', () => {
     expect(() => durationToMs('soon')).toThrow(/not a duration/);
   });
 
-  it.each([['5\ts'], ['5 s'], [' 5s'], ['5s\n'], ['1e400'], ['1e3s'], ['0s'], ['0.0001s'], ['0ms'], [0], [-1], [1.5], ['3651d'], ['99999999999999999999d'], [maxDurationMs + 1], [Number.MAX_SAFE_INTEGER], ['0x10s'], ['５s']])(
+  it.each([['5\ts'], ['5 s'], [' 5s'], ['5s\n'], ['1e400'], ['1e3s'], ['0s'], ['0.0001s'], ['0ms'], [0], [-1], [1.5], ['05s'], ['0.000s'], ['99999999999999999999d'], ['1234567890ms'], [maxDurationMs + 1], [Number.MAX_SAFE_INTEGER], ['0x10s'], ['５s']])(
     'refuses %j, which Temporal could not run or which is not positive and bounded',
     (value) => {
       expect(durationSchema.safeParse(value).success).toBe(false);
@@ -28,6 +28,12 @@ describe('durations', () => {
     for (const value of ['1ms', '0.001s', '3650d', '521w', 1, maxDurationMs, '999999999ms']) expect(durationSchema.safeParse(value).success, String(value)).toBe(true);
     expect(pauseTimeoutSchema.safeParse('never').success).toBe(true);
     expect(pauseTimeoutSchema.safeParse('0s').success).toBe(false);
+  });
+
+  it('accepts a string past 3650 days, which the workflow runs as 3650 days', () => {
+    expect(durationSchema.safeParse('3651d').success).toBe(true);
+    expect(temporalMs('3651d')).toBe(maxDurationMs);
+    expect(temporalMs('999999999w')).toBe(maxDurationMs);
   });
 
   it('refuses a retry backoff of zero, which Temporal refuses when the step is scheduled', () => {
