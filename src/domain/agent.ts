@@ -42,7 +42,7 @@ export const agentSchema = z.discriminatedUnion('kind', [
   z.object({ id: slugSchema, kind: z.literal('function'), description: z.string().nullish(), config: z.record(z.string(), z.unknown()) }),
   z.object({ id: slugSchema, kind: z.literal('http'), description: z.string().nullish(), config: httpAgentConfigSchema }),
   z.object({ id: slugSchema, kind: z.literal('llm'), description: z.string().nullish(), config: llmAgentConfigSchema }),
-]);
+]).meta({ id: 'Agent' });
 export type Agent = z.infer<typeof agentSchema>;
 
 /** One earlier step of the same session, as agents see it. */
@@ -76,7 +76,7 @@ export type AgentContext = z.infer<typeof agentContextSchema>;
 export const agentCreateSchema = z.discriminatedUnion('kind', [
   z.object({ id: slugSchema, kind: z.literal('http'), description: z.string().max(2000).nullish(), config: httpAgentConfigSchema }),
   z.object({ id: slugSchema, kind: z.literal('llm'), description: z.string().max(2000).nullish(), config: llmAgentConfigSchema }),
-]);
+]).meta({ id: 'AgentCreate' });
 export type AgentCreate = z.infer<typeof agentCreateSchema>;
 
 /**
@@ -87,5 +87,5 @@ export type AgentCreate = z.infer<typeof agentCreateSchema>;
 export const agentPatchSchema = z.object({
   description: z.string().max(2000).nullish(),
   config: z.union([httpAgentConfigSchema.loose(), llmAgentConfigSchema.loose()]).optional(),
-});
+}).meta({ id: 'AgentPatch' });
 export type AgentPatch = z.infer<typeof agentPatchSchema>;
