@@ -25,7 +25,7 @@ export const llmAgentConfigSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
   maxTurns: z.number().int().min(1).max(50).optional(),
   tools: z.array(z.object({ name: z.string().min(1), requiresApproval: z.boolean().optional() })).optional(),
-});
+}).meta({ id: 'LlmAgentConfig' });
 export const httpAgentConfigSchema = z.object({
   url: z.url(),
   timeoutMs: z.number().int().min(1).max(600_000).optional(),
@@ -36,7 +36,7 @@ export const httpAgentConfigSchema = z.object({
    * (Authorization, Cookie, X-Api-Key, names with token/secret/key/auth/password) must be references.
    */
   headers: z.record(z.string(), z.union([z.string(), headerSecretReferenceSchema])).optional(),
-});
+}).meta({ id: 'HttpAgentConfig' });
 
 export const agentSchema = z.discriminatedUnion('kind', [
   z.object({ id: slugSchema, kind: z.literal('function'), description: z.string().nullish(), config: z.record(z.string(), z.unknown()) }),
