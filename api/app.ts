@@ -59,7 +59,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
-    description: 'An API key from BATON_API_KEYS (not needed when none is configured).',
+    description:
+      'An API key from BATON_API_KEYS, sent as `Authorization: Bearer <key>`; the key names the caller\'s project. ' +
+      'When no key is configured the API accepts any bearer or none, and every caller is project `default`.',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -68,7 +70,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       version: deps.version ?? '0.1.0',
       description: 'Durable multi-step agent workflows that pause for a human and resume later.',
     },
-    security: deps.apiKeys.size > 0 ? [{ apiKey: [] }] : [],
+    // Relative: resolved against wherever this document was fetched from, so it stays right behind a
+    // proxy or on another port, and client generators and fuzzers reach this same Baton.
+    servers: [{ url: '/', description: 'This Baton (the origin that served this document)' }],
+    // The same document whether or not keys are configured: every /v1 and /api/v1 operation takes the
+    // key; the health probes opt out with their own empty `security`.
+    security: [{ apiKey: [] }],
   });
   return app;
 }

@@ -16,6 +16,7 @@ export interface ReadinessChecks {
 // server keeps pollers it has seen for minutes, so the timestamp is what tells a live one.
 const POLLER_FRESH_MS = 75_000;
 
+const healthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
 const checkSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
 const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -30,7 +31,7 @@ const healthzRoute = createRoute({
   summary: 'The process is up',
   // Probes carry no API key: load balancers and orchestrators call these.
   security: [],
-  responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+  responses: { 200: { description: 'Up', content: { 'application/json': { schema: healthSchema } } } },
 });
 
 const readyzRoute = createRoute({

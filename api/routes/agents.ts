@@ -6,7 +6,8 @@ import { assertAgentSecretsAllowed, redactAgentSecrets } from '../../src/securit
 import type { ProjectSecrets } from '../../src/security/project-secrets.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { createRouter } from '../router.ts';
-import { agentPageSchema, bodyErrors, commonErrors, conflict, errorResponse, jsonBody, jsonResponse, noContent, notFound, pathIdSchema } from './agent-manager-schemas.ts';
+import { agentPageSchema, commonErrors, conflict, jsonBody, jsonResponse, noContent, pathIdSchema } from './agent-manager-schemas.ts';
+import { bodyErrors, errorResponse, notFound } from './openapi-errors.ts';
 import { links } from './openapi-links.ts';
 
 /** A function agent registered in the worker, listed read-only. */

@@ -11,7 +11,6 @@ import { stepSchema } from '../../src/domain/step.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { createRouter } from '../router.ts';
 import {
-  bodyErrors,
   commonErrors,
   conflict,
   definitionPageSchema,
@@ -19,10 +18,10 @@ import {
   jsonBody,
   jsonResponse,
   noContent,
-  notFound,
   pathIdSchema,
   stepListSchema,
 } from './agent-manager-schemas.ts';
+import { bodyErrors, notFound } from './openapi-errors.ts';
 import { links } from './openapi-links.ts';
 
 export interface WorkflowDefinitionRoutesDeps {

@@ -18,7 +18,8 @@ import type { Store } from '../../src/store/open-store.ts';
 import { idempotentResumeIds } from '../../src/temporal/run-ids.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
-import { bodyErrors, commonErrors, conflict, errorResponse, jsonBody, jsonResponse, notFound, pathIdSchema, unavailable } from './agent-manager-schemas.ts';
+import { commonErrors, conflict, jsonBody, jsonResponse, pathIdSchema } from './agent-manager-schemas.ts';
+import { bodyErrors, engineErrors, errorResponse, notFound } from './openapi-errors.ts';
 import { links } from './openapi-links.ts';
 
 export interface AgentManagerRunRoutesDeps {
@@ -41,7 +42,7 @@ const runRoute = createRoute({
       ...jsonResponse(runAcceptedSchema, 'The run was started'),
       links: links({ GetRun: ['getWorkflowRun', { runId: '$response.body#/runId' }], ResumeRun: ['resumeWorkflowRun', { runId: '$response.body#/runId' }] }),
     },
-    ...commonErrors, ...notFound('workflow_not_found'), ...bodyErrors, ...unavailable,
+    ...commonErrors, ...notFound('workflow_not_found'), ...bodyErrors, ...engineErrors,
     // A workflow without steps is a state of the workflow, not a flaw in the request: 409, like other conflicts.
     ...conflict('the Idempotency-Key already started a run of another workflow; workflow_has_no_steps: add a step first'),
   },
@@ -53,7 +54,7 @@ const listRoute = createRoute({
     'Spring-style pages from Temporal visibility (eventually consistent): running and paused runs first, newest first, ' +
     'then finished runs, most recently finished first. Runs of a deleted workflow stay listed.',
   request: { params: z.object({ workflowId: pathIdSchema }), query: pageQuerySchema },
-  responses: { 200: jsonResponse(agentManagerRunPageSchema, 'A page of runs'), ...commonErrors, ...notFound('workflow_not_found'), ...unavailable },
+  responses: { 200: jsonResponse(agentManagerRunPageSchema, 'A page of runs'), ...commonErrors, ...notFound('workflow_not_found'), ...engineErrors },
 });
 
 const getRoute = createRoute({
@@ -63,7 +64,7 @@ const getRoute = createRoute({
     '`workflow_task_failing`; its steps cannot be read. A run terminated after its cancellation grace period is ' +
     '`CANCELLED` with `error.code` `terminated`.',
   request: { params: z.object({ runId: pathIdSchema }) },
-  responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...unavailable },
+  responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...engineErrors },
 });
 
 const resumeRoute = createRoute({
@@ -77,7 +78,7 @@ const resumeRoute = createRoute({
   request: { params: z.object({ runId: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(resumeRunBodySchema) },
   responses: {
     202: jsonResponse(resumeAcceptedSchema, 'The answer was applied; the run goes on'),
-    ...commonErrors, ...notFound('run_not_found'), ...bodyErrors, ...unavailable,
+    ...commonErrors, ...notFound('run_not_found'), ...bodyErrors, ...engineErrors,
     ...conflict('run_not_paused, run_finished or step_mismatch; workflow_task_failing: the run\'s workflow task keeps failing, so it cannot take an answer'),
     422: errorResponse('invalid_resume_input: not one of the options, or fails the step\'s schema (details list them)'),
   },

@@ -16,7 +16,7 @@ export const runWorkflowBodySchema = z.object({
   input: z.string().max(100_000),
   /** Runs sharing a session see the transcript of its earlier steps; a new `ses_…` when omitted. */
   sessionId: sessionIdSchema.optional(),
-});
+}).meta({ id: 'RunWorkflowBody' });
 export type RunWorkflowBody = z.infer<typeof runWorkflowBodySchema>;
 
 export const runAcceptedSchema = z.object({
@@ -25,21 +25,21 @@ export const runAcceptedSchema = z.object({
   workflowId: z.string(),
   sessionId: z.string(),
   runId: z.string(),
-});
+}).meta({ id: 'RunAccepted' });
 export type RunAccepted = z.infer<typeof runAcceptedSchema>;
 
 /** Any JSON value except null: a text answer usually, an object for steps that take one. */
 const resumeOutputSchema = z.union([z.string().max(100_000), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.number(), z.boolean()]);
 
 /** `POST /workflows/runs/{runId}/resume`: the paused step's output, and the next step's input. */
-export const resumeRunBodySchema = z.object({ output: resumeOutputSchema });
+export const resumeRunBodySchema = z.object({ output: resumeOutputSchema }).meta({ id: 'ResumeRunBody' });
 export type ResumeRunBody = z.infer<typeof resumeRunBodySchema>;
 
 export const resumeAcceptedSchema = z.object({
   /** `job-` + the id of the Temporal Update that applied the answer (visible in the run's history). */
   jobId: z.string(),
   runId: z.string(),
-});
+}).meta({ id: 'ResumeAccepted' });
 export type ResumeAccepted = z.infer<typeof resumeAcceptedSchema>;
 
 /** One row of `GET /workflows/{workflowId}/runs`, exactly the seed's fields. */
@@ -53,9 +53,9 @@ export const agentManagerRunSchema = z.object({
   durationMs: z.number().int().min(0),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-});
+}).meta({ id: 'WorkflowRun' });
 export type AgentManagerRun = z.infer<typeof agentManagerRunSchema>;
-export const agentManagerRunPageSchema = springPageSchema(agentManagerRunSchema);
+export const agentManagerRunPageSchema = springPageSchema(agentManagerRunSchema).meta({ id: 'WorkflowRunPage' });
 
 export const agentManagerStepSchema = z.object({
   name: z.string(),
@@ -66,7 +66,7 @@ export const agentManagerStepSchema = z.object({
   output: z.unknown(),
   startedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
-});
+}).meta({ id: 'WorkflowRunStep' });
 
 /** `GET /workflows/runs/{runId}`: the row plus what each step received and answered. */
 export const agentManagerRunDetailSchema = agentManagerRunSchema.extend({
@@ -76,7 +76,7 @@ export const agentManagerRunDetailSchema = agentManagerRunSchema.extend({
   pendingAction: pendingActionSchema.nullable(),
   result: z.unknown(),
   error: runErrorSchema.nullable(),
-});
+}).meta({ id: 'WorkflowRunDetail' });
 export type AgentManagerRunDetail = z.infer<typeof agentManagerRunDetailSchema>;
 
 export function toAgentManagerStatus(status: RunStatus): AgentManagerRunStatus {

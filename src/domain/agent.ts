@@ -25,7 +25,7 @@ export const llmAgentConfigSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
   maxTurns: z.number().int().min(1).max(50).optional(),
   tools: z.array(z.object({ name: z.string().min(1), requiresApproval: z.boolean().optional() })).optional(),
-});
+}).meta({ id: 'LlmAgentConfig' });
 export const httpAgentConfigSchema = z.object({
   url: z.url(),
   timeoutMs: z.number().int().min(1).max(600_000).optional(),
@@ -36,13 +36,13 @@ export const httpAgentConfigSchema = z.object({
    * (Authorization, Cookie, X-Api-Key, names with token/secret/key/auth/password) must be references.
    */
   headers: z.record(z.string(), z.union([z.string(), headerSecretReferenceSchema])).optional(),
-});
+}).meta({ id: 'HttpAgentConfig' });
 
 export const agentSchema = z.discriminatedUnion('kind', [
   z.object({ id: slugSchema, kind: z.literal('function'), description: z.string().nullish(), config: z.record(z.string(), z.unknown()) }),
   z.object({ id: slugSchema, kind: z.literal('http'), description: z.string().nullish(), config: httpAgentConfigSchema }),
   z.object({ id: slugSchema, kind: z.literal('llm'), description: z.string().nullish(), config: llmAgentConfigSchema }),
-]);
+]).meta({ id: 'Agent' });
 export type Agent = z.infer<typeof agentSchema>;
 
 /** One earlier step of the same session, as agents see it. */
@@ -76,7 +76,7 @@ export type AgentContext = z.infer<typeof agentContextSchema>;
 export const agentCreateSchema = z.discriminatedUnion('kind', [
   z.object({ id: slugSchema, kind: z.literal('http'), description: z.string().max(2000).nullish(), config: httpAgentConfigSchema }),
   z.object({ id: slugSchema, kind: z.literal('llm'), description: z.string().max(2000).nullish(), config: llmAgentConfigSchema }),
-]);
+]).meta({ id: 'AgentCreate' });
 export type AgentCreate = z.infer<typeof agentCreateSchema>;
 
 /**
@@ -87,5 +87,5 @@ export type AgentCreate = z.infer<typeof agentCreateSchema>;
 export const agentPatchSchema = z.object({
   description: z.string().max(2000).nullish(),
   config: z.union([httpAgentConfigSchema.loose(), llmAgentConfigSchema.loose()]).optional(),
-});
+}).meta({ id: 'AgentPatch' });
 export type AgentPatch = z.infer<typeof agentPatchSchema>;

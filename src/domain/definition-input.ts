@@ -26,7 +26,7 @@ export const agentStepInputSchema = agentStepSchema.omit(assignedByStore).extend
 });
 export const approvalStepInputSchema = approvalStepSchema.omit(assignedByStore).extend(stepPlacement);
 export const inputStepInputSchema = inputStepSchema.omit(assignedByStore).extend(stepPlacement);
-export const stepInputSchema = z.discriminatedUnion('type', [agentStepInputSchema, approvalStepInputSchema, inputStepInputSchema]);
+export const stepInputSchema = z.discriminatedUnion('type', [agentStepInputSchema, approvalStepInputSchema, inputStepInputSchema]).meta({ id: 'StepInput' });
 export type StepInput = z.infer<typeof stepInputSchema>;
 
 /** Seed 002's WorkflowDTO `{name, description?}` plus Baton's optional agent slug and pause timeout. */
@@ -35,11 +35,11 @@ export const definitionCreateSchema = z.object({
   description: z.string().max(2000).nullish(),
   agent: slugSchema.nullish(),
   pauseTimeout: pauseTimeoutSchema.nullish(),
-});
+}).meta({ id: 'WorkflowCreate' });
 export type DefinitionCreate = z.infer<typeof definitionCreateSchema>;
 
 /** PATCH: only the fields present change; `null` clears an optional field. */
-export const definitionPatchSchema = definitionCreateSchema.partial();
+export const definitionPatchSchema = definitionCreateSchema.partial().meta({ id: 'WorkflowPatch' });
 export type DefinitionPatch = z.infer<typeof definitionPatchSchema>;
 
 /** A built-in example, loaded at start under a stable id so loading it again is a no-op. */

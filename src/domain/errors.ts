@@ -47,13 +47,14 @@ export const errorCodeSchema = z.enum(Object.keys(errorHttpStatus) as [ErrorCode
 export const runFailureCodes = ['pause_timeout', 'step_failed', 'agent_not_found', 'model_unavailable', 'branch_failed', 'invalid_definition', 'secret_not_granted', 'egress_refused', 'store_write_failed', 'workflow_task_failing', 'terminated'] as const;
 export type RunFailureCode = (typeof runFailureCodes)[number];
 
+/** The one error body of every API answer that is not a success; OpenAPI names it `Error`. */
 export const errorBodySchema = z.object({
   error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.unknown().optional(),
+    code: z.string().meta({ description: 'A stable, machine-readable code such as `run_not_found`; each status lists its codes', examples: ['run_not_found'] }),
+    message: z.string().meta({ description: 'What went wrong, for a person to read' }),
+    details: z.unknown().optional().meta({ description: 'More about the error when there is more: e.g. the zod issues of an `invalid_request`' }),
   }),
-});
+}).meta({ id: 'Error' });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /** An expected failure with a documented code; anything else is an internal error. */

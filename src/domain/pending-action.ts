@@ -32,6 +32,6 @@ export const pendingActionSchema = z.discriminatedUnion('type', [
   inputActionSchema,
   reviewActionSchema,
   toolApprovalActionSchema,
-]);
+]).meta({ id: 'PendingAction' });
 export type PendingAction = z.infer<typeof pendingActionSchema>;
 export const pendingActionTypeSchema = z.enum(['confirmation', 'input', 'review', 'tool_approval']);

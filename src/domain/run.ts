@@ -29,7 +29,7 @@ export const runErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
   step: z.string().nullable(),
-});
+}).meta({ id: 'RunError' });
 export type RunError = z.infer<typeof runErrorSchema>;
 
 /** Everything a reader needs about a run; returned by the snapshot Query and the settled Update. */

@@ -63,7 +63,7 @@ export const inputStepSchema = z.object({
     .optional(),
 });
 
-export const stepSchema = z.discriminatedUnion('type', [agentStepSchema, approvalStepSchema, inputStepSchema]);
+export const stepSchema = z.discriminatedUnion('type', [agentStepSchema, approvalStepSchema, inputStepSchema]).meta({ id: 'Step' });
 export type Step = z.infer<typeof stepSchema>;
 export type AgentStep = z.infer<typeof agentStepSchema>;
 export type ApprovalStep = z.infer<typeof approvalStepSchema>;

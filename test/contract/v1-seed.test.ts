@@ -228,9 +228,11 @@ describe('OpenAPI', () => {
     const start = JSON.stringify(doc.paths['/v1/agents/{name}/workflow']!.post);
     for (const field of ['#/components/schemas/V1Run', '#/components/schemas/V1StartWorkflowBody', 'idempotency-key', 'waitMs']) expect(start).toContain(field);
     const run = JSON.stringify(doc.components.schemas.V1Run);
-    for (const field of ['run_id', 'status', 'steps', 'result', 'pendingAction', 'confirmation', 'options']) expect(run).toContain(`"${field}"`);
+    for (const field of ['run_id', 'status', 'steps', 'result', 'pendingAction', '#/components/schemas/PendingAction']) expect(run).toContain(`"${field}"`);
+    for (const field of ['confirmation', 'options']) expect(JSON.stringify(doc.components.schemas.PendingAction)).toContain(`"${field}"`);
     expect(JSON.stringify(doc.components.schemas.V1StartWorkflowBody)).toContain('"task"');
     expect(JSON.stringify(doc.paths['/v1/workflow-runs']!.get!.responses['200'])).toContain('#/components/schemas/V1RunList');
-    expect(JSON.stringify(doc.paths['/v1/workflow-runs']!.get!.responses['400'])).toContain('"details"');
+    expect(JSON.stringify(doc.paths['/v1/workflow-runs']!.get!.responses['400'])).toContain('#/components/schemas/Error');
+    expect(JSON.stringify(doc.components.schemas.Error)).toContain('"details"');
   });
 });
