@@ -26,6 +26,11 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return { required: true, content: { 'application/json': { schema } } };
 }
 
+/** A JSON Merge Patch (RFC 7396) body, also accepted as plain application/json. */
+export function mergePatchBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { 'application/merge-patch+json': { schema }, 'application/json': { schema } } };
+}
+
 export const commonErrors = {
   400: errorResponse('invalid_request: malformed JSON or a body, path or query that does not match the schema (zod issues in details)'),
   ...unauthorized,

@@ -4,9 +4,10 @@ import { pageQuerySchema } from '../../src/domain/definition-input.ts';
 import { BatonError } from '../../src/domain/errors.ts';
 import { assertAgentSecretsAllowed, redactAgentSecrets } from '../../src/security/agent-secret-references.ts';
 import type { ProjectSecrets } from '../../src/security/project-secrets.ts';
+import type { StoredAgent } from '../../src/store/agents.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { createRouter } from '../router.ts';
-import { agentPageSchema, commonErrors, conflict, jsonBody, jsonResponse, noContent, pathIdSchema } from './agent-manager-schemas.ts';
+import { agentPageSchema, commonErrors, conflict, jsonBody, jsonResponse, mergePatchBody, noContent, pathIdSchema } from './agent-manager-schemas.ts';
 import { bodyErrors, errorResponse, notFound } from './openapi-errors.ts';
 import { links } from './openapi-links.ts';
 
@@ -60,12 +61,20 @@ const getRoute = createRoute({
   responses: { 200: jsonResponse(agentSchema, 'The agent'), ...commonErrors, ...notFound('agent_not_found') },
 });
 const patchRoute = createRoute({
-  method: 'patch', path: '/agents/{id}', tags, operationId: 'updateAgent', summary: 'Update an agent\'s description or config (a new config replaces the old one)',
-  description: secretsDescription,
-  request: { params: idParam, body: jsonBody(agentPatchSchema) },
+  method: 'patch', path: '/agents/{id}', tags, operationId: 'updateAgent', summary: 'Update an agent with a JSON Merge Patch (RFC 7396)',
+  description: 'The body is merged into the stored agent (RFC 7396): `{"config": {"temperature": 0.2}}` changes the temperature and keeps the rest of the config; '
+    + 'objects merge key by key, `null` removes a key (`{"config": {"system": null}}`), arrays (such as `tools`) and other values replace. '
+    + 'The merged config must be a valid config of the agent\'s kind, without unknown keys (400 with the zod issues otherwise; nothing changes). '
+    + 'Sent as `application/merge-patch+json` or `application/json`. '
+    + 'A patch that touches `config` has the whole merged config checked against the project\'s secrets, so a plain-text credential header stored before references existed must be replaced in the same patch, '
+    + 'e.g. `{"config": {"headers": {"Authorization": {"secretEnv": "PARTNER_TOKEN", "prefix": "Bearer "}}}}`, or removed with `null`. '
+    + secretsDescription,
+  request: { params: idParam, body: mergePatchBody(agentPatchSchema) },
   responses: {
     200: jsonResponse(agentSchema, 'The updated agent'),
-    ...commonErrors, ...bodyErrors, ...notFound('agent_not_found'), ...conflict('function agents are read-only, or the config is for another kind of agent'), ...secretRefused,
+    ...commonErrors, ...bodyErrors,
+    415: errorResponse('invalid_request: the body is not sent as application/merge-patch+json or application/json'),
+    ...notFound('agent_not_found'), ...conflict('function agents are read-only, or the patch gives another id or kind'), ...secretRefused,
   },
 });
 const deleteRoute = createRoute({
@@ -110,13 +119,12 @@ export function createAgentRoutes(deps: AgentRoutesDeps) {
       const { id } = c.req.valid('param');
       if (builtin(id)) throw readOnly(id);
       const patch = c.req.valid('json');
-      if (patch.config !== undefined) {
-        // The kind never changes, so the new config is checked as the stored kind's; one that does not fit is the store's 400.
-        const current = await agents.get(c.get('project'), id);
-        const next = agentSchema.safeParse({ ...current, config: patch.config });
-        if (next.success && next.data.kind !== 'function') assertAgentSecretsAllowed(deps.secrets, c.get('project'), next.data);
-      }
-      return c.json(redactAgentSecrets(await agents.update(c.get('project'), id, patch)), 200);
+      const project = c.get('project');
+      // The merged config is checked whole: a header reference the patch leaves alone must still be granted.
+      const check = (next: StoredAgent) => {
+        if (patch.config !== undefined) assertAgentSecretsAllowed(deps.secrets, project, next);
+      };
+      return c.json(redactAgentSecrets(await agents.update(project, id, patch, check)), 200);
     })
     .openapi(deleteRoute, async (c) => {
       const { id } = c.req.valid('param');

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { runStatusSchema } from '../domain/run.ts';
-import type { V1ResumeBody, V1Run, V1RunList } from '../domain/v1-api.ts';
+import type { V1ResumeBody, V1RunList } from '../domain/v1-api.ts';
+import { BatonApiError } from '../sdk/api-error.ts';
+import { createClient, type BatonClient } from '../sdk/client.ts';
+import { formatOutcome, formatRun, formatRunList, oneLine, questionSummary } from './run-text.ts';
 
 type ResumeInput = V1ResumeBody['input']['resume']['input'];
-import { BatonApiError } from '../sdk/api-error.ts';
-import { createClient } from '../sdk/client.ts';
 
 /** Where the operator commands send requests; read here because only these commands call the API. */
 const operatorEnvSchema = z.object({
@@ -22,9 +23,9 @@ export interface RunsCommandIo {
 
 const usage = `usage:
   baton runs list [--status running|paused|completed|failed|cancelled] [--agent NAME] [--limit N] [--cursor C] [--json]
-  baton runs get <runId>
-  baton runs resume <runId> --step STEP --input VALUE   (VALUE: JSON, else taken as a string)
-  baton runs cancel <runId>
+  baton runs get <runId> [--json]
+  baton runs resume <runId> --step STEP --input VALUE [--json]   (VALUE: JSON, else taken as a string)
+  baton runs cancel <runId> [--json]
 environment: BATON_URL (default http://127.0.0.1:3000), BATON_API_KEY`;
 
 class UsageError extends Error {}
@@ -38,17 +39,31 @@ export function parseResumeInput(text: string): ResumeInput {
   }
 }
 
-function formatList(page: V1RunList): string {
-  const rows = [['RUN', 'STATUS', 'AGENT', 'STEP', 'UPDATED'], ...page.data.map((run) => [
-    run.run_id, run.status, run.agent ?? '-', String(run.current_step_order), run.updated_at,
-  ])];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
-  if (page.next_cursor) lines.push(`next page: --cursor ${page.next_cursor}`);
-  return lines.join('\n');
-}
+/** How many paused runs' details are read at once to show what they ask. */
+const detailConcurrency = 4;
 
-const formatRun = (run: V1Run) => JSON.stringify(run, null, 2);
+/**
+ * What each paused run of the page asks: list items come from Temporal visibility and carry no
+ * pending action, so each paused run shown (at most one page) is read once.
+ */
+async function pausedQuestions(client: BatonClient, page: V1RunList): Promise<Map<string, string>> {
+  const paused = page.data.filter((run) => run.status === 'paused').map((run) => run.run_id);
+  const questions = new Map<string, string>();
+  const next = async (): Promise<void> => {
+    const runId = paused.shift();
+    if (runId === undefined) return;
+    try {
+      const run = await client.workflowRuns.get(runId);
+      questions.set(runId, run.output.pendingAction ? questionSummary(run.output.pendingAction) : `(now ${run.output.status})`);
+    } catch (error) {
+      // One unreadable run must not hide the list.
+      questions.set(runId, `(cannot read: ${oneLine(error instanceof BatonApiError ? error.code : (error as Error).message, 40)})`);
+    }
+    return next();
+  };
+  await Promise.all(Array.from({ length: Math.min(detailConcurrency, paused.length) }, next));
+  return questions;
+}
 
 function onlyRunId(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`baton runs ${command} needs exactly one run id`);
@@ -78,31 +93,33 @@ export async function runsCommand(args: string[], io: RunsCommandIo): Promise<nu
         const limit = values.limit === undefined ? undefined : Number(values.limit);
         if (limit !== undefined && !Number.isInteger(limit)) throw new UsageError('--limit must be a whole number');
         const page = await client.workflowRuns.list({ status: status?.data, agent: values.agent, limit, cursor: values.cursor });
-        io.out(values.json ? JSON.stringify(page, null, 2) : formatList(page));
+        io.out(values.json ? JSON.stringify(page, null, 2) : formatRunList(page, await pausedQuestions(client, page)));
         return 0;
       }
       case 'get': {
-        const { positionals } = parseArgs({ args: rest, allowPositionals: true });
-        io.out(formatRun(await client.workflowRuns.get(onlyRunId(positionals, 'get'))));
+        const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' } }, allowPositionals: true });
+        const run = await client.workflowRuns.get(onlyRunId(positionals, 'get'));
+        io.out(values.json ? JSON.stringify(run, null, 2) : formatRun(run));
         return 0;
       }
       case 'resume': {
         const { values, positionals } = parseArgs({
           args: rest,
-          options: { step: { type: 'string' }, input: { type: 'string' } },
+          options: { step: { type: 'string' }, input: { type: 'string' }, json: { type: 'boolean' } },
           allowPositionals: true,
         });
         const runId = onlyRunId(positionals, 'resume');
         if (values.step === undefined || values.input === undefined) throw new UsageError('baton runs resume needs --step and --input');
-        const run = await client.workflowRuns.resume(runId, {
-          input: { resume: { step: values.step, input: parseResumeInput(values.input) } },
-        });
-        io.out(formatRun(run));
+        const input = parseResumeInput(values.input);
+        const run = await client.workflowRuns.resume(runId, { input: { resume: { step: values.step, input } } });
+        io.out(values.json ? JSON.stringify(run, null, 2) : formatOutcome(`Resumed ${runId} at step ${values.step} with ${oneLine(JSON.stringify(input), 80)}`, run));
         return 0;
       }
       case 'cancel': {
-        const { positionals } = parseArgs({ args: rest, allowPositionals: true });
-        io.out(formatRun(await client.workflowRuns.delete(onlyRunId(positionals, 'cancel'))));
+        const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' } }, allowPositionals: true });
+        const runId = onlyRunId(positionals, 'cancel');
+        const run = await client.workflowRuns.delete(runId);
+        io.out(values.json ? JSON.stringify(run, null, 2) : formatOutcome(`Cancelled ${runId}`, run));
         return 0;
       }
       default:

@@ -80,12 +80,22 @@ export const agentCreateSchema = z.discriminatedUnion('kind', [
 export type AgentCreate = z.infer<typeof agentCreateSchema>;
 
 /**
- * PATCH /agents/{id}: the kind never changes; a new config replaces the old one whole. A config
- * must fit some stored kind (400 otherwise); one that fits only another kind than the agent's is a
- * conflict with the agent (409). Loose, so the store checks the config exactly as sent.
+ * PATCH /agents/{id}: a JSON Merge Patch (RFC 7396) of the stored agent. `config` is merged into
+ * the stored config (objects merge, null removes a key, arrays and other values replace); the
+ * result must be a valid config of the agent's kind. `id` and `kind` never change.
  */
 export const agentPatchSchema = z.object({
+  id: slugSchema.optional().meta({ description: 'Accepted only when it is the agent\'s own id (409 otherwise)' }),
+  kind: z.enum(['http', 'llm']).optional().meta({ description: 'Accepted only when it is the agent\'s own kind (409 otherwise)' }),
   description: z.string().max(2000).nullish(),
-  config: z.union([httpAgentConfigSchema.loose(), llmAgentConfigSchema.loose()]).optional(),
-}).meta({ id: 'AgentPatch' });
+  config: z.record(z.string(), z.unknown()).optional().meta({
+    description: 'Merged into the stored config: objects merge key by key, null removes a key, arrays and other values replace',
+  }),
+}).strict().meta({ id: 'AgentPatch' });
 export type AgentPatch = z.infer<typeof agentPatchSchema>;
+
+/** An http or llm agent as a patch leaves it: the config must be exactly its kind's, so a misspelt key is refused, not dropped. */
+export const patchedAgentSchema = z.discriminatedUnion('kind', [
+  z.object({ id: slugSchema, kind: z.literal('http'), description: z.string().max(2000).nullish(), config: httpAgentConfigSchema.strict() }),
+  z.object({ id: slugSchema, kind: z.literal('llm'), description: z.string().max(2000).nullish(), config: llmAgentConfigSchema.strict() }),
+]);

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
-import { agentSchema, type Agent, type AgentCreate, type AgentPatch } from '../domain/agent.ts';
+import { agentSchema, patchedAgentSchema, type Agent, type AgentCreate, type AgentPatch } from '../domain/agent.ts';
 import { BatonError } from '../domain/errors.ts';
+import { applyMergePatch } from '../domain/json-merge-patch.ts';
 import type { AgentsTable, Database } from './database.ts';
 import { conflictOnDuplicate } from './database-errors.ts';
 
@@ -16,8 +17,12 @@ export interface AgentRepository {
   find(project: string, id: string): Promise<StoredAgent | null>;
   /** Every stored agent of the project, by id. */
   list(project: string): Promise<StoredAgent[]>;
-  /** The kind never changes; a config in the patch replaces the old one and must fit the kind. */
-  update(project: string, id: string, patch: AgentPatch): Promise<StoredAgent>;
+  /**
+   * Applies a JSON Merge Patch to the stored agent; the result must be a valid agent of the same id
+   * and kind (400 otherwise, 409 for another id or kind). `check` sees the merged agent before it
+   * is written and may throw to refuse it; nothing changes then.
+   */
+  update(project: string, id: string, patch: AgentPatch, check?: (next: StoredAgent) => void): Promise<StoredAgent>;
   delete(project: string, id: string): Promise<void>;
 }
 
@@ -71,26 +76,31 @@ export function createAgentRepository(db: Kysely<Database>): AgentRepository {
       return rows.map(agentFromRow);
     },
 
-    async update(project, id, patch) {
-      const current = await find(project, id);
-      if (!current) throw agentNotFound(id);
-      const next = agentSchema.safeParse({
-        ...current,
-        ...(patch.description !== undefined && { description: patch.description }),
-        ...(patch.config !== undefined && { config: patch.config }),
+    async update(project, id, patch, check) {
+      return db.transaction().execute(async (trx) => {
+        // Locked, so two patches of one agent merge one after the other instead of losing one.
+        const row = await trx.selectFrom('agents').selectAll().where('project', '=', project).where('id', '=', id).forUpdate().executeTakeFirst();
+        if (!row) throw agentNotFound(id);
+        const current = agentFromRow(row);
+        for (const field of ['id', 'kind'] as const) {
+          if (patch[field] !== undefined && patch[field] !== current[field]) {
+            throw new BatonError('conflict', `An agent's ${field} never changes: this one is ${JSON.stringify(current[field])}.`, { field });
+          }
+        }
+        const merged = patchedAgentSchema.safeParse(applyMergePatch(current, patch));
+        if (!merged.success) {
+          throw new BatonError('invalid_request', `The patched agent is not a valid ${current.kind} agent.`, merged.error.issues);
+        }
+        const agent = merged.data;
+        check?.(agent);
+        await trx
+          .updateTable('agents')
+          .set({ description: agent.description ?? null, config: JSON.stringify(agent.config), updated_at: new Date() })
+          .where('project', '=', project)
+          .where('id', '=', id)
+          .execute();
+        return { ...agent, description: agent.description ?? null };
       });
-      if (!next.success) {
-        throw new BatonError('conflict', `That config does not fit a ${current.kind} agent.`, next.error.issues);
-      }
-      const agent = next.data as StoredAgent;
-      const updated = await db
-        .updateTable('agents')
-        .set({ description: agent.description ?? null, config: JSON.stringify(agent.config), updated_at: new Date() })
-        .where('project', '=', project)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (updated.numUpdatedRows === 0n) throw agentNotFound(id);
-      return agent;
     },
 
     async delete(project, id) {

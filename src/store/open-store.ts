@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import { createAgentRepository, type AgentRepository } from './agents.ts';
+import { checkDatabaseConnection } from './database-connection-check.ts';
 import type { Database } from './database.ts';
 import { withStoreQueryErrors } from './database-errors.ts';
 import { createDefinitionRepository, type DefinitionRepository } from './definitions.ts';
@@ -42,6 +43,7 @@ export function defaultPGliteDir(batonHome: string): string {
 
 async function openDialect(options: StoreOptions): Promise<Dialect> {
   if (options.databaseUrl) {
+    await checkDatabaseConnection(options.databaseUrl);
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.maxConnections ?? 10,

@@ -4,27 +4,49 @@ import { NativeConnection } from '@temporalio/worker';
 import type { TemporalSettings } from '../config.ts';
 
 /** Where to connect: the config's Temporal settings with the address settled (embedded or external). */
-export type TemporalTarget = Omit<TemporalSettings, 'address' | 'devServerPort' | 'devServerUiPort' | 'cliPath'> & { address: string };
+export type TemporalTarget = Omit<TemporalSettings, 'address' | 'devServerPort' | 'devServerUiPort' | 'cliPath'> & {
+  address: string;
+  /** True for `baton start`'s own dev server, whose address no setting gives. */
+  embedded: boolean;
+};
 
 export function temporalTarget(settings: TemporalSettings, embeddedAddress?: string): TemporalTarget {
   const address = settings.address ?? embeddedAddress;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set and no embedded dev server is running');
-  return { address, namespace: settings.namespace, apiKey: settings.apiKey, tls: settings.tls };
+  return { address, embedded: settings.address === undefined, namespace: settings.namespace, apiKey: settings.apiKey, tls: settings.tls };
 }
 
 /** A client connection (API, operator commands) honouring API key and (m)TLS. */
 export async function connectClient(target: TemporalTarget): Promise<Client> {
+  const options = await connectionOptions(target);
   const connection = await Connection.connect({
-    ...(await connectionOptions(target)),
+    ...options,
     // The SDK's default retries an unreachable server for ~20 s; an API caller should get 503 in ~1 s.
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
-  });
+  }).catch((error: unknown) => { throw new TemporalConnectionError(target, error); });
   return new Client({ connection, namespace: target.namespace });
 }
 
 /** The worker's native connection, same settings as the client's. */
 export async function connectNative(target: TemporalTarget): Promise<NativeConnection> {
-  return await NativeConnection.connect(await connectionOptions(target));
+  const options = await connectionOptions(target);
+  return await NativeConnection.connect(options).catch((error: unknown) => { throw new TemporalConnectionError(target, error); });
+}
+
+/**
+ * Temporal could not be reached at start-up. The message names TEMPORAL_ADDRESS (or the embedded
+ * dev server) and what to check, instead of the SDK's bare `Failed to connect before the deadline`.
+ */
+export class TemporalConnectionError extends Error {
+  constructor(target: TemporalTarget, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const secured = [target.tls !== false && 'TEMPORAL_TLS_* (certificates, server name)', target.apiKey && 'TEMPORAL_API_KEY'].filter(Boolean).join(' and ');
+    super(target.embedded
+      ? `cannot connect to the embedded Temporal dev server at ${target.address} (${reason}); it may have stopped: see the lines above`
+      : `TEMPORAL_ADDRESS: cannot connect to Temporal at ${target.address} (${reason}); check the host and port in TEMPORAL_ADDRESS and that the Temporal server is running and reachable from here`
+        + (secured ? `, and ${secured}` : ''), { cause });
+    this.name = 'TemporalConnectionError';
+  }
 }
 
 async function connectionOptions(target: TemporalTarget): Promise<{ address: string; apiKey?: string; tls?: TLSConfig | false }> {

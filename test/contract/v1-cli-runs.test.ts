@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { oneLine } from '../../src/cli/run-text.ts';
 import { parseResumeInput, runsCommand } from '../../src/cli/runs-command.ts';
 import type { V1Run, V1RunList } from '../../src/domain/v1-api.ts';
 import { eventually } from '../integration/engine-harness.ts';
@@ -28,6 +29,8 @@ it('lists, gets, resumes and cancels runs as an operator would', async () => {
   const client = stack.sdk(0);
   const toApprove = await client.agents.workflow('lead-router', start);
   const toCancel = await client.agents.workflow('lead-router', start);
+  const question = toApprove.output.pendingAction!;
+  expect(question).toMatchObject({ step: 'approval', type: 'confirmation', options: ['approve', 'reject', 'escalate'] });
 
   const table = await eventually(async () => {
     const listed = await baton(['list']);
@@ -36,22 +39,45 @@ it('lists, gets, resumes and cancels runs as an operator would', async () => {
   });
   expect(table.code).toBe(0);
   const lines = table.out.split('\n');
-  expect(lines[0]).toMatch(/^RUN\s+STATUS\s+AGENT\s+STEP\s+UPDATED$/);
-  expect(lines.find((line) => line.startsWith(toApprove.run_id))).toMatch(new RegExp(`^${toApprove.run_id}\\s+paused\\s+lead-router\\s+2\\s+\\d{4}-`));
+  expect(lines[0]).toMatch(/^RUN\s+STATUS\s+AGENT\s+STEP\s+UPDATED\s+ASKS$/);
+  // The list shows what each paused run asks, cut to fit a terminal.
+  const row = lines.find((line) => line.startsWith(toApprove.run_id));
+  expect(row).toMatch(new RegExp(`^${toApprove.run_id}\\s+paused\\s+lead-router\\s+2\\s+\\d{4}-\\S+\\s+approval: `));
+  expect(row!.slice(row!.indexOf('approval: '))).toBe(oneLine(`approval: ${question.message} [approve|reject|escalate]`, 60));
 
   const json = await baton(['list', '--status', 'paused', '--json']);
   expect((JSON.parse(json.out) as V1RunList).data.map((run) => run.run_id).sort()).toStrictEqual([toApprove.run_id, toCancel.run_id].sort());
 
+  // `get` reads as text: status, each step with its output, and the question with how to answer it.
   const got = await baton(['get', toApprove.run_id]);
-  expect({ code: got.code, run: JSON.parse(got.out) as V1Run }).toStrictEqual({ code: 0, run: toApprove });
+  expect(got.code).toBe(0);
+  expect(got.out).toContain(`Run     ${toApprove.run_id}\nStatus  paused\n`);
+  const classify = toApprove.output.steps.find((step) => step.name === 'classify')!;
+  const stepLine = got.out.split('\n').find((line) => line.startsWith('  1.'));
+  expect(stepLine).toMatch(/^ {2}1\.\s+classify\s+completed\s+/);
+  expect(stepLine!.endsWith(oneLine(classify.output, 80))).toBe(true);
+  expect(got.out).toContain(`Waiting at step approval (confirmation):\n  ${question.message}\n  Options: approve, reject, escalate\n`);
+  expect(got.out).toContain(`Answer with: baton runs resume ${toApprove.run_id} --step approval --input 'approve'`);
+  expect(got.out).not.toContain('"run_id"');
+  const gotJson = await baton(['get', toApprove.run_id, '--json']);
+  expect({ code: gotJson.code, run: JSON.parse(gotJson.out) as V1Run }).toStrictEqual({ code: 0, run: toApprove });
 
   const resumed = await baton(['resume', toApprove.run_id, '--step', 'approval', '--input', 'approve']);
-  expect(resumed.code).toBe(0);
-  expect((JSON.parse(resumed.out) as V1Run).output).toMatchObject({ status: 'completed', result: { routedTo: 'enterprise-sales' } });
+  expect(resumed).toMatchObject({ code: 0, out: expect.stringMatching(new RegExp(`^Resumed ${toApprove.run_id} at step approval with "approve"; now completed, result \\{.*"routedTo":"enterprise-sales"`)) as string });
+  expect(resumed.out.split('\n')).toHaveLength(1);
 
   const cancelled = await baton(['cancel', toCancel.run_id]);
-  expect(cancelled.code).toBe(0);
-  expect((JSON.parse(cancelled.out) as V1Run).output.status).toBe('cancelled');
+  expect(cancelled).toStrictEqual({ code: 0, out: `Cancelled ${toCancel.run_id}; now cancelled`, err: '' });
+  // Cancelling a cancelled run answers as it is; --json gives the API's body.
+  const again = await baton(['cancel', toCancel.run_id, '--json']);
+  expect((JSON.parse(again.out) as V1Run).output.status).toBe('cancelled');
+});
+
+it('prints the API body with --json after a resume', async () => {
+  const { run_id } = await stack.sdk(0).agents.workflow('lead-router', start);
+  const resumed = await baton(['resume', run_id, '--step', 'approval', '--input', 'approve', '--json']);
+  expect(resumed.code).toBe(0);
+  expect((JSON.parse(resumed.out) as V1Run).output).toMatchObject({ status: 'completed', result: { routedTo: 'enterprise-sales' } });
 });
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -59,7 +85,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 it('runs as `baton runs get` in its own process, with BATON_URL and BATON_API_KEY from the environment', async () => {
   const run = await stack.sdk(0).agents.workflow('lead-router', start);
   // The project's own Node 24 (the machine's may be older), as npm scripts would run it.
-  const { stdout } = await promisify(execFile)(`${root}/node_modules/.bin/node`, ['src/cli/baton.ts', 'runs', 'get', run.run_id], {
+  const { stdout } = await promisify(execFile)(`${root}/node_modules/.bin/node`, ['src/cli/baton.ts', 'runs', 'get', run.run_id, '--json'], {
     cwd: root,
     env: { ...process.env, BATON_URL: stack.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) },
   });

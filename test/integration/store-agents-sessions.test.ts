@@ -27,8 +27,8 @@ describe.each(backends)('agents and sessions on $name', (backend) => {
     expect((await store.agents.list(project)).map((a) => a.id)).toEqual(['crm-hook', 'summarizer']);
     expect(await store.agents.get(project, 'summarizer')).toEqual(llm);
 
-    const updated = await store.agents.update(project, 'summarizer', { config: { model: 'gpt-4.1', temperature: 0.2 } });
-    expect(updated).toEqual({ ...llm, config: { model: 'gpt-4.1', temperature: 0.2 } });
+    const updated = await store.agents.update(project, 'summarizer', { config: { model: 'gpt-4.1', temperature: 0.2, apiKeyEnv: null } });
+    expect(updated).toEqual({ ...llm, config: { model: 'gpt-4.1', temperature: 0.2, tools: llm.config.tools } });
     expect(await store.agents.get(project, 'summarizer')).toEqual(updated);
     expect(await store.agents.update(project, 'crm-hook', { description: 'CRM' })).toMatchObject({ description: 'CRM', config: http.config });
 
@@ -39,11 +39,16 @@ describe.each(backends)('agents and sessions on $name', (backend) => {
     expect(await codeOf(store.agents.update(project, 'crm-hook', { description: 'x' }))).toBe('agent_not_found');
   });
 
-  it('refuses a duplicate id and a config that does not fit the kind, changing nothing', async () => {
+  it('refuses a duplicate id, a merged config that does not fit the kind and a refused check, changing nothing', async () => {
     const project = uniqueProject();
     await store.agents.create(project, llm);
     expect(await codeOf(store.agents.create(project, { ...http, id: 'summarizer' }))).toBe('conflict');
-    expect(await codeOf(store.agents.update(project, 'summarizer', { config: { url: 'https://x.example.com' } }))).toBe('conflict');
+    expect(await codeOf(store.agents.update(project, 'summarizer', { config: { url: 'https://x.example.com' } }))).toBe('invalid_request');
+    expect(await codeOf(store.agents.update(project, 'summarizer', { kind: 'http' }))).toBe('conflict');
+    const refuse = () => {
+      throw new BatonError('unprocessable', 'no');
+    };
+    expect(await codeOf(store.agents.update(project, 'summarizer', { config: { temperature: 0.5 } }, refuse))).toBe('unprocessable');
     expect(await store.agents.list(project)).toEqual([llm]);
   });
 

@@ -38,10 +38,10 @@ afterAll(async () => store?.close());
 
 const project = () => `p-${randomBytes(5).toString('hex')}`;
 
-async function call(method: string, path: string, options: { project: string; body?: unknown; raw?: string }) {
+async function call(method: string, path: string, options: { project: string; body?: unknown; raw?: string; contentType?: string }) {
   const headers: Record<string, string> = { 'x-project': options.project };
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   const response = await app.request(`/api/v1${path}`, { method, headers, body });
   const text = await response.text();
   return { status: response.status, json: (text ? JSON.parse(text) : undefined) as unknown };
@@ -82,14 +82,81 @@ describe('Agent Manager agents', () => {
     expect((await call('GET', '/agents/web_agent', { project: p })).json).toMatchObject({ kind: 'function' });
 
     const patched = await call('PATCH', '/agents/summarizer', { project: p, body: { description: null, config: { model: 'gpt-4.1', maxTurns: 4 } } });
-    expect(patched.json).toEqual({ ...llm, description: null, config: { model: 'gpt-4.1', maxTurns: 4 } });
+    expect(patched.json).toEqual({ ...llm, description: null, config: { ...llm.config, model: 'gpt-4.1', maxTurns: 4 } });
     expect((await call('DELETE', '/agents/summarizer', { project: p })).status).toBe(204);
     expect((await call('GET', '/agents/summarizer', { project: p })).status).toBe(404);
   });
 });
 
+describe('Agent Manager agents: PATCH is a JSON Merge Patch', () => {
+  const assistant = {
+    id: 'assistant', kind: 'llm', description: 'Answers',
+    config: { model: 'gpt-4o-mini', system: 'You are terse.', temperature: 1, tools: [{ name: 'http_request', requiresApproval: true }, { name: 'calculator' }] },
+  };
+  const merge = (p: string, id: string, body: unknown) => call('PATCH', `/agents/${id}`, { project: p, body, contentType: 'application/merge-patch+json' });
+
+  it('changes the temperature and keeps the system prompt and tools', async () => {
+    const p = project();
+    await call('POST', '/agents', { project: p, body: assistant });
+    const patched = await merge(p, 'assistant', { config: { temperature: 0.2 } });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toEqual({ ...assistant, config: { ...assistant.config, temperature: 0.2 } });
+    expect(await store.agents.get(p, 'assistant')).toEqual(patched.json);
+    // Sent as plain application/json, the same merge.
+    expect((await call('PATCH', '/agents/assistant', { project: p, body: { config: { maxTurns: 3 } } })).json).toMatchObject({ config: { system: 'You are terse.', temperature: 0.2, maxTurns: 3 } });
+  });
+
+  it('removes a key given as null and replaces arrays whole', async () => {
+    const p = project();
+    await call('POST', '/agents', { project: p, body: assistant });
+    const patched = await merge(p, 'assistant', { description: null, config: { system: null, tools: [{ name: 'calculator' }] } });
+    expect(patched.json).toEqual({ id: 'assistant', kind: 'llm', description: null, config: { model: 'gpt-4o-mini', temperature: 1, tools: [{ name: 'calculator' }] } });
+    expect(await store.agents.get(p, 'assistant')).toEqual(patched.json);
+  });
+
+  it('refuses a merge that makes the config invalid with 400 and the zod issues, changing nothing', async () => {
+    const p = project();
+    await call('POST', '/agents', { project: p, body: assistant });
+    for (const [config, path] of [[{ temperature: 3 }, ['config', 'temperature']], [{ model: null }, ['config', 'model']], [{ tools: { name: 'calculator' } }, ['config', 'tools']]] as const) {
+      const answer = await merge(p, 'assistant', { description: 'changed', config });
+      expect(answer.status).toBe(400);
+      const error = errorBodySchema.parse(answer.json).error;
+      expect(error.code).toBe('invalid_request');
+      expect(error.details).toEqual([expect.objectContaining({ path })]);
+    }
+    expect(await store.agents.get(p, 'assistant')).toEqual(assistant);
+  });
+
+  it('keeps a header reference through a merge and checks the merged config against the grants', async () => {
+    const p = project();
+    const partner = { id: 'partner', kind: 'http', description: null, config: { url: 'https://partner.example.com/hook', headers: { 'X-Team': 'ops', Authorization: { secretEnv: 'PARTNER_TOKEN', prefix: 'Bearer ' } } } };
+    await call('POST', '/agents', { project: p, body: partner });
+    const timed = await merge(p, 'partner', { config: { timeoutMs: 5000 } });
+    expect(timed.json).toEqual({ ...partner, config: { ...partner.config, timeoutMs: 5000 } });
+    // Merging into the reference changes only the field given.
+    const prefixed = await merge(p, 'partner', { config: { headers: { Authorization: { prefix: 'Token ' } } } });
+    expect(prefixed.json).toMatchObject({ config: { headers: { 'X-Team': 'ops', Authorization: { secretEnv: 'PARTNER_TOKEN', prefix: 'Token ' } } } });
+    const before = await store.agents.get(p, 'partner');
+
+    const ungranted = await merge(p, 'partner', { config: { headers: { Authorization: { secretEnv: 'VAULT_TOKEN' } } } });
+    expect(ungranted.status).toBe(422);
+    expect(errorBodySchema.parse(ungranted.json).error).toMatchObject({ code: 'secret_not_granted', details: { field: 'config.headers.Authorization.secretEnv', variable: 'VAULT_TOKEN' } });
+    const plain = await merge(p, 'partner', { config: { headers: { Authorization: 'Bearer sk-live' } } });
+    expect([plain.status, errorBodySchema.parse(plain.json).error.code]).toEqual([422, 'unprocessable']);
+    expect(await store.agents.get(p, 'partner')).toEqual(before);
+  });
+
+  it('documents the merge semantics and both request content types in OpenAPI', () => {
+    const doc = createAgentRoutes({ store, secrets, builtinAgents: () => [] }).getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '1' } });
+    const patch = doc.paths?.['/agents/{id}']?.patch;
+    expect(Object.keys((patch?.requestBody as { content: object }).content).sort()).toEqual(['application/json', 'application/merge-patch+json']);
+    expect(patch?.description).toContain('RFC 7396');
+    expect(patch?.description).toContain('`null` removes a key');
+  });
+});
+
 describe('Agent Manager agents: bad input changes nothing', () => {
-  type Case = [label: string, method: string, path: string, body: { body?: unknown; raw?: string }, status: number, code: string];
+  type Case = [label: string, method: string, path: string, body: { body?: unknown; raw?: string; contentType?: string }, status: number, code: string];
   const cases: Case[] = [
     ['malformed JSON', 'POST', '/agents', { raw: '{"id":"x",' }, 400, 'invalid_request'],
     ['a function agent', 'POST', '/agents', { body: { id: 'mine', kind: 'function', config: {} } }, 400, 'invalid_request'],
@@ -108,8 +175,13 @@ describe('Agent Manager agents: bad input changes nothing', () => {
     ['deleting an unknown agent', 'DELETE', '/agents/ghost', {}, 404, 'agent_not_found'],
     ['patching a function agent', 'PATCH', '/agents/web_agent', { body: { description: 'x' } }, 409, 'conflict'],
     ['deleting a function agent', 'DELETE', '/agents/web_agent', {}, 409, 'conflict'],
-    ['a config for another kind of agent', 'PATCH', '/agents/crm-hook', { body: { config: { model: 'gpt' } } }, 409, 'conflict'],
-    ['a config that fits no kind of agent', 'PATCH', '/agents/crm-hook', { body: { config: {} } }, 400, 'invalid_request'],
+    ['a config key of another kind of agent', 'PATCH', '/agents/crm-hook', { body: { config: { model: 'gpt' } } }, 400, 'invalid_request'],
+    ['a patch removing a required config key', 'PATCH', '/agents/crm-hook', { body: { config: { url: null } } }, 400, 'invalid_request'],
+    ['a patch removing the config', 'PATCH', '/agents/crm-hook', { body: { config: null } }, 400, 'invalid_request'],
+    ['a patch with an unknown top-level key', 'PATCH', '/agents/crm-hook', { body: { settings: {} } }, 400, 'invalid_request'],
+    ['a patch changing the kind', 'PATCH', '/agents/crm-hook', { body: { kind: 'llm', config: { model: 'gpt' } } }, 409, 'conflict'],
+    ['a patch changing the id', 'PATCH', '/agents/crm-hook', { body: { id: 'other-hook' } }, 409, 'conflict'],
+    ['a merge patch sent as text', 'PATCH', '/agents/crm-hook', { raw: '{"description":"x"}', contentType: 'text/plain' }, 415, 'invalid_request'],
     ['a patch without a body', 'PATCH', '/agents/crm-hook', {}, 400, 'invalid_request'],
     ['a config of the wrong type', 'PATCH', '/agents/crm-hook', { body: { config: 'https://x' } }, 400, 'invalid_request'],
     ['reading another project\'s agent', 'GET', '/agents/theirs', {}, 404, 'agent_not_found'],
@@ -160,7 +232,7 @@ describe('Agent Manager agents: secrets', () => {
     expect(vault.status).toBe(200);
   });
 
-  it('redacts a plain credential header of an agent stored before references existed, and a PATCH must replace it with a reference', async () => {
+  it('redacts a plain credential header of an agent stored before references existed, and a config patch must replace it with a reference', async () => {
     const p = project();
     // Written straight to the store, as rows from before this check were.
     await store.agents.create(p, { id: 'legacy', kind: 'http', config: { url: 'https://legacy.example.com', headers: { 'X-Team': 'ops', Authorization: 'Bearer sk-legacy-secret' } } });
@@ -171,11 +243,26 @@ describe('Agent Manager agents: secrets', () => {
     const described = await call('PATCH', '/agents/legacy', { project: p, body: { description: 'old hook' } });
     expect(described.status).toBe(200);
     expect(JSON.stringify(described.json)).not.toContain('sk-legacy-secret');
+    // A config patch that leaves the plain header in the merged config is refused, naming it.
+    const timed = await call('PATCH', '/agents/legacy', { project: p, body: { config: { timeoutMs: 1000 } } });
+    expect([timed.status, errorBodySchema.parse(timed.json).error.details]).toEqual([422, { field: 'config.headers.Authorization' }]);
     // Sending the redacted value back is a plain-text credential: refused.
     const resent = await call('PATCH', '/agents/legacy', { project: p, body: { config: (shown.json as { config: unknown }).config } });
     expect([resent.status, errorBodySchema.parse(resent.json).error.code]).toEqual([422, 'unprocessable']);
-    const fixed = await call('PATCH', '/agents/legacy', { project: p, body: { config: { url: 'https://legacy.example.com', headers: { Authorization: { secretEnv: 'PARTNER_TOKEN', prefix: 'Bearer ' } } } } });
+    expect((await store.agents.get(p, 'legacy')).config).toEqual({ url: 'https://legacy.example.com', headers: { 'X-Team': 'ops', Authorization: 'Bearer sk-legacy-secret' } });
+    // Replacing just that header with a reference keeps the rest of the config.
+    const fixed = await call('PATCH', '/agents/legacy', { project: p, body: { config: { timeoutMs: 1000, headers: { Authorization: { secretEnv: 'PARTNER_TOKEN', prefix: 'Bearer ' } } } } });
     expect(fixed.status).toBe(200);
+    expect(fixed.json).toMatchObject({ config: { url: 'https://legacy.example.com', timeoutMs: 1000, headers: { 'X-Team': 'ops', Authorization: { secretEnv: 'PARTNER_TOKEN', prefix: 'Bearer ' } } } });
+    expect(JSON.stringify(await store.agents.get(p, 'legacy'))).not.toContain('sk-legacy-secret');
+  });
+
+  it('lets a patch remove a legacy plain credential header with null', async () => {
+    const p = project();
+    await store.agents.create(p, { id: 'legacy', kind: 'http', config: { url: 'https://legacy.example.com', headers: { 'X-Team': 'ops', Cookie: 'session=sk-legacy' } } });
+    const removed = await call('PATCH', '/agents/legacy', { project: p, body: { config: { headers: { Cookie: null } } } });
+    expect(removed.json).toMatchObject({ config: { url: 'https://legacy.example.com', headers: { 'X-Team': 'ops' } } });
+    expect(JSON.stringify(await store.agents.get(p, 'legacy'))).not.toContain('sk-legacy');
   });
 
   it('documents header references and the 422 in OpenAPI', () => {
