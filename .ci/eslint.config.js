@@ -1,4 +1,4 @@
-// Lint lives with CI so the top level stays as DESIGN.md §2 fixes it; `npm run lint` points here.
+// Lint lives with CI so the top level stays fixed (package.json, tsconfig.json, src, workers, api, test); `npm run lint` points here.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -87,7 +87,7 @@ function asAgent(builtin: BuiltinAgent): Agent {
   return { id: builtin.id, kind: 'function', description: builtin.description ?? null, config: {} };
 }
 
-/** Seed 002's agent endpoints; the app mounts them under `/api/v1`. */
+/** The Agent Manager API's agent endpoints; the app mounts them under `/api/v1`. */
 export function createAgentRoutes(deps: AgentRoutesDeps) {
   const { agents } = deps.store;
   const builtin = (id: string) => deps.builtinAgents().find((agent) => agent.id === id);

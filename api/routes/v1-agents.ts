@@ -38,7 +38,7 @@ const startWorkflowRoute = createRoute({
   },
 });
 
-/** `POST /agents/{name}/workflow` of seed 000; the app mounts it under `/v1`. */
+/** `POST /agents/{name}/workflow` of the v1 API; the app mounts it under `/v1`. */
 export function createV1AgentRoutes(deps: V1AgentRoutesDeps) {
   return createRouter().openapi(startWorkflowRoute, async (c) => {
     const project = c.get('project');
@@ -53,7 +53,7 @@ export function createV1AgentRoutes(deps: V1AgentRoutesDeps) {
       definition,
       task: input.task,
       state: input.state ?? {},
-      // The first step sees the task and state, as the seed's "Initial state passed into the workflow".
+      // The first step sees the task and state, as the specification's "Initial state passed into the workflow".
       input: { task: input.task, state: input.state ?? {} },
       idempotencyKey,
       waitMs: waitMs ?? deps.defaultWaitMs,

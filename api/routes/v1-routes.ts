@@ -4,7 +4,7 @@ import { createV1WorkflowRunRoutes, type V1WorkflowRunRoutesDeps } from './v1-wo
 
 export type V1RoutesDeps = V1AgentRoutesDeps & V1WorkflowRunRoutesDeps;
 
-/** Seed 000's API under `/v1`, ready for `createApp({ routes })`. */
+/** The v1 API under `/v1`, ready for `createApp({ routes })`. */
 export function createV1Routes(deps: V1RoutesDeps): MountedRoutes[] {
   return [
     { path: '/v1', app: createV1AgentRoutes(deps) },

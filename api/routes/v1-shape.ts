@@ -3,8 +3,8 @@ import type { V1Run, V1RunListItem, V1Step } from '../../src/domain/v1-api.ts';
 
 /**
  * A human step (approval, input) waiting for its answer is described by `pendingAction`, not
- * listed in `steps`: seed 000's paused example lists only `classify`. Agent steps are listed
- * from the moment they start (DESIGN §5).
+ * listed in `steps`: the v1 specification's paused example lists only `classify`. Agent steps are listed
+ * from the moment they start.
  */
 function isUnansweredHumanStep(step: StepRecord): boolean {
   return step.type !== 'agent' && step.status === 'running';
@@ -15,7 +15,7 @@ function toV1Step(step: StepRecord): V1Step {
   return { name: step.name, status: step.status, output: step.output ?? null };
 }
 
-/** The seed-000 body of a run: `{ output: { status, steps, result, pendingAction }, run_id }`. */
+/** The v1 body of a run: `{ output: { status, steps, result, pendingAction }, run_id }`. */
 export function toV1Run(snapshot: RunSnapshot): V1Run {
   const output: V1Run['output'] = {
     status: snapshot.status,

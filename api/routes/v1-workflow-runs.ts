@@ -110,7 +110,7 @@ const cancelRoute = createRoute({
   },
 });
 
-/** The `/workflow-runs` endpoints of seed 000; the app mounts them under `/v1`. */
+/** The `/workflow-runs` endpoints of the v1 API; the app mounts them under `/v1`. */
 export function createV1WorkflowRunRoutes(deps: V1WorkflowRunRoutesDeps) {
   return createRouter()
     .openapi(resumeRoute, async (c) => {

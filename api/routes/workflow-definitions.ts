@@ -90,7 +90,7 @@ const listStepsRoute = createRoute({
 const addStepRoute = createRoute({
   method: 'post', path: '/workflows/{id}/steps', tags, operationId: 'addWorkflowStep', summary: 'Add a step',
   description:
-    'Seed 002\'s `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one ' +
+    'The Agent Manager API\'s `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one ' +
     'past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. ' +
     'Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step\'s JSON Schema and message ' +
     'placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run ' +
@@ -120,7 +120,7 @@ function toResponse({ project: _project, ...definition }: Definition) {
   return definition;
 }
 
-/** Seed 002's workflow-definition endpoints; the app mounts them under `/api/v1`. */
+/** The Agent Manager API's workflow-definition endpoints; the app mounts them under `/api/v1`. */
 export function createWorkflowDefinitionRoutes(deps: WorkflowDefinitionRoutesDeps) {
   const { definitions, agents } = deps.store;
   const agentExists = deps.agentExists ?? (async (project: string, agentId: string) => (await agents.find(project, agentId)) !== null);
@@ -131,7 +131,7 @@ export function createWorkflowDefinitionRoutes(deps: WorkflowDefinitionRoutesDep
       return c.json({ ...page, content: page.content.map(toResponse) }, 200);
     })
     .openapi(createDefinitionRoute, async (c) => {
-      // Seed 002: "A paused workflow run does not time out automatically" — unless the caller says so.
+      // The Agent Manager specification: "A paused workflow run does not time out automatically" — unless the caller says so.
       const body = c.req.valid('json');
       return c.json(toResponse(await definitions.create(c.get('project'), { ...body, pauseTimeout: body.pauseTimeout ?? 'never' })), 200);
     })

@@ -109,7 +109,7 @@ export async function springPageOfRuns(runs: RunLister, project: string, filter:
   return { content, ...totals };
 }
 
-/** Seed 002's run endpoints; the app mounts them under `/api/v1` next to the definition routes. */
+/** The Agent Manager API's run endpoints; the app mounts them under `/api/v1` next to the definition routes. */
 export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
   const { definitions } = deps.store;
 

@@ -4,7 +4,7 @@ import { pendingActionSchema } from './pending-action.ts';
 import { runErrorSchema, type RunSnapshot, type RunStatus, type RunSummary, type StepRecord } from './run.ts';
 import { sessionIdSchema } from './ids.ts';
 
-// The Agent Manager API's run endpoints (seed 002): request and response bodies, and the pure
+// The Agent Manager API's run endpoints: request and response bodies, and the pure
 // mapping from the engine's run shapes. Statuses are upper case here, lower case in v1.
 
 export const agentManagerRunStatusSchema = z.enum(['RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED']);
@@ -42,7 +42,7 @@ export const resumeAcceptedSchema = z.object({
 }).meta({ id: 'ResumeAccepted' });
 export type ResumeAccepted = z.infer<typeof resumeAcceptedSchema>;
 
-/** One row of `GET /workflows/{workflowId}/runs`, exactly the seed's fields. */
+/** One row of `GET /workflows/{workflowId}/runs`, exactly the specification's fields. */
 export const agentManagerRunSchema = z.object({
   id: z.string(),
   workflowId: z.string(),

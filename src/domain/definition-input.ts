@@ -17,7 +17,7 @@ const stepPlacement = {
   stepOrder: z.number().int().min(1).max(10_000).optional(),
 };
 
-/** Seed 002's WorkflowStepDTO `{agentId, action, stepOrder?}`: `type` may be left out. */
+/** The Agent Manager API's WorkflowStepDTO `{agentId, action, stepOrder?}`: `type` may be left out. */
 export const agentStepInputSchema = agentStepSchema.omit(assignedByStore).extend({
   ...stepPlacement,
   type: z.literal('agent').optional(),
@@ -29,7 +29,7 @@ export const inputStepInputSchema = inputStepSchema.omit(assignedByStore).extend
 export const stepInputSchema = z.discriminatedUnion('type', [agentStepInputSchema, approvalStepInputSchema, inputStepInputSchema]).meta({ id: 'StepInput' });
 export type StepInput = z.infer<typeof stepInputSchema>;
 
-/** Seed 002's WorkflowDTO `{name, description?}` plus Baton's optional agent slug and pause timeout. */
+/** The Agent Manager API's WorkflowDTO `{name, description?}` plus Baton's optional agent slug and pause timeout. */
 export const definitionCreateSchema = z.object({
   name: definitionSchema.shape.name,
   description: z.string().max(2000).nullish(),

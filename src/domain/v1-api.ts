@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { pendingActionSchema } from './pending-action.ts';
 import { runStatusSchema, stepStatusSchema } from './run.ts';
 
-// The v1 agent-workflow API (seed 000), request and response bodies exactly as the seed shows
+// The v1 agent-workflow API, request and response bodies exactly as its specification shows
 // them: `run_id` in snake case, everything under `output` in camel case. The route handlers, the
 // OpenAPI document and the SDK types are all derived from these schemas; `meta({ id })` names
 // them as components in /openapi.json, so generated clients get readable type names.
@@ -10,7 +10,7 @@ import { runStatusSchema, stepStatusSchema } from './run.ts';
 /** Longest a start or resume may hold the HTTP request open waiting for the run to settle. */
 export const v1MaxWaitMs = 120_000;
 
-/** Any JSON value; a resume answer is usually an option string or an object (seed 000). */
+/** Any JSON value; a resume answer is usually an option string or an object. */
 const jsonValueSchema = z.union([
   z.string(),
   z.record(z.string(), z.unknown()),
@@ -57,7 +57,7 @@ export type V1Step = z.infer<typeof v1StepSchema>;
 /**
  * Why a run failed (`failed`); or, with `running`, that its workflow task keeps failing
  * (`workflow_task_failing`); or, with `cancelled`, that it was terminated (`terminated`).
- * Absent otherwise (seed 000 is silent on it).
+ * Absent otherwise (the v1 specification is silent on it).
  */
 export const v1RunErrorSchema = z.object({
   code: z.string(),

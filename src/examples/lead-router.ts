@@ -1,4 +1,4 @@
-// The example of seed 000: POST /v1/agents/lead-router/workflow classifies a lead, asks a human
+// The v1 API's own example: POST /v1/agents/lead-router/workflow classifies a lead, asks a human
 // to confirm the sales team, then routes it. Loaded at start; its agents run offline.
 import type { AgentContext } from '../domain/agent.ts';
 import type { ExampleDefinition } from '../domain/definition-input.ts';
@@ -30,7 +30,7 @@ const freeMailDomains = new Set(['gmail.com', 'googlemail.com', 'yahoo.com', 'ho
 /**
  * Deterministic rules over `state`: an explicit `category` wins; then company size (`employees`
  * ≥ 1000 enterprise, ≥ 100 mid-market, else smb); then a free-mail `email` means smb. A lead with
- * no size signal (the seed's `{leadId: "lead-123"}`) goes to enterprise sales, who qualify unknown leads.
+ * no size signal (the specification's `{leadId: "lead-123"}`) goes to enterprise sales, who qualify unknown leads.
  */
 export function classifyLead(state: Record<string, unknown>): LeadCategory {
   const explicit = state.category;

@@ -1,4 +1,4 @@
-// The example of seed 002: a three-step content pipeline run by two llm agents. It needs a model
+// The Agent Manager API's own example: a three-step content pipeline run by two llm agents. It needs a model
 // endpoint (OPENAI_BASE_URL); without one its first step fails at once, naming the variable.
 import type { AgentCreate } from '../domain/agent.ts';
 import type { ExampleDefinition } from '../domain/definition-input.ts';

@@ -1,7 +1,7 @@
 import { errorBodySchema } from '../domain/errors.ts';
 
 /**
- * A request Baton answered with an error: `code` is the documented snake_case code (DESIGN §5),
+ * A request Baton answered with an error: `code` is the documented snake_case code (see the README's HTTP basics),
  * `status` the HTTP status, `details` whatever the server attached (zod issues, allowed options).
  *
  * @example

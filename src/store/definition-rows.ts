@@ -12,7 +12,7 @@ import type { Database, DefinitionStepsTable, DefinitionsTable } from './databas
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
-/** `wf-` and 12 hex digits: short like the seed's `wf-3a7bc9`, 48 random bits per project. */
+/** `wf-` and 12 hex digits: short like the specification's `wf-3a7bc9`, 48 random bits per project. */
 export function newDefinitionId(): string {
   return `wf-${randomBytes(6).toString('hex')}`;
 }

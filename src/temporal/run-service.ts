@@ -1,4 +1,4 @@
-// Every run operation the API, SDK and CLI need, as Temporal calls (DESIGN §4): start (optionally
+// Every run operation the API, SDK and CLI need, as Temporal calls: start (optionally
 // update-with-start and wait), resume (Update), get (Query), list/count (visibility), cancel.
 import { setTimeout } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';

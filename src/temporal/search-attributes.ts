@@ -1,4 +1,4 @@
-/** Baton's custom search attributes (DESIGN §4): what list/count filters and the Web UI show. */
+/** Baton's custom search attributes: what list/count filters and the Web UI show. */
 export const batonSearchAttributes = {
   BatonProject: 'Keyword',
   BatonDefinitionId: 'Keyword',

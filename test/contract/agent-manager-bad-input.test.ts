@@ -1,4 +1,4 @@
-// The bad-input matrix of seed 002's run endpoints: every refused request answers its documented
+// The bad-input matrix of the Agent Manager specification's run endpoints: every refused request answers its documented
 // code and leaves the runs exactly as they were (snapshot and Temporal history length unchanged),
 // and a refused start leaves no execution under the run id its Idempotency-Key names.
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';

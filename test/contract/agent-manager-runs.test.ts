@@ -1,6 +1,6 @@
-// One engine behind both APIs: runs started through v1 (seed 000) or the Agent Manager API (seed
-// 002) are listed, read and resumed through either; a deleted workflow's runs stay readable and
-// resumable; runs of one session see the transcript of the earlier ones.
+// One engine behind both APIs: runs started through v1 or the Agent Manager API are listed, read
+// and resumed through either; a deleted workflow's runs stay readable and resumable; runs of one
+// session see the transcript of the earlier ones.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentManagerRun, AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { SpringPage } from '../../src/domain/definition-input.ts';
@@ -181,7 +181,7 @@ describe('Idempotency-Key on POST /workflows/{id}/run', () => {
     const sibling = await createWorkflow({ name: 'Idempotent sibling' }, [{ agentId: 'procurator_assistant', action: 'Summarize' }]);
     const reused = await call('POST', `/api/v1/workflows/${sibling}/run`, { body: { input: 'AI news' }, headers });
     expect([reused.status, reused.json.error.code]).toEqual([409, 'conflict']);
-    // Keys are per project (DESIGN §4): the other project's equal key is its own run.
+    // Keys are per project: the other project's equal key is its own run.
     const project = stack.projects[1];
     const otherWorkflow = (await call<Definition>('POST', '/api/v1/workflows', { body: { name: 'Idempotent elsewhere' }, project })).json.id;
     await call('POST', `/api/v1/workflows/${otherWorkflow}/steps`, { body: { agentId: 'procurator_assistant', action: 'Summarize' }, project });

@@ -1,4 +1,4 @@
-// Seed 002 ("Automating Multi-Step Agent Workflows"), replayed over HTTP against Baton as
+// The Agent Manager specification ("Automating Multi-Step Agent Workflows"), replayed over HTTP against Baton as
 // `baton start` composes it, on the test run's dev server: every documented request body verbatim,
 // and every documented response field checked. web_agent and procurator_assistant are the shipped
 // llm agents; each step is a real model call to the fake model (see agent-manager-stack.ts).
@@ -48,11 +48,11 @@ async function listedRun(workflowId: string, runId: string, status: string) {
   });
 }
 
-describe('seed 002: the three-step Tech News Briefing', () => {
+describe('the Agent Manager specification: the three-step Tech News Briefing', () => {
   let workflowId: string;
   let runId: string;
 
-  it('creates the workflow and its three steps from the seed bodies', async () => {
+  it('creates the workflow and its three steps from the specification bodies', async () => {
     const created = await call<Definition>('POST', '/api/v1/workflows', { body: seedWorkflow });
     expect(created.status).toBe(200);
     expect(created.json).toMatchObject({ id: expect.stringMatching(/^wf-/) as string, ...seedWorkflow });
@@ -79,7 +79,7 @@ describe('seed 002: the three-step Tech News Briefing', () => {
     expect(started.json.jobId).toBe(`job-${description.runId}`);
   });
 
-  it('lists the run COMPLETED at step 3 with the seed\'s fields, durationMs = updatedAt − createdAt', async () => {
+  it('lists the run COMPLETED at step 3 with the specification\'s fields, durationMs = updatedAt − createdAt', async () => {
     const { page, row } = await listedRun(workflowId, runId, 'COMPLETED');
     expect(page).toMatchObject({ totalElements: 1, totalPages: 1 });
     expect(page.content).toHaveLength(1);
@@ -147,7 +147,7 @@ describe('seed 002: the three-step Tech News Briefing', () => {
   });
 });
 
-describe('seed 002: paging run history', () => {
+describe('the Agent Manager specification: paging run history', () => {
   it('pages 45 runs newest first in pages of 20, 20 and 5', async () => {
     const created = await call<Definition>('POST', '/api/v1/workflows', { body: { name: 'Paged' } });
     const workflowId = created.json.id;
@@ -179,7 +179,7 @@ describe('seed 002: paging run history', () => {
   }, 120_000);
 });
 
-describe('seed 002: resuming a paused workflow', () => {
+describe('the Agent Manager specification: resuming a paused workflow', () => {
   it('pauses a requireApproval step, and the approved content it is resumed with becomes the next step\'s input', async () => {
     const workflowId = await createSeedWorkflow([seedSteps[0]!, { ...seedSteps[1]!, requireApproval: true }, seedSteps[2]!]);
     const started = await call<RunAccepted>('POST', `/api/v1/workflows/${workflowId}/run`, { body: seedRun });

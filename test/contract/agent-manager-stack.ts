@@ -21,7 +21,7 @@ const webAgent = techNewsBriefingAgents.find((agent) => agent.id === 'web_agent'
 const webAgentSystem = webAgent?.kind === 'llm' ? webAgent.config.system : undefined;
 
 /**
- * The model behind the seed's agents: web_agent (recognised by its system prompt) answers
+ * The model behind the specification's agents: web_agent (recognised by its system prompt) answers
  * searchResults(input, or the task when there is none); any other agent answers
  * "<instruction> <- <input>". It reads the instruction, task and input from the step's prompt.
  */

@@ -1,4 +1,4 @@
-// The v1 shape of the pending actions seed 000 leaves open: `input` (answered with an object that
+// The v1 shape of the pending actions the v1 specification leaves open: `input` (answered with an object that
 // must match the step's schema) and `review` (send proposedOutput back to accept, or a replacement).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { V1Run } from '../../src/domain/v1-api.ts';

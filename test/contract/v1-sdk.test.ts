@@ -1,4 +1,4 @@
-// Seed 000's "Using the SDK" and "Managing workflow runs" snippets, run essentially verbatim
+// The v1 specification's "Using the SDK" and "Managing workflow runs" snippets, run essentially verbatim
 // against a real listening server (real app, worker and dev server).
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { BatonApiError, createClient, type BatonClient } from '../../src/sdk/index.ts';
@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-it('runs the seed\'s SDK example: start, see it paused, resume with approve, completed with a result', async () => {
+it('runs the specification\'s SDK example: start, see it paused, resume with approve, completed with a result', async () => {
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   let resumed = false;
 
@@ -42,7 +42,7 @@ it('runs the seed\'s SDK example: start, see it paused, resume with approve, com
   log.mockRestore();
 });
 
-it('runs the seed\'s run-management example: list, get, cancel', async () => {
+it('runs the specification\'s run-management example: list, get, cancel', async () => {
   const started = await client.agents.workflow('lead-router', { input: { task: 'Route this lead', state: { leadId: 'lead-123' } } });
   const wfr_abc123 = started.run_id;
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});

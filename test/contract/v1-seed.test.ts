@@ -1,4 +1,4 @@
-// Seed 000, replayed against the real app, engine and dev server: every documented request and
+// The v1 specification, replayed against the real app, engine and dev server: every documented request and
 // the shape of every documented response, field by field.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1Run, V1RunList } from '../../src/domain/v1-api.ts';
@@ -12,7 +12,7 @@ let project: string;
 beforeAll(async () => {
   stack = await startV1Stack('v1-seed');
   project = stack.projects[0];
-  // A quick-timeout copy of the example and a definition whose agent does not exist: the seed's
+  // A quick-timeout copy of the example and a definition whose agent does not exist: the specification's
   // `failed` status, both ways a run fails.
   await stack.store.definitions.upsertExample(project, { ...leadRouterExample, id: 'wf-lead-router-quick', agent: 'lead-router-quick', pauseTimeout: '1s' });
   await stack.store.definitions.upsertExample(project, {
@@ -48,7 +48,7 @@ const seedPaused = (runId: string) => ({
   run_id: runId,
 });
 
-describe('seed 000: starting a workflow', () => {
+describe('the v1 specification: starting a workflow', () => {
   it('answers the documented paused response once the run pauses', async () => {
     const started = await call('POST', '/v1/agents/lead-router/workflow', seedStart);
     expect(started.status).toBe(200);
@@ -85,7 +85,7 @@ describe('seed 000: starting a workflow', () => {
   });
 });
 
-describe('seed 000: resuming a workflow', () => {
+describe('the v1 specification: resuming a workflow', () => {
   it('continues from the pause to completed with a result', async () => {
     const { json: paused } = await call('POST', '/v1/agents/lead-router/workflow', seedStart);
     const resumed = await call('POST', `/v1/workflow-runs/${paused.run_id}/resume`, { input: { resume: { step: 'approval', input: 'approve' } } });
@@ -115,7 +115,7 @@ describe('seed 000: resuming a workflow', () => {
   });
 });
 
-describe('seed 000: workflow statuses', () => {
+describe('the v1 specification: workflow statuses', () => {
   it('marks a run failed, with its error, when it is not resumed within the timeout', async () => {
     const { json: paused } = await call('POST', '/v1/agents/lead-router-quick/workflow', seedStart);
     expect(paused.output.status).toBe('paused');
@@ -136,7 +136,7 @@ describe('seed 000: workflow statuses', () => {
   });
 });
 
-describe('seed 000: managing workflow runs', () => {
+describe('the v1 specification: managing workflow runs', () => {
   it('lists the project\'s runs, filtered by status and agent, a page at a time', async () => {
     const who = stack.projects[2];
     const first = (await call('POST', '/v1/agents/lead-router/workflow', seedStart, who)).json;

@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(async () => engine?.close());
 
 describe('RunService', () => {
-  it('reproduces the seed 000 lead-router response and completes on approve', async () => {
+  it('reproduces the the v1 specification lead-router response and completes on approve', async () => {
     const project = uniqueProject('seed');
     const definition = exampleAsDefinition(leadRouterExample, project);
     const paused = await engine.runs.startAndWait({ project, definition, task: 'Route this lead to the right team', state: { leadId: 'lead-123' }, input: null });

@@ -79,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('the composed runtime', () => {
-  it('answers the seed 000 start request from the lead-router example it loaded', async () => {
+  it('answers the the v1 specification start request from the lead-router example it loaded', async () => {
     const { status, json } = await call<V1Run>('POST', '/v1/agents/lead-router/workflow', { input: { task: 'Route this lead to the right team', state: { leadId: 'lead-123' } } });
     expect(status).toBe(200);
     expect(json.output).toEqual({

@@ -52,7 +52,7 @@ async function call(method: string, path: string, options: { project: string; bo
 }
 
 describe('Agent Manager workflow definitions', () => {
-  it('runs the seed\'s three-step content pipeline: create, add steps, read, list', async () => {
+  it('runs the specification\'s three-step content pipeline: create, add steps, read, list', async () => {
     const p = project();
     const created = await call('POST', '/workflows', {
       project: p,
@@ -60,7 +60,7 @@ describe('Agent Manager workflow definitions', () => {
     });
     expect(created.status).toBe(200);
     const definition = definitionResponseSchema.strict().parse(created.json);
-    // Seed 002: a paused run of these workflows does not time out unless the definition says so.
+    // The Agent Manager specification: a paused run of these workflows does not time out unless the definition says so.
     expect(definition).toMatchObject({ name: 'Tech News Briefing', description: 'Searches for tech news, summarizes it, and drafts a newsletter section.', steps: [], version: 1, pauseTimeout: 'never' });
     expect(definition.id).toMatch(/^wf-/);
     const id = definition.id;

@@ -124,7 +124,7 @@ describe('SDK types', () => {
     expectTypeOf<Run['run_id']>().toEqualTypeOf<string>();
     expectTypeOf<Run['output']['status']>().toEqualTypeOf<'running' | 'paused' | 'completed' | 'failed' | 'cancelled'>();
     expectTypeOf<Parameters<typeof client.workflowRuns.list>[0]>().toEqualTypeOf<V1ListRunsQuery | undefined>();
-    // @ts-expect-error task is required, as in seed 000
+    // @ts-expect-error task is required, as the v1 specification says
     void client.agents.workflow('lead-router', { input: { state: {} } }).catch(() => undefined);
   });
 });

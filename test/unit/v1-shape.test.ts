@@ -29,7 +29,7 @@ const seedPendingAction = {
 };
 
 describe('toV1Run', () => {
-  it('renders a paused run exactly as seed 000 shows it, leaving the waiting approval step to pendingAction', () => {
+  it('renders a paused run exactly as the v1 specification shows it, leaving the waiting approval step to pendingAction', () => {
     const body = toV1Run(snapshot({
       status: 'paused',
       currentStepOrder: 2,
