@@ -1,34 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app.ts';
-import { createAgentRoutes } from '../../api/routes/agents.ts';
-import { createV1Routes } from '../../api/routes/v1-routes.ts';
-import { createWorkflowDefinitionRoutes } from '../../api/routes/workflow-definitions.ts';
-import { createAgentManagerRunRoutes } from '../../api/routes/workflow-runs.ts';
-import { createProjectSecrets } from '../../src/security/project-secrets.ts';
+import type { createApp } from '../../api/app.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
-import type { RunService } from '../../src/temporal/run-service.ts';
+import { createDocumentedApp } from '../fixtures/documented-app.ts';
 
 // What schemathesis (npm run fuzz) checks, pinned on the real routes: every status a route answers
 // is declared, and a method a path does not serve is a 405. None of these requests reaches the engine.
-const notCalled = () => { throw new Error('the engine is not part of these tests'); };
-const runs = { start: notCalled, resume: notCalled, get: notCalled, list: notCalled, count: notCalled, cancel: notCalled, startAndWait: notCalled, resumeAndWait: notCalled } as unknown as RunService;
-
 const key = 'conformance-key';
 let store: Store;
 let app: ReturnType<typeof createApp>;
 beforeAll(async () => {
   store = await openStore();
-  app = createApp({
-    apiKeys: new Map([[key, 'conformance']]),
-    maxBodyBytes: 4096,
-    readiness: {},
-    routes: [
-      ...createV1Routes({ runs, definitions: store.definitions, defaultWaitMs: 1_000 }),
-      { path: '/api/v1', app: createWorkflowDefinitionRoutes({ store }) },
-      { path: '/api/v1', app: createAgentManagerRunRoutes({ store, runs }) },
-      { path: '/api/v1', app: createAgentRoutes({ store, secrets: createProjectSecrets({ grants: new Map(), env: {} }), builtinAgents: () => [] }) },
-    ],
-  });
+  app = createDocumentedApp(store, new Map([[key, 'conformance']]));
 });
 afterAll(async () => store?.close());
 
