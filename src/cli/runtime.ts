@@ -91,7 +91,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
 
     const target = temporalTarget(config.temporal, devServer?.address);
     const client = await connectClient(target);
-    closers.push(['the Temporal client', () => client.connection.close()]);
+    // Set once the engine is wired; its abandoned Queries must not retry on a closed connection.
+    const wired: { runs?: RunService } = {};
+    closers.push(['the Temporal client', async () => {
+      await wired.runs?.settleAbandonedCalls();
+      await client.connection.close();
+    }]);
     // The dev server registers them at start; an external cluster (or an older SQLite file) may not have them.
     try {
       const registered = await registerSearchAttributes(client.connection, target.namespace);
@@ -103,6 +108,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     }
 
     const engine = await wireEngine({ config, client, role: options.role, log, extend: options.extend });
+    wired.runs = engine.runs;
     if (engine.close) closers.push(['the engine', engine.close]);
 
     let worker: Worker | undefined;

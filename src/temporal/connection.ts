@@ -16,13 +16,22 @@ export function temporalTarget(settings: TemporalSettings, embeddedAddress?: str
   return { address, embedded: settings.address === undefined, namespace: settings.namespace, apiKey: settings.apiKey, tls: settings.tls };
 }
 
+/**
+ * Longest wait before a gRPC retry of the API's client. The retry interceptor's timer outlives a
+ * call that was abandoned meanwhile, so whoever closes the connection waits this long first
+ * (RunService.settleAbandonedCalls); otherwise the retry starts on a closed channel and throws.
+ */
+export const maxClientRetryDelayMs = 1_000;
+const defaultRetry = defaultGrpcRetryOptions({ maxAttempts: 3 });
+const apiRetryOptions = { ...defaultRetry, delayFunction: (attempt: number, status: Parameters<typeof defaultRetry.delayFunction>[1]) => Math.min(maxClientRetryDelayMs, defaultRetry.delayFunction(attempt, status)) };
+
 /** A client connection (API, operator commands) honouring API key and (m)TLS. */
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   const options = await connectionOptions(target);
   const connection = await Connection.connect({
     ...options,
     // The SDK's default retries an unreachable server for ~20 s; an API caller should get 503 in ~1 s.
-    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
+    interceptors: [makeGrpcRetryInterceptor(apiRetryOptions)],
   }).catch((error: unknown) => { throw new TemporalConnectionError(target, error); });
   return new Client({ connection, namespace: target.namespace });
 }

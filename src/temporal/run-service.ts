@@ -13,6 +13,7 @@ import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrd
 import { queryUnlessWorkflowTaskFailing, snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type QueryOutcome } from './run-history.ts';
 import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
 import { decodeCursor, encodeCursor, invalidCursor, runListQuery, toRunSummary } from './run-visibility.ts';
+import { maxClientRetryDelayMs } from './connection.ts';
 import { isTransient, mapTemporalErrors, retryTransient, toBatonError } from './temporal-errors.ts';
 
 export interface RunServiceOptions {
@@ -50,6 +51,8 @@ export class RunService {
   private readonly taskQueue: string;
   private readonly defaultPauseTimeout: PauseTimeout;
   private readonly cancelGraceMs: number;
+  // When get() last gave up on a Query still in flight (see settleAbandonedCalls).
+  private abandonedAt = 0;
 
   constructor(options: RunServiceOptions) {
     this.client = options.client;
@@ -168,10 +171,12 @@ export class RunService {
   async get(project: string, runId: string): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
     const abandon = new AbortController();
+    let settled = false;
     // A query needs a worker; without one the server would hold it ~30 s, so answer 503 sooner.
     const querying = mapTemporalErrors(() =>
       this.client.withAbortSignal(abandon.signal, () => this.client.withDeadline(Date.now() + queryDeadlineMs, () => handle.query(snapshotQuery))),
-    ).then((snapshot): QueryOutcome => ({ snapshot }), (error: unknown): QueryOutcome => ({ error }));
+    ).then((snapshot): QueryOutcome => ({ snapshot }), (error: unknown): QueryOutcome => ({ error }))
+      .then((outcome) => { settled = true; return outcome; });
     try {
       const described = await mapTemporalErrors(() => handle.describe());
       if (described.typedSearchAttributes.get(projectKey) !== project) throw notFound();
@@ -187,8 +192,18 @@ export class RunService {
       if (read.snapshot.project !== project) throw notFound();
       return read.snapshot;
     } finally {
+      if (!settled) this.abandonedAt = Date.now();
       abandon.abort();
     }
+  }
+
+  /**
+   * Resolves once no Query that get() abandoned can still start a gRPC retry: call it before
+   * closing the client's connection, or a pending retry would start on a closed channel and throw.
+   */
+  async settleAbandonedCalls(): Promise<void> {
+    const wait = this.abandonedAt + maxClientRetryDelayMs * 1.5 - Date.now();
+    if (wait > 0) await setTimeout(wait);
   }
 
   /**
