@@ -32,6 +32,26 @@ export const runErrorSchema = z.object({
 }).meta({ id: 'RunError' });
 export type RunError = z.infer<typeof runErrorSchema>;
 
+/** Who answered a paused step: an API key (its label), an inbox user, or Baton itself (a timeout default). */
+export const actorSchema = z.object({
+  via: z.enum(['api', 'inbox', 'system']),
+  /** The API key's label (`key:project:label` in BATON_API_KEYS), or the inbox user's; null when the key has none. */
+  label: z.string().nullable(),
+}).meta({ id: 'Actor' });
+export type Actor = z.infer<typeof actorSchema>;
+
+/** One answer to a paused step, as the audit trail keeps it. */
+export const answerRecordSchema = z.object({
+  step: z.string(),
+  /** The pending action's type: confirmation, input, review or tool_approval. */
+  type: z.string(),
+  by: actorSchema,
+  at: z.iso.datetime(),
+  input: z.unknown(),
+  comment: z.string().nullable(),
+}).meta({ id: 'AnswerRecord' });
+export type AnswerRecord = z.infer<typeof answerRecordSchema>;
+
 /** Everything a reader needs about a run; returned by the snapshot Query and the settled Update. */
 export const runSnapshotSchema = z.object({
   runId: runIdSchema,
@@ -47,6 +67,8 @@ export const runSnapshotSchema = z.object({
   result: z.unknown(),
   pendingAction: pendingActionSchema.nullable(),
   error: runErrorSchema.nullable(),
+  /** Every answer given to this run, oldest first (absent on runs started before answers were recorded). */
+  answers: z.array(answerRecordSchema).optional(),
   /** Bumped on every state change, so a waiter can ask for "anything after version N". */
   version: z.number().int().min(0),
   createdAt: z.iso.datetime(),
@@ -90,6 +112,8 @@ export type StartRunRequest = z.infer<typeof startRunRequestSchema>;
 export const resumeRequestSchema = z.object({
   step: z.string().min(1),
   input: z.unknown(),
+  /** Why the human answered as they did; kept in the audit trail. */
+  comment: z.string().max(4000).optional(),
 });
 export type ResumeRequest = z.infer<typeof resumeRequestSchema>;
 

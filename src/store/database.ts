@@ -50,6 +50,26 @@ export interface SessionEntriesTable {
   seq: Generated<string>;
 }
 
+export interface RunsTable {
+  project: string;
+  run_id: string;
+  definition_id: string;
+  agent: string | null;
+  session_id: string;
+  status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+  current_step_order: number;
+  pending_action: Json;
+  snapshot: ColumnType<Record<string, unknown>, string, string>;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface JobsTable {
+  name: string;
+  done_at: Timestamp;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: Timestamp;
@@ -60,6 +80,8 @@ export interface Database {
   definition_steps: DefinitionStepsTable;
   agents: AgentsTable;
   session_entries: SessionEntriesTable;
+  runs: RunsTable;
+  baton_jobs: JobsTable;
   baton_migrations: MigrationsTable;
 }
 

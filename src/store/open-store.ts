@@ -10,6 +10,8 @@ import { withStoreQueryErrors } from './database-errors.ts';
 import { createDefinitionRepository, type DefinitionRepository } from './definitions.ts';
 import { migrate } from './migrate.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { createLocalRunFeed, createPostgresRunFeed, runChangeChannel, type RunFeed } from './run-feed.ts';
+import { createRunRepository, type RunRepository, type RunSettledHook } from './runs.ts';
 import { createSessionMemory, type SessionMemory } from './sessions.ts';
 
 export interface StoreOptions {
@@ -21,12 +23,18 @@ export interface StoreOptions {
   schema?: string;
   /** PostgreSQL only: pool size (default 10). */
   maxConnections?: number;
+  /** Runs in the transaction of every read-model write that records a pause or an end (webhooks). */
+  runSettled?: RunSettledHook;
 }
 
 export interface Store {
   definitions: DefinitionRepository;
   agents: AgentRepository;
   sessions: SessionMemory;
+  /** The run read model (lists, counts, inbox). */
+  runs: RunRepository;
+  /** Notices of read-model changes, from this process or (PostgreSQL) any process writing the same store. */
+  runFeed: RunFeed;
   /** Resolves when the database answers a query; for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -70,14 +78,20 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     await db.destroy();
     throw error;
   }
+  const runFeed = options.databaseUrl ? createPostgresRunFeed({ databaseUrl: options.databaseUrl, channel: runChangeChannel(options.schema) }) : createLocalRunFeed();
   return {
     definitions: createDefinitionRepository(db),
+    runs: createRunRepository(db, { feed: runFeed, ...(options.runSettled ? { settled: options.runSettled } : {}) }),
+    runFeed,
     agents: createAgentRepository(db),
     sessions: createSessionMemory(db),
     backend: options.databaseUrl ? 'postgres' : 'pglite',
     async ping() {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    async close() {
+      await runFeed.close();
+      await db.destroy();
+    },
   };
 }

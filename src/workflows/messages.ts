@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ResumeRequest, RunSnapshot } from '../domain/run.ts';
+import type { Actor, ResumeRequest, RunSnapshot } from '../domain/run.ts';
 
 // One definition of every message, imported by the workflow, the API, the worker and the tests.
 export const AGENT_RUN_WORKFLOW = 'agentRun';
@@ -10,6 +10,8 @@ export const AGENT_RUN_WORKFLOW = 'agentRun';
  */
 export interface RunCaller {
   project?: string;
+  /** Who answers (resume only): recorded in the run's audit trail. */
+  by?: Actor;
 }
 
 /**
