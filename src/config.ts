@@ -139,6 +139,7 @@ const envSchema = z.object({
   BATON_WORKER_MAX_CACHED_WORKFLOWS: positiveInt,
   BATON_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').default(10_000),
   BATON_CANCEL_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').max(600_000, 'at most 600000 (10 minutes)').default(5_000),
+  BATON_MAX_EVENT_STREAMS: z.coerce.number({ error: 'a positive whole number' }).int('a positive whole number').positive('a positive whole number').default(1_000),
 });
 
 export type EnvVariable = keyof typeof envSchema.shape;
@@ -200,6 +201,8 @@ export interface Config {
   env: Readonly<Record<string, string | undefined>>;
   /** How long a DELETE waits for a run to record `cancelled` before 202, or before terminating a run whose workflow task keeps failing. */
   cancelGraceMs: number;
+  /** How many run event streams (SSE) one API process holds open at once; more get 503 too_many_streams. */
+  maxEventStreams: number;
 }
 
 export class ConfigError extends Error {
@@ -272,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.BATON_SHUTDOWN_GRACE_MS,
     env,
     cancelGraceMs: e.BATON_CANCEL_GRACE_MS,
+    maxEventStreams: e.BATON_MAX_EVENT_STREAMS,
   };
 }
 

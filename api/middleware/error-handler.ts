@@ -7,7 +7,7 @@ import { batonErrorOf } from '../../src/temporal/temporal-errors.ts';
 /** Seconds a client should wait before retrying while Temporal is unreachable or rate limiting. */
 export const ENGINE_RETRY_AFTER_SECONDS = 5;
 
-const retryLaterCodes: ReadonlySet<ErrorCode> = new Set(['engine_unavailable', 'engine_busy']);
+const retryLaterCodes: ReadonlySet<ErrorCode> = new Set(['engine_unavailable', 'engine_busy', 'too_many_streams']);
 // The operator has to act on these; the caller sees only the code and the gRPC status.
 const operatorCodes: ReadonlySet<ErrorCode> = new Set(['engine_error', 'engine_access_denied']);
 

@@ -40,7 +40,11 @@ const runRoute = createRoute({
   responses: {
     202: {
       ...jsonResponse(runAcceptedSchema, 'The run was started'),
-      links: links({ GetRun: ['getWorkflowRun', { runId: '$response.body#/runId' }], ResumeRun: ['resumeWorkflowRun', { runId: '$response.body#/runId' }] }),
+      links: links({
+        GetRun: ['getWorkflowRun', { runId: '$response.body#/runId' }],
+        ResumeRun: ['resumeWorkflowRun', { runId: '$response.body#/runId' }],
+        WatchRun: ['watchWorkflowRun', { runId: '$response.body#/runId' }],
+      }),
     },
     ...commonErrors, ...notFound('workflow_not_found'), ...bodyErrors, ...engineErrors,
     // A workflow without steps is a state of the workflow, not a flaw in the request: 409, like other conflicts.

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { MountedRoutes } from '../../api/app.ts';
+import { createRunEventHub, type RunEventHub } from '../../api/run-event-hub.ts';
 import { createAgentRoutes } from '../../api/routes/agents.ts';
 import { createV1Routes } from '../../api/routes/v1-routes.ts';
 import { createWorkflowDefinitionRoutes } from '../../api/routes/workflow-definitions.ts';
+import { createAgentManagerRunEventRoutes } from '../../api/routes/workflow-run-events.ts';
 import { createAgentManagerRunRoutes } from '../../api/routes/workflow-runs.ts';
 import { createActivities } from '../activities/index.ts';
 import { createAgentRegistry, type AgentRegistry, type ResolvedAgent } from '../agents/agent-registry.ts';
@@ -33,6 +35,8 @@ export interface EngineParts {
   store: Store;
   /** Run operations over the runtime's client and task queue (API roles). */
   runs?: RunService;
+  /** The open run event streams (SSE) of this API process (API roles). */
+  runEvents?: RunEventHub;
 }
 
 export interface EngineContext {
@@ -81,11 +85,16 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
     if (role !== 'worker') {
       const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs });
       parts.runs = runs;
+      const runEvents = createRunEventHub({ feed: store.runFeed, runs: store.runs, maxStreams: config.maxEventStreams, log });
+      parts.runEvents = runEvents;
+      // Streams end before the store closes under them.
+      parts.close = async () => { runEvents.close(); await store.close(); await egress.close(); };
       const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
       parts.routes = [
-        ...createV1Routes({ runs, definitions: store.definitions, defaultWaitMs: 30_000 }),
+        ...createV1Routes({ runs, definitions: store.definitions, store, runEvents, defaultWaitMs: 30_000 }),
         { path: '/api/v1', app: createWorkflowDefinitionRoutes({ store, agentExists }) },
         { path: '/api/v1', app: createAgentManagerRunRoutes({ store, runs }) },
+        { path: '/api/v1', app: createAgentManagerRunEventRoutes({ store, runs, runEvents }) },
         { path: '/api/v1', app: createAgentRoutes({ store, secrets, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
       ];
     }

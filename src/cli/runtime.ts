@@ -4,6 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkflowBundle } from '@temporalio/worker';
 import { createApp } from '../../api/app.ts';
+import type { RunEventHub } from '../../api/run-event-hub.ts';
 import { createBatonWorker, shutdownForceAfterGraceMs } from '../../workers/create-worker.ts';
 import type { Config } from '../config.ts';
 import type { Store } from '../store/open-store.ts';
@@ -36,6 +37,8 @@ export interface Runtime {
   store: Store;
   /** Run operations as the API performs them; absent for a worker-only runtime. */
   runs?: RunService;
+  /** The API's open run event streams; absent for a worker-only runtime. */
+  runEvents?: RunEventHub;
   devServer?: DevServer;
   worker?: Worker;
   /** apiListening: the bound address and who can reach it (all interfaces or this machine only). */
@@ -162,7 +165,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       urls.docs = `${urls.api}/docs`;
     }
 
-    return { config, client, store: engine.store, runs: engine.runs, devServer, worker, urls, done, close };
+    return { config, client, store: engine.store, runs: engine.runs, runEvents: engine.runEvents, devServer, worker, urls, done, close };
   } catch (error) {
     await close();
     throw error;

@@ -35,6 +35,8 @@ export const errorHttpStatus = {
   /** Temporal is rate limiting Baton (RESOURCE_EXHAUSTED); retry after the Retry-After header. */
   engine_busy: 503,
   model_unavailable: 503,
+  /** This API process already holds BATON_MAX_EVENT_STREAMS open event streams; retry after the Retry-After header. */
+  too_many_streams: 503,
 } as const;
 export type ErrorCode = keyof typeof errorHttpStatus;
 export const errorCodeSchema = z.enum(Object.keys(errorHttpStatus) as [ErrorCode, ...ErrorCode[]]);

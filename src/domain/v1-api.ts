@@ -111,3 +111,28 @@ export const v1RunListSchema = z.object({
   next_cursor: z.string().nullable(),
 }).meta({ id: 'V1RunList' });
 export type V1RunList = z.infer<typeof v1RunListSchema>;
+
+/** Longest an event stream may be asked to stay open with `?timeoutMs=` (one hour). */
+export const v1MaxEventStreamMs = 3_600_000;
+
+const eventStreamTimeoutSchema = z.coerce.number().int().min(0).max(v1MaxEventStreamMs).optional().meta({
+  description: 'End the stream after this many milliseconds (reconnect to go on watching). Without it the stream stays open while the client reads it.',
+});
+
+/** Filters of `GET /v1/workflow-runs/events`: only changes whose new state matches them are sent. */
+export const v1RunEventsQuerySchema = z.object({
+  status: runStatusSchema.optional().meta({ description: 'Only runs that changed to this status' }),
+  agent: z.string().min(1).max(64).optional().meta({ description: 'Only runs of the workflow published under this agent' }),
+  timeoutMs: eventStreamTimeoutSchema,
+});
+export type V1RunEventsQuery = Partial<z.output<typeof v1RunEventsQuerySchema>>;
+
+/** `GET /v1/workflow-runs/{runId}/events` (and the Agent Manager API's equivalent). */
+export const v1RunEventQuerySchema = z.object({ timeoutMs: eventStreamTimeoutSchema });
+
+/** What a reconnecting client last received: the `id` of its last event, `<runId>:<version>`. */
+export const lastEventIdHeaderSchema = z.object({
+  'last-event-id': z.string().max(1000).optional().meta({
+    description: 'The `id` of the last event received (`<runId>:<version>`), sent by EventSource on reconnect: a run\'s stream then skips the state the client already has.',
+  }),
+});
