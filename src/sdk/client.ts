@@ -2,10 +2,12 @@ import type {
   V1ListRunsQuery,
   V1ResumeBody,
   V1Run,
+  V1RunEventsQuery,
   V1RunList,
   V1StartWorkflowBody,
 } from '../domain/v1-api.ts';
-import { apiErrorFromResponse } from './api-error.ts';
+import { apiErrorFromResponse, BatonApiError } from './api-error.ts';
+import { readServerSentEvents, ServerSentEventParser } from './sse.ts';
 
 /** Options of {@link createClient}. */
 export interface BatonClientOptions {
@@ -31,6 +33,20 @@ export interface ResumeWorkflowOptions extends V1ResumeBody {
   idempotencyKey?: string;
   /** How long the server waits for the run to settle again before answering `running`. */
   waitMs?: number;
+}
+
+/** Options of `client.workflowRuns.watchRun`. */
+export interface WatchRunOptions {
+  /** Aborting it ends the iteration (without an error) and closes the connection. */
+  signal?: AbortSignal;
+  /** The id of the last event already seen (`<runId>:<version>`): states up to it are not sent again. */
+  lastEventId?: string;
+}
+
+/** Options of `client.workflowRuns.watchRuns`: which changes to receive. */
+export interface WatchRunsOptions extends Pick<V1RunEventsQuery, 'status' | 'agent'> {
+  /** Aborting it ends the iteration (without an error) and closes the connection. */
+  signal?: AbortSignal;
 }
 
 /** The typed client of the v1 API; build one with {@link createClient}. */
@@ -84,7 +100,54 @@ export interface BatonClient {
      * await client.workflowRuns.delete('wfr_abc123')
      */
     delete(runId: string): Promise<V1Run>;
+    /**
+     * The run's current state, then each change, over Server-Sent Events; the iteration ends
+     * after a completed, failed or cancelled state. A dropped connection is reopened (with the
+     * last event id, so no state is repeated); the first connection's error, an error answer
+     * such as 404 `run_not_found`, or six failed reconnections in a row reject the iteration.
+     *
+     * @example
+     * for await (const run of client.workflowRuns.watchRun(runId)) {
+     *   console.log(run.output.status, run.output.pendingAction?.message)
+     * }
+     */
+    watchRun(runId: string, options?: WatchRunOptions): AsyncIterable<V1Run>;
+    /**
+     * Every change of the project's runs from now on, over Server-Sent Events, until `signal`
+     * aborts; `status` and `agent` keep changes whose new state matches. A dropped connection is
+     * reopened, but changes made while it was down are not replayed (list the runs to catch up).
+     *
+     * @example
+     * const stop = new AbortController()
+     * for await (const run of client.workflowRuns.watchRuns({ status: 'paused', signal: stop.signal })) {
+     *   console.log(run.run_id, 'asks', run.output.pendingAction?.message)
+     * }
+     */
+    watchRuns(options?: WatchRunsOptions): AsyncIterable<V1Run>;
   };
+}
+
+const finishedRunStatuses: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+/** Reconnections in a row that may fail before a watch gives up. */
+const maxReconnectFailures = 6;
+const maxReconnectDelayMs = 30_000;
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Worth reconnecting after: the server or a proxy in between is restarting or overloaded. */
+function isRetryableStatus(status: number): boolean {
+  return status === 502 || status === 503 || status === 504;
 }
 
 function queryString(params: Record<string, string | number | undefined>): string {
@@ -125,6 +188,59 @@ export function createClient(options: BatonClientOptions): BatonClient {
 
   const runPath = (runId: string) => `/workflow-runs/${encodeURIComponent(runId)}`;
 
+  /**
+   * The runs an event stream sends, reconnecting when it ends or drops. `oneRun` streams end for
+   * good after a finished state or a 204 (the client already has the final state).
+   */
+  async function* watch(path: string, init: { signal?: AbortSignal; lastEventId?: string; oneRun: boolean }): AsyncGenerator<V1Run> {
+    const { signal } = init;
+    let lastEventId = init.lastEventId;
+    let retryMs: number | undefined;
+    let connected = false;
+    let failures = 0;
+    for (;;) {
+      if (signal?.aborted) return;
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+      if (lastEventId) headers['last-event-id'] = lastEventId;
+      let failure: Error | undefined;
+      try {
+        const response = await fetchImpl(`${baseUrl}/v1${path}`, { headers, signal });
+        if (init.oneRun && response.status === 204) return;
+        if (!response.ok) {
+          const error = await apiErrorFromResponse(response);
+          if (!connected || !isRetryableStatus(response.status)) throw error;
+          failure = error;
+        } else {
+          if (!response.body) throw new BatonApiError({ code: 'http_error', status: response.status, message: 'The event stream has no body.' });
+          connected = true;
+          failures = 0;
+          // A parser per connection: a dropped one may leave half an event behind.
+          const parser = new ServerSentEventParser();
+          try {
+            for await (const event of readServerSentEvents(response.body, parser)) {
+              if (event.event !== 'run') continue;
+              lastEventId = event.id || lastEventId;
+              const run = JSON.parse(event.data) as V1Run;
+              yield run;
+              if (init.oneRun && finishedRunStatuses.has(run.output.status)) return;
+            }
+          } finally {
+            retryMs = parser.retryMs ?? retryMs;
+          }
+        }
+      } catch (error) {
+        if (signal?.aborted) return;
+        // An answer from the server (404, 401) is final; so is failing to reach it at all the first time.
+        if (error instanceof BatonApiError || !connected) throw error;
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+      if (failure !== undefined && ++failures >= maxReconnectFailures) throw failure;
+      // Ended (timeout, restart) or dropped: reconnect after the server's `retry:`, longer after each failure.
+      await sleep(Math.min((retryMs ?? 1_000) * 2 ** failures, maxReconnectDelayMs), signal);
+    }
+  }
+
   return {
     agents: {
       workflow: (name, { input, idempotencyKey, waitMs }) =>
@@ -143,6 +259,8 @@ export function createClient(options: BatonClientOptions): BatonClient {
         request('GET', `/workflow-runs${queryString({ ...params })}`),
       get: (runId) => request('GET', runPath(runId)),
       delete: (runId) => request('DELETE', runPath(runId)),
+      watchRun: (runId, { signal, lastEventId } = {}) => watch(`${runPath(runId)}/events`, { signal, lastEventId, oneRun: true }),
+      watchRuns: ({ signal, status, agent } = {}) => watch(`/workflow-runs/events${queryString({ status, agent })}`, { signal, oneRun: false }),
     },
   };
 }

@@ -1,11 +1,13 @@
 // The typed client of Baton's v1 API. Types come from the same zod schemas the server validates with.
 export { createClient } from './client.ts';
-export type { BatonClient, BatonClientOptions, ResumeWorkflowOptions, StartWorkflowOptions } from './client.ts';
+export type { BatonClient, BatonClientOptions, ResumeWorkflowOptions, StartWorkflowOptions, WatchRunOptions, WatchRunsOptions } from './client.ts';
+export { readServerSentEvents, ServerSentEventParser, type ServerSentEvent } from './sse.ts';
 export { BatonApiError } from './api-error.ts';
 export type {
   V1ListRunsQuery,
   V1ResumeBody,
   V1Run,
+  V1RunEventsQuery,
   V1RunList,
   V1RunListItem,
   V1Step,
