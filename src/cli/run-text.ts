@@ -107,12 +107,22 @@ export function formatRun(run: V1Run): string {
   return lines.join('\n');
 }
 
+/** Where a run is, on one line: its status and what it asks, why it failed, or its result. */
+export function runState(run: V1Run): string {
+  const { output } = run;
+  let state: string = output.status;
+  if (output.pendingAction) state += ` at step ${printable(output.pendingAction.step)}: ${oneLine(question(output.pendingAction), 120)}`;
+  else if (output.error) state += `: ${oneLine(`${output.error.code}: ${output.error.message}`, 200)}`;
+  else if (output.status === 'completed') state += `, result ${oneLine(output.result, 120)}`;
+  return state;
+}
+
 /** After a resume or cancel: one line saying what was done and where the run is now. */
 export function formatOutcome(done: string, run: V1Run): string {
-  const { output } = run;
-  let now = `now ${output.status}`;
-  if (output.pendingAction) now += ` at step ${output.pendingAction.step}: ${oneLine(question(output.pendingAction), 120)}`;
-  else if (output.error) now += `: ${oneLine(`${output.error.code}: ${output.error.message}`, 200)}`;
-  else if (output.status === 'completed') now += `, result ${oneLine(output.result, 120)}`;
-  return `${done}; ${now}`;
+  return `${done}; now ${runState(run)}`;
+}
+
+/** `baton runs watch`: one line per change, with the time it arrived. */
+export function formatRunEvent(run: V1Run, at: Date): string {
+  return `${at.toISOString()}  ${printable(run.run_id)}  ${runState(run)}`;
 }

@@ -4,7 +4,7 @@ import { runStatusSchema } from '../domain/run.ts';
 import type { V1ResumeBody, V1RunList } from '../domain/v1-api.ts';
 import { BatonApiError } from '../sdk/api-error.ts';
 import { createClient, type BatonClient } from '../sdk/client.ts';
-import { formatOutcome, formatRun, formatRunList, oneLine, questionSummary } from './run-text.ts';
+import { formatOutcome, formatRun, formatRunEvent, formatRunList, oneLine, questionSummary } from './run-text.ts';
 
 type ResumeInput = V1ResumeBody['input']['resume']['input'];
 
@@ -19,6 +19,8 @@ export interface RunsCommandIo {
   out: (text: string) => void;
   err: (text: string) => void;
   fetch?: typeof globalThis.fetch;
+  /** Ends `runs watch` (default: Ctrl-C or SIGTERM). */
+  signal?: AbortSignal;
 }
 
 const usage = `usage:
@@ -26,6 +28,8 @@ const usage = `usage:
   baton runs get <runId> [--json]
   baton runs resume <runId> --step STEP --input VALUE [--json]   (VALUE: JSON, else taken as a string)
   baton runs cancel <runId> [--json]
+  baton runs watch [runId] [--status STATUS] [--agent NAME] [--json]   (one line per change: of one run until it
+      finishes, or of the project's runs until Ctrl-C; --json prints each run as one line of JSON)
 environment: BATON_URL (default http://127.0.0.1:3000), BATON_API_KEY`;
 
 class UsageError extends Error {}
@@ -65,13 +69,29 @@ async function pausedQuestions(client: BatonClient, page: V1RunList): Promise<Ma
   return questions;
 }
 
+/** Aborted by the first Ctrl-C or SIGTERM, so a watch ends like a finished command (exit 0). */
+function untilInterrupted(): { signal: AbortSignal; dispose: () => void } {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return { signal: abort.signal, dispose: () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); } };
+}
+
+function parseStatus(value: string | undefined) {
+  if (value === undefined) return undefined;
+  const status = runStatusSchema.safeParse(value);
+  if (!status.success) throw new UsageError(`--status must be one of ${runStatusSchema.options.join(', ')}`);
+  return status.data;
+}
+
 function onlyRunId(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`baton runs ${command} needs exactly one run id`);
   return positionals[0]!;
 }
 
 /**
- * `baton runs list|get|resume|cancel`: operator commands over the v1 API (through the SDK).
+ * `baton runs list|get|resume|cancel|watch`: operator commands over the v1 API (through the SDK).
  * Returns the exit code: 0 done, 1 the API answered an error, 2 bad usage.
  */
 export async function runsCommand(args: string[], io: RunsCommandIo): Promise<number> {
@@ -88,11 +108,10 @@ export async function runsCommand(args: string[], io: RunsCommandIo): Promise<nu
           allowPositionals: true,
         });
         if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-        const status = values.status === undefined ? undefined : runStatusSchema.safeParse(values.status);
-        if (status && !status.success) throw new UsageError(`--status must be one of ${runStatusSchema.options.join(', ')}`);
+        const status = parseStatus(values.status);
         const limit = values.limit === undefined ? undefined : Number(values.limit);
         if (limit !== undefined && !Number.isInteger(limit)) throw new UsageError('--limit must be a whole number');
-        const page = await client.workflowRuns.list({ status: status?.data, agent: values.agent, limit, cursor: values.cursor });
+        const page = await client.workflowRuns.list({ status, agent: values.agent, limit, cursor: values.cursor });
         io.out(values.json ? JSON.stringify(page, null, 2) : formatRunList(page, await pausedQuestions(client, page)));
         return 0;
       }
@@ -120,6 +139,28 @@ export async function runsCommand(args: string[], io: RunsCommandIo): Promise<nu
         const runId = onlyRunId(positionals, 'cancel');
         const run = await client.workflowRuns.delete(runId);
         io.out(values.json ? JSON.stringify(run, null, 2) : formatOutcome(`Cancelled ${runId}`, run));
+        return 0;
+      }
+      case 'watch': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { status: { type: 'string' }, agent: { type: 'string' }, json: { type: 'boolean' } },
+          allowPositionals: true,
+        });
+        if (positionals.length > 1) throw new UsageError('baton runs watch takes at most one run id');
+        const runId = positionals[0];
+        const status = parseStatus(values.status);
+        if (runId !== undefined && (status !== undefined || values.agent !== undefined)) throw new UsageError('--status and --agent choose among the project\'s runs; with a run id, leave them out');
+        const interrupt = io.signal ? undefined : untilInterrupted();
+        const signal = io.signal ?? interrupt!.signal;
+        try {
+          const runs = runId === undefined
+            ? client.workflowRuns.watchRuns({ status, agent: values.agent, signal })
+            : client.workflowRuns.watchRun(runId, { signal });
+          for await (const run of runs) io.out(values.json ? JSON.stringify(run) : formatRunEvent(run, new Date()));
+        } finally {
+          interrupt?.dispose();
+        }
         return 0;
       }
       default:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatOutcome, formatRun, formatRunList, oneLine, questionSummary } from '../../src/cli/run-text.ts';
+import { formatOutcome, formatRun, formatRunEvent, formatRunList, oneLine, questionSummary } from '../../src/cli/run-text.ts';
 import type { PendingAction } from '../../src/domain/pending-action.ts';
 import type { V1Run, V1RunList } from '../../src/domain/v1-api.ts';
 
@@ -84,5 +84,16 @@ describe('baton runs resume and cancel as text', () => {
       .toBe('Resumed wfr_1 at step a with "ok"; now paused at step b: Next? [yes]');
     expect(formatOutcome('Resumed wfr_1', { run_id: 'wfr_1', output: { status: 'failed', steps: [], result: null, pendingAction: null, error: { code: 'agent_error', message: 'down', step: 'b' } } }))
       .toBe('Resumed wfr_1; now failed: agent_error: down');
+  });
+});
+
+describe('baton runs watch as text', () => {
+  it('prints one line per change: when it arrived, the run and where it is, control characters dropped', () => {
+    const at = new Date('2026-01-05T09:00:02.000Z');
+    expect(formatRunEvent(paused({ step: 'approval', type: 'confirmation', message: 'Route to\nenterprise?\u001b[2J', options: ['approve', 'reject'] }), at))
+      .toBe('2026-01-05T09:00:02.000Z  wfr_1  paused at step approval: Route to enterprise?[2J [approve|reject]');
+    expect(formatRunEvent({ run_id: 'wfr_1', output: { status: 'completed', steps: [], result: { routedTo: 'enterprise-sales' }, pendingAction: null } }, at))
+      .toBe('2026-01-05T09:00:02.000Z  wfr_1  completed, result {"routedTo":"enterprise-sales"}');
+    expect(formatRunEvent({ run_id: 'wfr_1', output: { status: 'running', steps: [], result: null, pendingAction: null } }, at)).toBe('2026-01-05T09:00:02.000Z  wfr_1  running');
   });
 });
