@@ -24,7 +24,7 @@ import { links } from './openapi-links.ts';
 
 export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
-  runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'list' | 'count'>;
+  runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'page' | 'count'>;
 }
 
 const tags = ['Agent Manager: runs'];
@@ -84,29 +84,14 @@ const resumeRoute = createRoute({
   },
 });
 
-/** Temporal's largest visibility page: skipping earlier pages costs one call per this many runs. */
-const maxVisibilityPage = 1_000;
+type RunLister = Pick<RunService, 'page' | 'count'>;
 
-type RunLister = Pick<RunService, 'list' | 'count'>;
-
-/**
- * Page `page` of `size` runs. Visibility pages by token only, so the runs before it are walked in
- * calls of up to 1,000; the count comes first, so a page past the end costs nothing more.
- */
+/** Page `page` of `size` runs, newest first, from the read model (exact counts, offset pages). */
 export async function springPageOfRuns(runs: RunLister, project: string, filter: RunFilter, { page, size }: PageQuery): Promise<SpringPage<RunSummary>> {
   const totalElements = await runs.count(project, filter);
   const totals = { totalElements, totalPages: Math.ceil(totalElements / size) };
-  let skip = page * size;
-  if (skip >= totalElements) return { content: [], ...totals };
-  let cursor: string | undefined;
-  while (skip > 0) {
-    const skipped = await runs.list(project, filter, { pageSize: Math.min(skip, maxVisibilityPage), cursor });
-    skip -= skipped.runs.length;
-    if (!skipped.nextCursor || skipped.runs.length === 0) return { content: [], ...totals };
-    cursor = skipped.nextCursor;
-  }
-  const { runs: content } = await runs.list(project, filter, { pageSize: size, cursor });
-  return { content, ...totals };
+  if (page * size >= totalElements) return { content: [], ...totals };
+  return { content: await runs.page(project, filter, { offset: page * size, limit: size }), ...totals };
 }
 
 /** The Agent Manager API's run endpoints; the app mounts them under `/api/v1` next to the definition routes. */
