@@ -51,8 +51,8 @@ const runRoute = createRoute({
 const listRoute = createRoute({
   method: 'get', path: '/workflows/{workflowId}/runs', tags, operationId: 'listWorkflowRuns', summary: 'List run history for a workflow',
   description:
-    'Spring-style pages from Temporal visibility (eventually consistent): running and paused runs first, newest first, ' +
-    'then finished runs, most recently finished first. Runs of a deleted workflow stay listed.',
+    'Spring-style pages, newest first by creation time; `totalElements` is exact as of the last pause or end of each run. ' +
+    'Pages do not shift while runs change state. Runs of a deleted workflow stay listed.',
   request: { params: z.object({ workflowId: pathIdSchema }), query: pageQuerySchema },
   responses: { 200: jsonResponse(agentManagerRunPageSchema, 'A page of runs'), ...commonErrors, ...notFound('workflow_not_found'), ...engineErrors },
 });
