@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatonError } from '../../src/domain/errors.ts';
 import { exampleAsDefinition, leadRouterExample } from '../../src/examples/index.ts';
 import { RunService } from '../../src/temporal/run-service.ts';
-import { defineRun, eventually, historyLength, runResult, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
+import { defineRun, historyLength, runResult, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
 
 let engine: Engine;
 beforeAll(async () => {
