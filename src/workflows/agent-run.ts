@@ -15,7 +15,7 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
   const run = new RunState(start, workflowInfo().startTime.toISOString());
   const publisher = new RunPublisher();
   setHandler(snapshotQuery, () => run.snapshot);
-  setHandler(resumeUpdate, (request: ResumeRequest) => run.resume(request), { validator: (request: ResumeRequest, caller?: RunCaller) => run.validateResume(request, caller) });
+  setHandler(resumeUpdate, (request: ResumeRequest, caller?: RunCaller) => run.resume(request, caller), { validator: (request: ResumeRequest, caller?: RunCaller) => run.validateResume(request, caller) });
   setHandler(settledUpdate, (request: SettledRequest) => run.settled(request), { validator: (request: SettledRequest) => run.validateSettled(request) });
 
   try {
