@@ -18,7 +18,7 @@ export interface RunWatcher {
 }
 
 export interface RunEventHubOptions {
-  feed: Pick<RunFeed, 'subscribe'>;
+  feed: Pick<RunFeed, 'subscribe' | 'ready'>;
   runs: Pick<RunRepository, 'get'>;
   /** BATON_MAX_EVENT_STREAMS: more open streams than this are refused with 503 too_many_streams. */
   maxStreams: number;
@@ -29,6 +29,12 @@ export interface RunEventHubOptions {
 
 export interface RunEventHub {
   readonly heartbeatMs: number;
+  /**
+   * Resolves once changes flow (on PostgreSQL, the LISTEN connection is up): a stream registered
+   * before this resolves misses no change committed after it. Throws engine_unavailable when the
+   * database cannot be reached.
+   */
+  ready(): Promise<void>;
   /** Registers an open stream; throws too_many_streams when maxStreams are open. Returns its removal (idempotent). */
   add(watcher: RunWatcher): () => void;
   /** How many streams are open in this process. */
@@ -94,6 +100,14 @@ export function createRunEventHub(options: RunEventHubOptions): RunEventHub {
 
   return {
     heartbeatMs: options.heartbeatMs ?? defaultHeartbeatMs,
+    async ready() {
+      try {
+        await options.feed.ready();
+      } catch (error) {
+        options.log?.(`run events: the change feed is not ready: ${(error as Error).message}`);
+        throw new BatonError('engine_unavailable', 'Run changes cannot be followed right now: the database\'s change feed is unreachable.');
+      }
+    },
     get size() {
       return size;
     },

@@ -91,10 +91,11 @@ export async function runEventStream(request: RunStreamRequest & { runId: string
     },
   };
 
-  // Registered before the read, so a change committed meanwhile is not lost.
+  // Registered (and the feed flowing) before the read, so a change committed meanwhile is not lost.
   const remove = request.hub.add(watcher);
   let current: RunSnapshot;
   try {
+    await request.hub.ready();
     current = await request.read();
   } catch (error) {
     remove();
@@ -117,8 +118,10 @@ export interface RunFilterOfEvents {
 }
 
 /** The project's stream: every change from now on whose new state matches the filter. */
-export function projectEventStream(request: RunStreamRequest & { filter: RunFilterOfEvents }): Response {
+export async function projectEventStream(request: RunStreamRequest & { filter: RunFilterOfEvents }): Promise<Response> {
   const { status, agent } = request.filter;
+  // "From now on" starts when the answer starts: changes flow by then.
+  await request.hub.ready();
   if (request.method === 'HEAD') return streamResponse(null);
   let remove = () => {};
   const stream = openStream(request, () => remove());

@@ -31,7 +31,8 @@ export function eventStreamResponse(description: string, schema: z.ZodType) {
 export const streamLimitError = {
   503: errorResponse(
     'too_many_streams: this API process already holds BATON_MAX_EVENT_STREAMS open event streams; engine_unavailable: ' +
-    'Temporal is unreachable (a run the read model has not recorded yet is read from Temporal) or the API is shutting down; ' +
+    'Temporal is unreachable (a run the read model has not recorded yet is read from Temporal), the database\'s change feed is ' +
+    'unreachable, or the API is shutting down; ' +
     'engine_busy: Temporal is rate limiting Baton. Retry after the Retry-After header',
   ),
 };

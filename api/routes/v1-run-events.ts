@@ -78,9 +78,9 @@ export function createV1RunEventRoutes(deps: V1RunEventRoutesDeps) {
   const router = createRouter();
   router.use('/workflow-runs/events', onlyGetOnProjectEvents);
   return router
-    .openapi(projectEventsRoute, (c) => {
+    .openapi(projectEventsRoute, async (c) => {
       const { status, agent, timeoutMs } = c.req.valid('query');
-      return projectEventStream({ hub: deps.runEvents, method: c.req.method, project: c.get('project'), timeoutMs, toData: toV1Run, filter: { status, agent } });
+      return await projectEventStream({ hub: deps.runEvents, method: c.req.method, project: c.get('project'), timeoutMs, toData: toV1Run, filter: { status, agent } });
     })
     .openapi(runEventsRoute, async (c) => {
       const project = c.get('project');
