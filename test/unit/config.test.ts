@@ -154,6 +154,12 @@ describe('loadConfig', () => {
     expect(errorOf({ BATON_EGRESS_ALLOW: 'localhost,10.0.0.0/33' }).message).toContain('"10.0.0.0/33" is not an egress allow entry');
   });
 
+  it('bounds the open event streams of an API process at BATON_MAX_EVENT_STREAMS, 1000 by default', () => {
+    expect(loadConfig({}).maxEventStreams).toBe(1_000);
+    expect(loadConfig({ BATON_MAX_EVENT_STREAMS: '25' }).maxEventStreams).toBe(25);
+    for (const value of ['0', '-3', 'many', '2.5']) expect(errorOf({ BATON_MAX_EVENT_STREAMS: value }).variables).toEqual(['BATON_MAX_EVENT_STREAMS']);
+  });
+
   it('treats an empty optional variable as unset', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: '', OPENAI_BASE_URL: '', TEMPORAL_API_KEY: '' });
     expect(config.temporal.address).toBeUndefined();
