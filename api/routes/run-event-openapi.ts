@@ -18,10 +18,11 @@ export function runEventSchema(componentId: string, runComponentId: string) {
 }
 
 export const eventStreamFormat =
-  'A `text/event-stream` (Server-Sent Events). Each change is one event: `event: run`, `id: <runId>:<version>`, ' +
-  '`data:` the run as one line of JSON. A comment line (`: keep-alive`) comes every 15 s while nothing changes, so ' +
-  'proxies keep the connection open. The data is the run as it stands when the event is sent: a run that changes ' +
-  'again before its event is sent is reported once, in its newer state.';
+  'A `text/event-stream` (Server-Sent Events). Each change the run read model records (the start, each pause, each ' +
+  'answer applied, the end) is one event: `event: run`, `id: <runId>:<version>`, `data:` the run as one line of JSON. ' +
+  'A comment line (`: keep-alive`) comes every 15 s while nothing changes, so proxies keep the connection open. The ' +
+  'data is the run as it stands when the event is sent: a run that changes again before its event is sent is ' +
+  'reported once, in its newer state.';
 
 export function eventStreamResponse(description: string, schema: z.ZodType) {
   return { description, content: { 'text/event-stream': { schema } } };
