@@ -1,6 +1,8 @@
 // Live run events on Baton as `baton start` composes it (the workflow records the read model on the
 // test's PostgreSQL, whose NOTIFY feeds the API's streams): the SDK, the CLI and plain HTTP watch
 // real lead-router runs pause, take an answer and complete.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runsCommand } from '../../src/cli/runs-command.ts';
@@ -12,6 +14,7 @@ import { postgresUrl } from '../integration/store-backends.ts';
 import { startV1Stack, type V1Stack } from './v1-stack.ts';
 
 let stack: V1Stack;
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 beforeAll(async () => {
   stack = await startV1Stack('v1-events');
@@ -132,6 +135,20 @@ describe('the Agent Manager API\'s run stream', () => {
   });
 });
 
+describe('an API process that stops', () => {
+  it('ends its open streams and stops promptly instead of waiting on them', async () => {
+    const api = await stack.startRuntime('api');
+    const stream = await openEventStream(`${api.urls.api!}/v1/workflow-runs/events`, auth(0));
+    expect(stream.response.status).toBe(200);
+    expect(api.runEvents!.size).toBe(1);
+    const began = Date.now();
+    await api.close();
+    await stream.ended;
+    expect(api.runEvents!.size).toBe(0);
+    expect(Date.now() - began).toBeLessThan(3_000);
+  });
+});
+
 describe('baton runs watch', () => {
   async function baton(args: string[], signal?: AbortSignal) {
     const out: string[] = [];
@@ -165,6 +182,23 @@ describe('baton runs watch', () => {
     expect(watch.out.map((line) => JSON.parse(line) as V1Run).find((line) => line.run_id === run.run_id)).toStrictEqual(run);
     stop.abort();
     expect(await watch.code).toBe(0);
+  });
+
+  it('runs in its own process until Ctrl-C, which ends it with exit code 0', async () => {
+    const child = spawn(`${root}/node_modules/.bin/node`, ['src/cli/baton.ts', 'runs', 'watch', '--json'], {
+      cwd: root,
+      env: { ...process.env, BATON_URL: stack.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await eventually(async () => expect(stack.api.runEvents!.size).toBe(1), 30_000);
+    const run = await stack.sdk(0).agents.workflow('lead-router', start);
+    await eventually(async () => expect(out).toContain(run.run_id));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out.trim().split('\n').map((line) => (JSON.parse(line) as V1Run).run_id)).toContain(run.run_id);
   });
 
   it('reports an unknown run as the API error, and bad usage before any request', async () => {
