@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { MountedRoutes } from '../../api/app.ts';
+import { createInboxRoutes } from '../../api/inbox/inbox-routes.ts';
 import { createAgentRoutes } from '../../api/routes/agents.ts';
 import { createV1Routes } from '../../api/routes/v1-routes.ts';
 import { createWorkflowDefinitionRoutes } from '../../api/routes/workflow-definitions.ts';
@@ -33,6 +34,8 @@ export interface EngineParts {
   store: Store;
   /** Run operations over the runtime's client and task queue (API roles). */
   runs?: RunService;
+  /** The operators' inbox at /inbox (API roles). */
+  inbox?: ReturnType<typeof createInboxRoutes>;
 }
 
 export interface EngineContext {
@@ -88,12 +91,18 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
         { path: '/api/v1', app: createAgentManagerRunRoutes({ store, runs }) },
         { path: '/api/v1', app: createAgentRoutes({ store, secrets, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
       ];
+      parts.inbox = createInboxRoutes({ runs, store, keys: inboxKeys(config), log });
     }
     return parts;
   } catch (error) {
     await store.close();
     throw error;
   }
+}
+
+/** Each API key and its project, for the inbox sign-in (BATON_API_KEYS names no labels, so sessions carry none). */
+function inboxKeys(config: Config) {
+  return new Map([...config.apiKeys].map(([key, project]) => [key, { project, label: null }]));
 }
 
 async function loadExamples(store: Store, projects: string[]): Promise<void> {

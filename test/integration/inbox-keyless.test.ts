@@ -1,0 +1,56 @@
+// The inbox of a Baton without API keys: no sign-in, everyone is project `default`, and forms are
+// protected by a double-submit cookie and the origin check.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { csrfOf, InboxClient, textOf } from '../fixtures/inbox-client.ts';
+import { startBatonStack, type BatonStack } from './baton-stack.ts';
+
+let stack: BatonStack;
+
+beforeAll(async () => {
+  stack = await startBatonStack({ name: 'inbox-keyless' });
+}, 180_000);
+afterAll(async () => stack?.close());
+
+async function startPaused(): Promise<string> {
+  const response = await fetch(`${stack.url}/v1/agents/lead-router/workflow`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ input: { task: 'Route this lead', state: { leadId: 'lead-keyless' } } }),
+  });
+  const body = (await response.json()) as { run_id: string };
+  await stack.store.runs.record(await stack.runs.get('default', body.run_id));
+  return body.run_id;
+}
+
+it('shows project default\'s paused runs without a sign-in, and has nothing to sign in to', async () => {
+  const runId = await startPaused();
+  const client = new InboxClient(stack.url);
+  const page = await client.get('/inbox');
+  expect(page.status).toBe(200);
+  expect(textOf(page.text)).toContain('project default');
+  expect(page.text).toContain(runId);
+  expect(page.text).not.toContain('Sign out');
+  const login = await client.get('/inbox/login');
+  expect([login.status, login.headers.get('location')]).toEqual([303, '/inbox']);
+});
+
+it('takes an answer only with the double-submit cookie its page set, from this origin', async () => {
+  const runId = await startPaused();
+  const client = new InboxClient(stack.url);
+  const page = await client.get(`/inbox/runs/${runId}`);
+  const cookie = page.headers.getSetCookie().find((line) => line.startsWith('baton_inbox_csrf='))!;
+  expect(cookie).toMatch(/; Path=\/inbox; HttpOnly; SameSite=Strict$/);
+  const csrf = csrfOf(page.text);
+  expect(client.cookies.get('baton_inbox_csrf')).toBe(csrf);
+  const before = await stack.runs.get('default', runId);
+
+  const stranger = new InboxClient(stack.url);
+  expect((await stranger.post(`/inbox/runs/${runId}/answer`, { csrf, step: 'approval', choice: 'approve' })).status).toBe(403);
+  expect((await client.post(`/inbox/runs/${runId}/answer`, { csrf, step: 'approval', choice: 'approve' }, { origin: 'http://localhost:9' })).status).toBe(403);
+  expect((await client.post(`/inbox/runs/${runId}/answer`, { csrf: 'x'.repeat(32), step: 'approval', choice: 'approve' })).status).toBe(403);
+  expect((await stack.runs.get('default', runId)).version).toBe(before.version);
+
+  const answered = await client.post(`/inbox/runs/${runId}/answer`, { csrf, step: 'approval', choice: 'reject', comment: 'not a lead' });
+  expect(answered.status).toBe(303);
+  await expect.poll(async () => (await stack.runs.get('default', runId)).status, { timeout: 30_000 }).toBe('completed');
+});
