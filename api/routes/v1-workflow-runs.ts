@@ -60,7 +60,8 @@ const listRoute = createRoute({
   operationId: 'listWorkflowRunsV1',
   summary: 'List the workflow runs of the project',
   description:
-    'Open runs first, then the most recently closed (Temporal visibility order; eventually consistent). ' +
+    'Newest first by creation time (then run id). Pages are stable while runs change state: no run appears twice or is ' +
+    'skipped. A run is listed as it was at its last pause or end (or last answer), recorded before that settle was answered. ' +
     'Pass `next_cursor` back as `?cursor=` for the next page; it is null on the last. A cursor this API ' +
     'did not issue is 400 `invalid_request`.',
   tags: ['v1'],

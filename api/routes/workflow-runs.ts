@@ -24,7 +24,7 @@ import { links } from './openapi-links.ts';
 
 export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
-  runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'list' | 'count'>;
+  runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'page' | 'count'>;
 }
 
 const tags = ['Agent Manager: runs'];
@@ -51,8 +51,8 @@ const runRoute = createRoute({
 const listRoute = createRoute({
   method: 'get', path: '/workflows/{workflowId}/runs', tags, operationId: 'listWorkflowRuns', summary: 'List run history for a workflow',
   description:
-    'Spring-style pages from Temporal visibility (eventually consistent): running and paused runs first, newest first, ' +
-    'then finished runs, most recently finished first. Runs of a deleted workflow stay listed.',
+    'Spring-style pages, newest first by creation time; `totalElements` is exact as of the last pause or end of each run. ' +
+    'Pages do not shift while runs change state. Runs of a deleted workflow stay listed.',
   request: { params: z.object({ workflowId: pathIdSchema }), query: pageQuerySchema },
   responses: { 200: jsonResponse(agentManagerRunPageSchema, 'A page of runs'), ...commonErrors, ...notFound('workflow_not_found'), ...engineErrors },
 });
@@ -84,29 +84,14 @@ const resumeRoute = createRoute({
   },
 });
 
-/** Temporal's largest visibility page: skipping earlier pages costs one call per this many runs. */
-const maxVisibilityPage = 1_000;
+type RunLister = Pick<RunService, 'page' | 'count'>;
 
-type RunLister = Pick<RunService, 'list' | 'count'>;
-
-/**
- * Page `page` of `size` runs. Visibility pages by token only, so the runs before it are walked in
- * calls of up to 1,000; the count comes first, so a page past the end costs nothing more.
- */
+/** Page `page` of `size` runs, newest first, from the read model (exact counts, offset pages). */
 export async function springPageOfRuns(runs: RunLister, project: string, filter: RunFilter, { page, size }: PageQuery): Promise<SpringPage<RunSummary>> {
   const totalElements = await runs.count(project, filter);
   const totals = { totalElements, totalPages: Math.ceil(totalElements / size) };
-  let skip = page * size;
-  if (skip >= totalElements) return { content: [], ...totals };
-  let cursor: string | undefined;
-  while (skip > 0) {
-    const skipped = await runs.list(project, filter, { pageSize: Math.min(skip, maxVisibilityPage), cursor });
-    skip -= skipped.runs.length;
-    if (!skipped.nextCursor || skipped.runs.length === 0) return { content: [], ...totals };
-    cursor = skipped.nextCursor;
-  }
-  const { runs: content } = await runs.list(project, filter, { pageSize: size, cursor });
-  return { content, ...totals };
+  if (page * size >= totalElements) return { content: [], ...totals };
+  return { content: await runs.page(project, filter, { offset: page * size, limit: size }), ...totals };
 }
 
 /** The Agent Manager API's run endpoints; the app mounts them under `/api/v1` next to the definition routes. */

@@ -43,8 +43,8 @@ export function parseResumeInput(text: string): ResumeInput {
 const detailConcurrency = 4;
 
 /**
- * What each paused run of the page asks: list items come from Temporal visibility and carry no
- * pending action, so each paused run shown (at most one page) is read once.
+ * What each paused run of the page asks: list items carry no pending action, so each paused run
+ * shown (at most one page) is read once.
  */
 async function pausedQuestions(client: BatonClient, page: V1RunList): Promise<Map<string, string>> {
   const paused = page.data.filter((run) => run.status === 'paused').map((run) => run.run_id);

@@ -163,6 +163,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       urls.docs = `${urls.api}/docs`;
     }
 
+    engine.afterStart?.();
     return { config, client, store: engine.store, runs: engine.runs, devServer, worker, urls, done, close };
   } catch (error) {
     await close();

@@ -117,7 +117,7 @@ export const resumeRequestSchema = z.object({
 });
 export type ResumeRequest = z.infer<typeof resumeRequestSchema>;
 
-/** One row of a run list, read from Temporal visibility (search attributes), not from the run. */
+/** One row of a run list. */
 export const runSummarySchema = z.object({
   runId: runIdSchema,
   project: projectIdSchema,
@@ -130,6 +130,11 @@ export const runSummarySchema = z.object({
   updatedAt: z.iso.datetime(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export function summaryOf(snapshot: RunSnapshot): RunSummary {
+  const { runId, project, definitionId, agent, sessionId, status, currentStepOrder, createdAt, updatedAt } = snapshot;
+  return { runId, project, definitionId, agent, sessionId, status, currentStepOrder, createdAt, updatedAt };
+}
 
 export const runFilterSchema = z.object({
   status: runStatusSchema.optional(),

@@ -92,7 +92,7 @@ export const v1ListRunsQuerySchema = z.object({
 /** What a caller passes: every filter optional, `limit` a number. */
 export type V1ListRunsQuery = Partial<z.output<typeof v1ListRunsQuerySchema>>;
 
-/** One row of a run list: read from Temporal visibility, so it carries no steps or outputs. */
+/** One row of a run list: the run's summary, without steps or outputs. */
 export const v1RunListItemSchema = z.object({
   run_id: z.string(),
   status: runStatusSchema,

@@ -26,6 +26,12 @@ export class RunState {
   readonly outputs: Record<string, { output: unknown }> = {};
   private pending: PendingStep | null = null;
   private answer: { output: unknown } | null = null;
+  /**
+   * Set when the run writes the read model: a settle is then answered only once it is recorded,
+   * so a client that saw it reads it back from lists and counts.
+   */
+  awaitsRecord = false;
+  private recordedVersion = -1;
 
   constructor(start: RunStart, createdAt: string) {
     this.snapshot = {
@@ -112,6 +118,11 @@ export class RunState {
     return this.snapshot;
   }
 
+  /** The read model holds the run at `version` (or gave up on it: see RunRecorder). */
+  recorded(version: number): void {
+    this.recordedVersion = Math.max(this.recordedVersion, version);
+  }
+
   get answered(): boolean {
     return this.answer !== null;
   }
@@ -150,7 +161,8 @@ export class RunState {
   async settled(request: SettledRequest): Promise<RunSnapshot> {
     const done = () =>
       settledStatuses.includes(this.snapshot.status) &&
-      (request.afterVersion === undefined || this.snapshot.version > request.afterVersion || this.finished);
+      (request.afterVersion === undefined || this.snapshot.version > request.afterVersion || this.finished) &&
+      (!this.awaitsRecord || this.recordedVersion >= this.snapshot.version);
     // Not cancellable: a waiter on a cancelled run gets the `cancelled` snapshot, not a failure.
     if (!done() && request.waitMs !== 0) {
       await CancellationScope.nonCancellable(async () => {

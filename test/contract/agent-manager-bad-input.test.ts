@@ -176,7 +176,7 @@ describe('without a reachable engine', () => {
   it('answers 503 engine_unavailable with Retry-After on every run endpoint', async () => {
     // Nothing listens on port 1; one attempt per call, not the client's ~40 s of gRPC retries.
     const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '500ms', interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))] });
-    const runs = new RunService({ client: new Client({ connection }), taskQueue: 'nowhere', defaultPauseTimeout: '1h' });
+    const runs = new RunService({ client: new Client({ connection }), readModel: stack.store.runs, taskQueue: 'nowhere', defaultPauseTimeout: '1h' });
     const app = createApp({ apiKeys: new Map(), maxBodyBytes: testMaxBodyBytes, readiness: {}, routes: [{ path: '/api/v1', app: createAgentManagerRunRoutes({ store: stack.store, runs }) }] });
     // With no keys configured every caller is project `default`.
     const { id: workflowId } = await stack.store.definitions.create('default', { name: 'unreachable' });

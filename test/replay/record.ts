@@ -89,7 +89,7 @@ const runtime = await createRuntime(
   },
 );
 const client = runtime.client;
-const runs = new RunService({ client, taskQueue, defaultPauseTimeout: '7d' });
+const runs = new RunService({ client, readModel: runtime.store.runs, taskQueue, defaultPauseTimeout: '7d' });
 const leadRouter = exampleAsDefinition(leadRouterExample, project);
 
 /** Stores an http or llm agent the way users do, over the API. */
