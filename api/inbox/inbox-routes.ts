@@ -113,9 +113,8 @@ export function createInboxRoutes(deps: InboxDeps): Hono<InboxEnv> {
     const run = await deps.runs.get(session.project, runId);
     try {
       const request = resumeRequestOf(run, form);
-      const applied = await deps.runs.resume(session.project, runId, request);
-      // The read model moves on now rather than when the run next settles (a write with an older version is ignored).
-      await deps.store.runs.record(applied).catch((error: Error) => log(`[inbox] recording run ${runId} after its answer: ${error.message}`));
+      // RunService records the answered run in the read model, so it leaves the paused list at once.
+      await deps.runs.resume(session.project, runId, request);
       return c.redirect(`/inbox/runs/${runId}`, 303);
     } catch (error) {
       const known = batonErrorOf(error);
@@ -146,8 +145,14 @@ export function createInboxRoutes(deps: InboxDeps): Hono<InboxEnv> {
       });
       const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n'), keepAliveMs);
       try {
+        // `ready` promises that no later change is missed (PostgreSQL: the LISTEN is up); the page
+        // refreshes once on a reconnect's `ready` to catch up on what happened in between.
+        await deps.store.runFeed.ready();
         await stream.writeSSE({ event: 'ready', data: '{}', retry: 3000 });
         await done;
+      } catch (error) {
+        // The browser reconnects after `retry` (3 s by default); nothing to tell it here.
+        log(`[inbox] event stream: ${(error as Error).message}`);
       } finally {
         unsubscribe();
         clearInterval(keepAlive);
