@@ -36,7 +36,9 @@ const resumeRoute = createRoute({
     'Answers the paused step and responds once the run is paused again, completed or failed ' +
     '(or `running` after `waitMs`). A rejected resume changes nothing. With an `Idempotency-Key` ' +
     'header the same request (key and answer) sent again answers exactly as the first did, even after ' +
-    'the run moved on or finished; without one, a repeat after success is `run_not_paused`.',
+    'the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` ' +
+    '(why you answered so, at most 4000 characters) is kept with the answer in the run\'s `answers`, beside the API ' +
+    'key\'s label and the time; a retry with the same key keeps the first answer\'s comment.',
   tags: ['v1'],
   request: {
     params: runParams,
@@ -80,7 +82,9 @@ const getRoute = createRoute({
   description:
     'A run whose workflow task keeps failing (it cannot make progress) is `running` with ' +
     '`error.code` `workflow_task_failing` and the failure in `error.message`; its steps cannot be read. ' +
-    'A run terminated after its cancellation grace period is `cancelled` with `error.code` `terminated`.',
+    'A run terminated after its cancellation grace period is `cancelled` with `error.code` `terminated`. ' +
+    '`answers` is the audit trail of the run\'s resumes (step, answer, comment, who by API key label, when), oldest first; ' +
+    'it is absent until the first answer.',
   tags: ['v1'],
   request: { params: runParams },
   responses: {
@@ -117,11 +121,12 @@ export function createV1WorkflowRunRoutes(deps: V1WorkflowRunRoutesDeps) {
     .openapi(resumeRoute, async (c) => {
       const { runId } = c.req.valid('param');
       const { waitMs } = c.req.valid('query');
-      const { step, input } = c.req.valid('json').input.resume;
+      const { step, input, comment } = c.req.valid('json').input.resume;
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
-      const snapshot = await deps.runs.resumeAndWait(c.get('project'), runId, { step, input }, {
+      const snapshot = await deps.runs.resumeAndWait(c.get('project'), runId, { step, input, ...(comment !== undefined ? { comment } : {}) }, {
         waitMs: waitMs ?? deps.defaultWaitMs,
         ...(idempotencyKey ? { idempotencyKey } : {}),
+        by: c.get('caller'),
       });
       return c.json(toV1Run(snapshot), 200);
     })

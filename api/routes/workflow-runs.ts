@@ -62,7 +62,8 @@ const getRoute = createRoute({
   description:
     'A run whose workflow task keeps failing (it cannot make progress) is `RUNNING` with `error.code` ' +
     '`workflow_task_failing`; its steps cannot be read. A run terminated after its cancellation grace period is ' +
-    '`CANCELLED` with `error.code` `terminated`.',
+    '`CANCELLED` with `error.code` `terminated`. `answers` is the audit trail of the run\'s resumes (step, answer, ' +
+    'comment, who by API key label, when), oldest first.',
   request: { params: z.object({ runId: pathIdSchema }) },
   responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...engineErrors },
 });
@@ -74,7 +75,9 @@ const resumeRoute = createRoute({
     'be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. ' +
     '`jobId` is `job-` + the id of the Temporal Update that applied it. With an `Idempotency-Key` header the same ' +
     'request (key and output) sent again answers 202 with the same jobId, even after the run moved on or finished; ' +
-    'without one, a repeat after success is `run_not_paused`.',
+    'without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 ' +
+    'characters) is kept with the answer in the run\'s `answers`, beside the API key\'s label and the time; a retry with ' +
+    'the same key keeps the first answer\'s comment.',
   request: { params: z.object({ runId: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(resumeRunBodySchema) },
   responses: {
     202: jsonResponse(resumeAcceptedSchema, 'The answer was applied; the run goes on'),
@@ -135,7 +138,7 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
     .openapi(resumeRoute, async (c) => {
       const project = c.get('project');
       const { runId } = c.req.valid('param');
-      const { output } = c.req.valid('json');
+      const { output, comment } = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       // The Update's own id, so the jobId can be found in the run's history; derived from the key, so a repeat finds the first.
       const updateId = idempotencyKey ? idempotentResumeIds(project, runId, idempotencyKey, output).resume : `resume-${ulid()}`;
@@ -149,7 +152,7 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
         throw new BatonError('run_not_paused', `Run is ${snapshot.status}, not paused.`, { status: snapshot.status });
       }
       // The workflow's validator decides (options, schema, a step answered meanwhile) before anything is recorded.
-      await deps.runs.resume(project, runId, { step: pending.step, input: output }, { updateId });
+      await deps.runs.resume(project, runId, { step: pending.step, input: output, ...(comment !== undefined ? { comment } : {}) }, { updateId, by: c.get('caller') });
       return c.json({ jobId: `job-${updateId}`, runId }, 202);
     });
 }

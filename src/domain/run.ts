@@ -108,12 +108,15 @@ export const startRunRequestSchema = z.object({
 });
 export type StartRunRequest = z.infer<typeof startRunRequestSchema>;
 
+/** Why the human answered as they did, kept in the run's audit trail: free text, at most 4000 characters. */
+export const resumeCommentSchema = z.string().max(4000);
+
 /** Argument of the resume Update. */
 export const resumeRequestSchema = z.object({
   step: z.string().min(1),
   input: z.unknown(),
   /** Why the human answered as they did; kept in the audit trail. */
-  comment: z.string().max(4000).optional(),
+  comment: resumeCommentSchema.optional(),
 });
 export type ResumeRequest = z.infer<typeof resumeRequestSchema>;
 

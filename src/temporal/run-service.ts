@@ -7,7 +7,7 @@ import { ulid } from 'ulid';
 import type { PauseTimeout } from '../domain/duration.ts';
 import { BatonError } from '../domain/errors.ts';
 import { runIdSchema } from '../domain/ids.ts';
-import { finishedStatuses, summaryOf, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
+import { finishedStatuses, summaryOf, type Actor, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
 import type { RunRepository } from '../store/runs.ts';
 import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
@@ -111,15 +111,16 @@ export class RunService {
    * Answers the paused step; resolves with the run right after the answer is applied (status `running`).
    * `updateId` names the Update in the run's history; Temporal dedupes Updates by id, so sending the
    * same id again (a retry after a lost answer, or a repeated Idempotency-Key) returns the first outcome.
+   * `by` (who answers) goes in the Update's caller argument, so it is in Temporal history and the run's answers.
    */
-  async resume(project: string, runId: string, request: ResumeRequest, options: { updateId?: string } = {}): Promise<RunSnapshot> {
+  async resume(project: string, runId: string, request: ResumeRequest, options: { updateId?: string; by?: Actor } = {}): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
     const updateId = options.updateId ?? `resume-${ulid()}`;
     // No describe first: the validator checks the project, and a run whose workflow task keeps
     // failing is refused by Temporal itself (~20 s later, as workflow_task_failing) rather than
     // every resume paying a round trip for that rare case.
     try {
-      const applied = await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project }], updateId }));
+      const applied = await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project, ...(options.by ? { by: options.by } : {}) }], updateId }));
       // The workflow records settles only; this takes an answered run out of the paused lists (the
       // inbox) at once. Not awaited: a newer write from the workflow wins anyway (by version).
       this.readModel.record(applied).catch(() => {});
@@ -149,11 +150,13 @@ export class RunService {
   /**
    * Answers the paused step and waits until the run pauses again or finishes (or `waitMs` passes).
    * With an `idempotencyKey` both Updates get ids derived from it and the answer, so the same
-   * request sent again answers exactly as the first did, even after the run moved on or finished.
+   * request sent again answers exactly as the first did, even after the run moved on or finished. The
+   * comment is not part of the ids: a retry that rewords it is still the same answer, and the run keeps
+   * the first one's comment (as it keeps the first one's `by`).
    */
-  async resumeAndWait(project: string, runId: string, request: ResumeRequest, options: { waitMs?: number; idempotencyKey?: string } = {}): Promise<RunSnapshot> {
+  async resumeAndWait(project: string, runId: string, request: ResumeRequest, options: { waitMs?: number; idempotencyKey?: string; by?: Actor } = {}): Promise<RunSnapshot> {
     const ids = options.idempotencyKey === undefined ? undefined : idempotentResumeIds(project, runId, options.idempotencyKey, request.input);
-    const applied = await this.resume(project, runId, request, ids ? { updateId: ids.resume } : {});
+    const applied = await this.resume(project, runId, request, { ...(ids ? { updateId: ids.resume } : {}), ...(options.by ? { by: options.by } : {}) });
     // The answer is applied: nothing after this may fail the request, or a retry would meet its own success as a 409.
     const handle = this.client.workflow.getHandle(runId);
     try {

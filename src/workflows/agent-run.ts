@@ -19,7 +19,7 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
   run.awaitsRecord = recorder.enabled;
   publisher.settlesOnly = recorder.enabled;
   setHandler(snapshotQuery, () => run.snapshot);
-  setHandler(resumeUpdate, (request: ResumeRequest) => run.resume(request), { validator: (request: ResumeRequest, caller?: RunCaller) => run.validateResume(request, caller) });
+  setHandler(resumeUpdate, (request: ResumeRequest, caller?: RunCaller) => run.resume(request, caller), { validator: (request: ResumeRequest, caller?: RunCaller) => run.validateResume(request, caller) });
   setHandler(settledUpdate, (request: SettledRequest) => run.settled(request), { validator: (request: SettledRequest) => run.validateSettled(request) });
 
   try {

@@ -47,6 +47,7 @@ export class RunState {
       result: null,
       pendingAction: null,
       error: null,
+      answers: [],
       version: 0,
       createdAt,
       updatedAt: createdAt,
@@ -101,10 +102,24 @@ export class RunState {
     rejectWith(checkResume(this.snapshot, request, caller));
   }
 
-  /** Applies an accepted resume at once, so the update returns the run as it is right after it. */
-  resume(request: ResumeRequest): RunSnapshot {
+  /**
+   * Applies an accepted resume at once, so the update returns the run as it is right after it; the
+   * answer joins the audit trail (who from the caller, when in workflow time) in the same version.
+   */
+  resume(request: ResumeRequest, caller?: RunCaller): RunSnapshot {
     const pending = this.pending;
-    if (!pending) throw ApplicationFailure.create({ type: 'run_not_paused', message: 'run is not paused' });
+    const action = this.snapshot.pendingAction;
+    if (!pending || !action) throw ApplicationFailure.create({ type: 'run_not_paused', message: 'run is not paused' });
+    // The constructor starts the trail; the snapshot type leaves it optional for snapshots read from older runs.
+    (this.snapshot.answers ??= []).push({
+      step: action.step,
+      type: action.type,
+      // A caller without `by` (a client of the Update other than the API) is an anonymous API caller.
+      by: caller?.by ?? { via: 'api', label: null },
+      at: now(),
+      input: request.input ?? null,
+      comment: typeof request.comment === 'string' ? request.comment : null,
+    });
     if (pending.answersStep) {
       const record = pending.record ?? this.humanRecord(pending);
       this.closeRecord(record, 'completed', request.input);

@@ -101,6 +101,8 @@ describe('the v1 specification: resuming a workflow', () => {
         ],
         result: routed,
         pendingAction: null,
+        // Beyond the specification: the audit trail, once the run has been answered (this key has no label).
+        answers: [{ step: 'approval', type: 'confirmation', input: 'approve', comment: null, answeredBy: { via: 'api', label: null }, answeredAt: expect.stringMatching(isoTime) as string }],
       },
       run_id: paused.run_id,
     });

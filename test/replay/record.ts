@@ -164,6 +164,28 @@ const scenarios: Record<string, () => Promise<string>> = {
     const run = await runs.startAndWait({ project, definition: definition([agentStep(1, 'call', 'always-down', '', { retry: { attempts: 2, backoff: '100ms', backoffCoefficient: 1 } })]), task: 't', state: {}, input: null });
     return run.runId;
   },
+  // Since patch run-read-model: the run records itself (recordRun local activities) at start and at
+  // each settle, search attributes change only at settles, and the answer carries who and why.
+  async 'read-model-resumed'() {
+    const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-789' }, input: null });
+    await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve', comment: 'known customer' }, { by: { via: 'api', label: 'recorder' } });
+    return paused.runId;
+  },
+  async 'read-model-cancelled'() {
+    const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: {}, input: null });
+    await runs.cancel(project, paused.runId);
+    return paused.runId;
+  },
+  async 'read-model-review-and-input'() {
+    const steps: Definition['steps'] = [
+      { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
+      { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
+    ];
+    const paused = await runs.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
+    const asked = await runs.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
+    await runs.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
+    return paused.runId;
+  },
   async 'branch-fail'() {
     const steps: Definition['steps'] = [
       { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], next: { reject: 'fail' } },
