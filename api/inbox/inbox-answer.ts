@@ -82,7 +82,8 @@ export function schemaFormFields(schema: Record<string, unknown> | undefined): S
       return null;
     }
   }
-  return result;
+  // Stored schemas lose their key order (PostgreSQL jsonb); required fields first reads well anyway.
+  return [...result.filter((field) => field.required), ...result.filter((field) => !field.required)];
 }
 
 /** The text form of a value in a textarea: text as it is, anything else as JSON. */

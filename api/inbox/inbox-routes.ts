@@ -114,7 +114,7 @@ export function createInboxRoutes(deps: InboxDeps): Hono<InboxEnv> {
     try {
       const request = resumeRequestOf(run, form);
       // RunService records the answered run in the read model, so it leaves the paused list at once.
-      await deps.runs.resume(session.project, runId, request);
+      await deps.runs.resume(session.project, runId, request, { by: { via: 'inbox', label: session.label } });
       return c.redirect(`/inbox/runs/${runId}`, 303);
     } catch (error) {
       const known = batonErrorOf(error);

@@ -209,7 +209,7 @@ function auditTrail(answers: AnswerRecord[] | undefined): Html {
   <thead><tr><th>When</th><th>Who</th><th>Step</th><th>Answer</th><th>Comment</th></tr></thead>
   <tbody>${answers.map((answer) => h`<tr>
     <td>${formatUtc(answer.at)}</td>
-    <td class="by">${answer.by.label ?? '(no label)'} <span class="hint">via ${answer.by.via}</span></td>
+    <td class="by">${answer.by.label ? h`${answer.by.label} ` : ''}<span class="hint">via ${answer.by.via}</span></td>
     <td>${answer.step} <span class="hint">${answer.type}</span></td>
     <td><pre class="json">${prettyJson(answer.input)}</pre></td>
     <td class="comment">${answer.comment ?? ''}</td>

@@ -117,9 +117,9 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
   }
 }
 
-/** Each API key and its project, for the inbox sign-in (BATON_API_KEYS names no labels, so sessions carry none). */
+/** Each API key's project and label, for the inbox sign-in: the label names who answered in the audit trail. */
 function inboxKeys(config: Config) {
-  return new Map([...config.apiKeys].map(([key, project]) => [key, { project, label: null }]));
+  return new Map([...config.apiKeys].map(([key, project]) => [key, { project, label: config.apiKeyLabels.get(key) ?? null }]));
 }
 
 async function loadExamples(store: Store, projects: string[]): Promise<void> {

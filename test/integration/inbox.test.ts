@@ -205,6 +205,8 @@ describe('a run\'s page and its answer', () => {
     expect(textOf(late.text)).toContain('run is completed run_finished');
     const page = await client.get(`/inbox/runs/${runId}`);
     expect(textOf(page.text)).toContain('mid-market-sales');
+    // The audit trail: when, who (this key has no label: the inbox alone), the step, the answer and the comment.
+    expect(textOf(page.text)).toMatch(/Answers When Who Step Answer Comment \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC via inbox approval confirmation "approve" Mid-market it is/);
   });
 
   it('answers an input step from the form generated from its schema, then a review with an edited output', async () => {

@@ -18,7 +18,6 @@
   var timer = null;
   var running = false;
   var again = false;
-  var everOpened = false;
 
   function show(text, state) {
     if (!status) return;
@@ -71,9 +70,9 @@
     var source = new EventSource(region.getAttribute('data-events'));
     source.addEventListener('ready', function () {
       show('Live', 'live');
-      // After a reconnect, catch up on what happened while the stream was down.
-      if (everOpened) schedule();
-      everOpened = true;
+      // Catch up on what changed before the stream was up: since the page was rendered, or while
+      // a dropped stream reconnected. A run page swaps only when its run really moved on.
+      schedule();
     });
     source.addEventListener('run', function (event) {
       var change;
