@@ -170,10 +170,16 @@ describe('a run\'s page and its answer', () => {
     for (const option of ['approve', 'reject', 'escalate']) expect(page.text).toContain(`name="choice" value="${option}"`);
     expect(textOf(page.text)).toContain('classify agent · lead-classifier completed');
 
-    const foreign = await (await signedIn(beta)).get(`/inbox/runs/${runId}`);
+    const betaClient = await signedIn(beta);
+    const foreign = await betaClient.get(`/inbox/runs/${runId}`);
     expect(foreign.status).toBe(404);
     expect(textOf(foreign.text)).toContain('run not found');
     expect(foreign.text).not.toContain('lead-3');
+    expect((await betaClient.get(`/inbox/runs/${runId}/fragment`)).status).toBe(404);
+    // Another project's operator, with a valid session and token of their own, cannot answer it either.
+    const betaToken = csrfOf((await betaClient.get('/inbox')).text);
+    expect((await betaClient.post(`/inbox/runs/${runId}/answer`, { csrf: betaToken, step: 'approval', choice: 'approve' })).status).toBe(404);
+    expect((await stack.runs.get(alpha, runId)).status).toBe('paused');
     expect((await client.get('/inbox/runs/not-a-run-id')).status).toBe(404);
   });
 
