@@ -44,6 +44,8 @@ interface InboxEnv {
 type InboxContext = Context<InboxEnv>;
 
 const maxPageSize = 100;
+// setTimeout fires at once for anything longer (a session TTL of weeks); the stream then just reconnects.
+const maxTimerMs = 2 ** 31 - 1;
 const keylessSession: InboxSession = { project: DEFAULT_PROJECT, label: null, nonce: '', expiresAt: null };
 
 /** The inbox, for `createApp({ inbox })`, which mounts it at /inbox. */
@@ -67,7 +69,6 @@ export function createInboxRoutes(deps: InboxDeps): Hono<InboxEnv> {
     await next();
     securityHeaders(c);
   });
-
 
   app.get('/assets/:file', (c) => {
     const asset = inboxAsset(c.req.param('file'));
@@ -136,7 +137,7 @@ export function createInboxRoutes(deps: InboxDeps): Hono<InboxEnv> {
         stream.onAbort(resolve);
         c.req.raw.signal.addEventListener('abort', () => resolve(), { once: true });
         // A session's stream ends with it; the page then finds itself signed out.
-        if (session.expiresAt !== null) timers.push(setTimeout(resolve, Math.max(0, session.expiresAt - Date.now())));
+        if (session.expiresAt !== null) timers.push(setTimeout(resolve, Math.min(maxTimerMs, Math.max(0, session.expiresAt - Date.now()))));
       });
       const unsubscribe = deps.store.runFeed.subscribe((change) => {
         // Only the session's project: notices of other projects never reach this stream.
@@ -146,7 +147,7 @@ export function createInboxRoutes(deps: InboxDeps): Hono<InboxEnv> {
       const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n'), keepAliveMs);
       try {
         // `ready` promises that no later change is missed (PostgreSQL: the LISTEN is up); the page
-        // refreshes once on a reconnect's `ready` to catch up on what happened in between.
+        // refreshes on each `ready` to catch up on what happened before the stream was up.
         await deps.store.runFeed.ready();
         await stream.writeSSE({ event: 'ready', data: '{}', retry: 3000 });
         await done;
