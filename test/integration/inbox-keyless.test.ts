@@ -1,5 +1,6 @@
-// The inbox of a Baton without API keys: no sign-in, everyone is project `default`, and forms are
-// protected by a double-submit cookie and the origin check.
+// The inbox of `baton start` as a first run has it: no API keys (no sign-in, everyone is project
+// `default`, forms protected by a double-submit cookie and the origin check) and the embedded
+// PGlite store, whose change notices are in-process.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { csrfOf, InboxClient, textOf } from '../fixtures/inbox-client.ts';
 import { startBatonStack, type BatonStack } from './baton-stack.ts';
@@ -7,7 +8,7 @@ import { startBatonStack, type BatonStack } from './baton-stack.ts';
 let stack: BatonStack;
 
 beforeAll(async () => {
-  stack = await startBatonStack({ name: 'inbox-keyless' });
+  stack = await startBatonStack({ name: 'inbox-keyless', database: 'pglite' });
 }, 180_000);
 afterAll(async () => stack?.close());
 
@@ -20,9 +21,26 @@ async function startPaused(): Promise<string> {
   return ((await response.json()) as { run_id: string }).run_id;
 }
 
-it('shows project default\'s paused runs without a sign-in, and has nothing to sign in to', async () => {
-  const runId = await startPaused();
+it('shows project default\'s paused runs without a sign-in, and streams their changes', async () => {
   const client = new InboxClient(stack.url);
+  const abort = new AbortController();
+  const events = await fetch(`${stack.url}/inbox/events`, { signal: abort.signal });
+  const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let received = '';
+  const runId = await startPaused();
+  try {
+    // The pause of this run arrives as an event (after the stream's `ready` and the start's `running`).
+    const paused = new RegExp(`event: run\\ndata: \\{"runId":"${runId}","version":\\d+,"status":"paused"\\}`);
+    while (!paused.test(received)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the event stream ended: ${received}`);
+      received += value;
+    }
+  } finally {
+    abort.abort();
+  }
+  expect(received).toMatch(/^event: ready\n/);
+
   const page = await client.get('/inbox');
   expect(page.status).toBe(200);
   expect(textOf(page.text)).toContain('project default');
