@@ -9,6 +9,7 @@ import { allowedMethods } from './middleware/method-not-allowed.ts';
 import { errorBody, handleError } from './middleware/error-handler.ts';
 import { jsonGuard } from './middleware/json-guard.ts';
 import { createRouter } from './router.ts';
+import type { createInboxRoutes } from './inbox/inbox-routes.ts';
 
 /** A resource sub-app (made with createRouter()) and where it is mounted, e.g. `/v1` or `/api/v1`. */
 export interface MountedRoutes {
@@ -25,10 +26,12 @@ export interface AppDeps {
   readiness: ReadinessChecks;
   /** Mounted in order after auth and the body limit, so every one is protected and documented. */
   routes?: MountedRoutes[];
+  /** The operators' inbox (HTML, its own sign-in), mounted at /inbox; not in the OpenAPI document. */
+  inbox?: ReturnType<typeof createInboxRoutes>;
   version?: string;
 }
 
-/** The HTTP app: health, docs and OpenAPI, then the authenticated `/v1` and `/api/v1` resources. */
+/** The HTTP app: health, docs and OpenAPI, then the authenticated `/v1` and `/api/v1` resources, and the inbox. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(handleError);
@@ -57,6 +60,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', docsRoutes('/openapi.json'));
 
   for (const mounted of deps.routes ?? []) app.route(mounted.path, mounted.app);
+  if (deps.inbox) app.route('/inbox', deps.inbox);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { MountedRoutes } from '../../api/app.ts';
+import { createInboxRoutes } from '../../api/inbox/inbox-routes.ts';
 import { createRunEventHub, type RunEventHub } from '../../api/run-event-hub.ts';
 import { createAgentRoutes } from '../../api/routes/agents.ts';
 import { createV1Routes } from '../../api/routes/v1-routes.ts';
@@ -38,6 +39,8 @@ export interface EngineParts {
   store: Store;
   /** Run operations over the runtime's client and task queue (API roles). */
   runs?: RunService;
+  /** The operators' inbox at /inbox (API roles). */
+  inbox?: ReturnType<typeof createInboxRoutes>;
   /** The open run event streams (SSE) of this API process (API roles). */
   runEvents?: RunEventHub;
 }
@@ -114,12 +117,18 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
         { path: '/api/v1', app: createAgentManagerRunEventRoutes({ store, runs, runEvents }) },
         { path: '/api/v1', app: createAgentRoutes({ store, secrets, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
       ];
+      parts.inbox = createInboxRoutes({ runs, store, keys: inboxKeys(config), log });
     }
     return parts;
   } catch (error) {
     await store.close();
     throw error;
   }
+}
+
+/** Each API key's project and label, for the inbox sign-in: the label names who answered in the audit trail. */
+function inboxKeys(config: Config) {
+  return new Map([...config.apiKeys].map(([key, project]) => [key, { project, label: config.apiKeyLabels.get(key) ?? null }]));
 }
 
 async function loadExamples(store: Store, projects: string[]): Promise<void> {
