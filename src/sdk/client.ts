@@ -41,7 +41,7 @@ export interface PageOptions {
   size?: number;
 }
 
-/** The typed client of the v1 API; build one with {@link createClient}. */
+/** The typed client of the v1 API and the webhooks of the Agent Manager API; build one with {@link createClient}. */
 export interface BatonClient {
   agents: {
     /**
@@ -130,8 +130,8 @@ function queryString(params: Record<string, string | number | undefined>): strin
 }
 
 /**
- * Creates a client of Baton's v1 API (the agent-workflow API). Every method resolves with the
- * documented body or rejects with a {@link BatonApiError}.
+ * Creates a client of Baton's v1 API (the agent-workflow API) and its webhooks. Every method
+ * resolves with the documented body or rejects with a {@link BatonApiError}.
  *
  * @example
  * import { createClient } from 'baton/sdk'

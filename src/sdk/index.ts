@@ -1,4 +1,4 @@
-// The typed client of Baton's v1 API. Types come from the same zod schemas the server validates with.
+// The typed client of Baton's v1 API and webhooks, and the signature check for webhook receivers. Types come from the same zod schemas the server validates with.
 export { createClient } from './client.ts';
 export type { BatonClient, BatonClientOptions, PageOptions, ResumeWorkflowOptions, StartWorkflowOptions } from './client.ts';
 export { verifyWebhookSignature, type ReceivedHeaders } from './webhook-signature.ts';
