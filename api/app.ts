@@ -21,6 +21,8 @@ export interface MountedRoutes {
 export interface AppDeps {
   /** API key → project; empty means no auth and every caller is project `default`. */
   apiKeys: ReadonlyMap<string, string>;
+  /** API key → its label (BATON_API_KEYS `key:project:label`); keys without one answer as label null. */
+  apiKeyLabels?: ReadonlyMap<string, string>;
   maxBodyBytes: number;
   readiness: ReadinessChecks;
   /** Mounted in order after auth and the body limit, so every one is protected and documented. */
@@ -45,7 +47,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     onError: () => { throw new BatonError('payload_too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`); },
   }));
   // Registered before any resource route: Hono runs handlers in registration order.
-  const auth = apiKeyAuth(deps.apiKeys);
+  const auth = apiKeyAuth(deps.apiKeys, deps.apiKeyLabels);
   for (const prefix of ['/v1', '/api/v1']) {
     app.use(prefix, auth);
     app.use(`${prefix}/*`, auth);

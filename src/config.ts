@@ -32,27 +32,67 @@ const byteSize = z
   })
   .refine((bytes) => bytes > 0, 'a size above zero');
 
-/** `key1:projectA,key2:projectB` → key → project. The project is after the last colon. */
+/** An API key's label: who holds it, as the audit trail of answers names them (e.g. `ci-bot`, `alice@example.com`). */
+export const apiKeyLabelPattern = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+
+export interface ApiKeyEntry {
+  key: string;
+  project: string;
+  label: string | null;
+}
+
+/**
+ * One BATON_API_KEYS entry: `key:project` or `key:project:label`. Keys are opaque and may contain
+ * colons, so the rule is (in order):
+ * 1. an entry that ends with a colon, `key:project:`, has no label and its key is everything before
+ *    the project, colons and all (the unambiguous way to list a key with one colon);
+ * 2. an entry of exactly three parts whose middle is a project slug and whose last part is a label
+ *    is `key:project:label`;
+ * 3. anything else keeps the rule earlier versions had: the project is after the last colon, the
+ *    key is everything before it, and there is no label.
+ * So `key:project` and every entry of four or more parts read as they always did; only a key with
+ * exactly one colon followed by a slug (`ab:cd:project`) now reads as labelled, and `ab:cd:project:`
+ * says what it meant before.
+ */
+export function parseApiKeyEntry(entry: string): ApiKeyEntry | null {
+  const slug = (text: string) => slugSchema.safeParse(text).success;
+  // Split at the last colon as before: the key (trimmed at its ends only) and the project.
+  const split = (text: string): ApiKeyEntry | null => {
+    const colon = text.lastIndexOf(':');
+    const key = colon > 0 ? text.slice(0, colon).trim() : '';
+    const project = colon > 0 ? text.slice(colon + 1).trim() : '';
+    return key && slug(project) ? { key, project, label: null } : null;
+  };
+  const parts = entry.split(':').map((part) => part.trim());
+  if (parts.length >= 3 && parts.at(-1) === '') return split(entry.slice(0, entry.lastIndexOf(':')));
+  if (parts.length === 3 && parts[0] && slug(parts[1]!) && apiKeyLabelPattern.test(parts[2]!)) {
+    return { key: parts[0], project: parts[1]!, label: parts[2]! };
+  }
+  return split(entry);
+}
+
+/** `key1:projectA,key2:projectB:label` → the entries, in order (see parseApiKeyEntry for colons in keys). */
 const apiKeys = z
   .string()
   .optional()
   .transform((value, ctx) => {
-    const keys = new Map<string, string>();
-    for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
-      const colon = entry.lastIndexOf(':');
-      const key = colon > 0 ? entry.slice(0, colon).trim() : '';
-      const project = colon > 0 ? entry.slice(colon + 1).trim() : '';
-      if (!key || !slugSchema.safeParse(project).success) {
-        ctx.addIssue({ code: 'custom', message: 'entries of the form key:project, comma-separated (project: a slug of lower-case letters, digits, - and _)' });
+    const entries = new Map<string, ApiKeyEntry>();
+    for (const text of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+      const entry = parseApiKeyEntry(text);
+      if (!entry) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'entries of the form key:project or key:project:label, comma-separated (project: a slug of lower-case letters, digits, - and _; label: letters, digits, ., _, -, + and @, at most 64)',
+        });
         return z.NEVER;
       }
-      if (keys.has(key)) {
+      if (entries.has(entry.key)) {
         ctx.addIssue({ code: 'custom', message: 'the same key is listed twice' });
         return z.NEVER;
       }
-      keys.set(key, project);
+      entries.set(entry.key, entry);
     }
-    return keys;
+    return entries;
   });
 
 /** Project (or `*` for every project) → the worker's environment variables it may reference. */
@@ -187,6 +227,8 @@ export interface Config {
   databaseSchema?: string;
   /** API key → project. Empty: no auth, one project `default`, API on 127.0.0.1 by default. */
   apiKeys: Map<string, string>;
+  /** API key → its label (`key:project:label`), for the keys that have one: the audit trail names who answered by it. */
+  apiKeyLabels: Map<string, string>;
   /** Which of the worker's environment variables each project's agents may reference. */
   projectSecrets: SecretGrants;
   pauseTimeout: z.infer<typeof pauseTimeoutSchema>;
@@ -258,7 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.BATON_DATABASE_SCHEMA,
-    apiKeys: e.BATON_API_KEYS,
+    apiKeys: new Map([...e.BATON_API_KEYS.values()].map((entry) => [entry.key, entry.project])),
+    apiKeyLabels: new Map([...e.BATON_API_KEYS.values()].flatMap((entry) => (entry.label === null ? [] : [[entry.key, entry.label] as const]))),
     projectSecrets: e.BATON_PROJECT_SECRETS,
     pauseTimeout: e.BATON_PAUSE_TIMEOUT,
     maxBodyBytes: e.BATON_MAX_BODY_BYTES,

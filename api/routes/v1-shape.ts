@@ -1,5 +1,5 @@
-import type { RunSnapshot, RunSummary, StepRecord } from '../../src/domain/run.ts';
-import type { V1Run, V1RunListItem, V1Step } from '../../src/domain/v1-api.ts';
+import type { AnswerRecord, RunSnapshot, RunSummary, StepRecord } from '../../src/domain/run.ts';
+import type { V1Answer, V1Run, V1RunListItem, V1Step } from '../../src/domain/v1-api.ts';
 
 /**
  * A human step (approval, input) waiting for its answer is described by `pendingAction`, not
@@ -15,6 +15,18 @@ function toV1Step(step: StepRecord): V1Step {
   return { name: step.name, status: step.status, output: step.output ?? null };
 }
 
+function toV1Answer(answer: AnswerRecord): V1Answer {
+  return {
+    step: answer.step,
+    // The workflow records the pending action's own type, always one of these.
+    type: answer.type as V1Answer['type'],
+    input: answer.input ?? null,
+    comment: answer.comment,
+    answeredBy: answer.by,
+    answeredAt: answer.at,
+  };
+}
+
 /** The v1 body of a run: `{ output: { status, steps, result, pendingAction }, run_id }`. */
 export function toV1Run(snapshot: RunSnapshot): V1Run {
   const output: V1Run['output'] = {
@@ -25,6 +37,8 @@ export function toV1Run(snapshot: RunSnapshot): V1Run {
   };
   // Failed runs say why; a running one whose workflow task keeps failing, and a terminated one, too.
   if (snapshot.error) output.error = snapshot.error;
+  // The audit trail, once there is one: until the first answer the body is exactly the specification's.
+  if (snapshot.answers?.length) output.answers = snapshot.answers.map(toV1Answer);
   return { output, run_id: snapshot.runId };
 }
 

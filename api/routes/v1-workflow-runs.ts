@@ -36,7 +36,9 @@ const resumeRoute = createRoute({
     'Answers the paused step and responds once the run is paused again, completed or failed ' +
     '(or `running` after `waitMs`). A rejected resume changes nothing. With an `Idempotency-Key` ' +
     'header the same request (key and answer) sent again answers exactly as the first did, even after ' +
-    'the run moved on or finished; without one, a repeat after success is `run_not_paused`.',
+    'the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` ' +
+    '(why you answered so, at most 4000 characters) is kept with the answer in the run\'s `answers`, beside the API ' +
+    'key\'s label and the time; a retry with the same key keeps the first answer\'s comment.',
   tags: ['v1'],
   request: {
     params: runParams,
@@ -60,7 +62,8 @@ const listRoute = createRoute({
   operationId: 'listWorkflowRunsV1',
   summary: 'List the workflow runs of the project',
   description:
-    'Open runs first, then the most recently closed (Temporal visibility order; eventually consistent). ' +
+    'Newest first by creation time (then run id). Pages are stable while runs change state: no run appears twice or is ' +
+    'skipped. A run is listed as it was at its last pause or end (or last answer), recorded before that settle was answered. ' +
     'Pass `next_cursor` back as `?cursor=` for the next page; it is null on the last. A cursor this API ' +
     'did not issue is 400 `invalid_request`.',
   tags: ['v1'],
@@ -79,7 +82,9 @@ const getRoute = createRoute({
   description:
     'A run whose workflow task keeps failing (it cannot make progress) is `running` with ' +
     '`error.code` `workflow_task_failing` and the failure in `error.message`; its steps cannot be read. ' +
-    'A run terminated after its cancellation grace period is `cancelled` with `error.code` `terminated`.',
+    'A run terminated after its cancellation grace period is `cancelled` with `error.code` `terminated`. ' +
+    '`answers` is the audit trail of the run\'s resumes (step, answer, comment, who by API key label, when), oldest first; ' +
+    'it is absent until the first answer.',
   tags: ['v1'],
   request: { params: runParams },
   responses: {
@@ -116,11 +121,12 @@ export function createV1WorkflowRunRoutes(deps: V1WorkflowRunRoutesDeps) {
     .openapi(resumeRoute, async (c) => {
       const { runId } = c.req.valid('param');
       const { waitMs } = c.req.valid('query');
-      const { step, input } = c.req.valid('json').input.resume;
+      const { step, input, comment } = c.req.valid('json').input.resume;
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
-      const snapshot = await deps.runs.resumeAndWait(c.get('project'), runId, { step, input }, {
+      const snapshot = await deps.runs.resumeAndWait(c.get('project'), runId, { step, input, ...(comment !== undefined ? { comment } : {}) }, {
         waitMs: waitMs ?? deps.defaultWaitMs,
         ...(idempotencyKey ? { idempotencyKey } : {}),
+        by: c.get('caller'),
       });
       return c.json(toV1Run(snapshot), 200);
     })

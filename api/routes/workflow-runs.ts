@@ -24,7 +24,7 @@ import { links } from './openapi-links.ts';
 
 export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
-  runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'list' | 'count'>;
+  runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'page' | 'count'>;
 }
 
 const tags = ['Agent Manager: runs'];
@@ -51,8 +51,8 @@ const runRoute = createRoute({
 const listRoute = createRoute({
   method: 'get', path: '/workflows/{workflowId}/runs', tags, operationId: 'listWorkflowRuns', summary: 'List run history for a workflow',
   description:
-    'Spring-style pages from Temporal visibility (eventually consistent): running and paused runs first, newest first, ' +
-    'then finished runs, most recently finished first. Runs of a deleted workflow stay listed.',
+    'Spring-style pages, newest first by creation time; `totalElements` is exact as of the last pause or end of each run. ' +
+    'Pages do not shift while runs change state. Runs of a deleted workflow stay listed.',
   request: { params: z.object({ workflowId: pathIdSchema }), query: pageQuerySchema },
   responses: { 200: jsonResponse(agentManagerRunPageSchema, 'A page of runs'), ...commonErrors, ...notFound('workflow_not_found'), ...engineErrors },
 });
@@ -62,7 +62,8 @@ const getRoute = createRoute({
   description:
     'A run whose workflow task keeps failing (it cannot make progress) is `RUNNING` with `error.code` ' +
     '`workflow_task_failing`; its steps cannot be read. A run terminated after its cancellation grace period is ' +
-    '`CANCELLED` with `error.code` `terminated`.',
+    '`CANCELLED` with `error.code` `terminated`. `answers` is the audit trail of the run\'s resumes (step, answer, ' +
+    'comment, who by API key label, when), oldest first.',
   request: { params: z.object({ runId: pathIdSchema }) },
   responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...engineErrors },
 });
@@ -74,7 +75,9 @@ const resumeRoute = createRoute({
     'be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. ' +
     '`jobId` is `job-` + the id of the Temporal Update that applied it. With an `Idempotency-Key` header the same ' +
     'request (key and output) sent again answers 202 with the same jobId, even after the run moved on or finished; ' +
-    'without one, a repeat after success is `run_not_paused`.',
+    'without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 ' +
+    'characters) is kept with the answer in the run\'s `answers`, beside the API key\'s label and the time; a retry with ' +
+    'the same key keeps the first answer\'s comment.',
   request: { params: z.object({ runId: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(resumeRunBodySchema) },
   responses: {
     202: jsonResponse(resumeAcceptedSchema, 'The answer was applied; the run goes on'),
@@ -84,29 +87,14 @@ const resumeRoute = createRoute({
   },
 });
 
-/** Temporal's largest visibility page: skipping earlier pages costs one call per this many runs. */
-const maxVisibilityPage = 1_000;
+type RunLister = Pick<RunService, 'page' | 'count'>;
 
-type RunLister = Pick<RunService, 'list' | 'count'>;
-
-/**
- * Page `page` of `size` runs. Visibility pages by token only, so the runs before it are walked in
- * calls of up to 1,000; the count comes first, so a page past the end costs nothing more.
- */
+/** Page `page` of `size` runs, newest first, from the read model (exact counts, offset pages). */
 export async function springPageOfRuns(runs: RunLister, project: string, filter: RunFilter, { page, size }: PageQuery): Promise<SpringPage<RunSummary>> {
   const totalElements = await runs.count(project, filter);
   const totals = { totalElements, totalPages: Math.ceil(totalElements / size) };
-  let skip = page * size;
-  if (skip >= totalElements) return { content: [], ...totals };
-  let cursor: string | undefined;
-  while (skip > 0) {
-    const skipped = await runs.list(project, filter, { pageSize: Math.min(skip, maxVisibilityPage), cursor });
-    skip -= skipped.runs.length;
-    if (!skipped.nextCursor || skipped.runs.length === 0) return { content: [], ...totals };
-    cursor = skipped.nextCursor;
-  }
-  const { runs: content } = await runs.list(project, filter, { pageSize: size, cursor });
-  return { content, ...totals };
+  if (page * size >= totalElements) return { content: [], ...totals };
+  return { content: await runs.page(project, filter, { offset: page * size, limit: size }), ...totals };
 }
 
 /** The Agent Manager API's run endpoints; the app mounts them under `/api/v1` next to the definition routes. */
@@ -150,7 +138,7 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
     .openapi(resumeRoute, async (c) => {
       const project = c.get('project');
       const { runId } = c.req.valid('param');
-      const { output } = c.req.valid('json');
+      const { output, comment } = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       // The Update's own id, so the jobId can be found in the run's history; derived from the key, so a repeat finds the first.
       const updateId = idempotencyKey ? idempotentResumeIds(project, runId, idempotencyKey, output).resume : `resume-${ulid()}`;
@@ -164,7 +152,7 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
         throw new BatonError('run_not_paused', `Run is ${snapshot.status}, not paused.`, { status: snapshot.status });
       }
       // The workflow's validator decides (options, schema, a step answered meanwhile) before anything is recorded.
-      await deps.runs.resume(project, runId, { step: pending.step, input: output }, { updateId });
+      await deps.runs.resume(project, runId, { step: pending.step, input: output, ...(comment !== undefined ? { comment } : {}) }, { updateId, by: c.get('caller') });
       return c.json({ jobId: `job-${updateId}`, runId }, 202);
     });
 }

@@ -1,21 +1,26 @@
 import { createAgentActivities, type AgentActivitiesDeps } from './agent-activities.ts';
 import { createLlmActivities, type LlmActivities, type LlmActivitiesDeps } from './llm-activities.ts';
+import { createRunRecordActivities, type RunRecordActivities, type RunRecordStore } from './run-record-activity.ts';
 
 export type { AgentActivitiesDeps, AgentStepRequest, AgentStepResult, SessionAppendRequest } from './agent-activities.ts';
 export { createInMemorySessionMemory, type SessionMemory } from './session-memory.ts';
+export type { RunRecordStore } from './run-record-activity.ts';
 
 export interface ActivitiesDeps extends AgentActivitiesDeps {
   /** The llm agents' model and tool calls; without it, a step with an llm agent fails at its first model call. */
   llm?: LlmActivitiesDeps;
+  /** The run read model the workflow writes at start and at each settle. */
+  runs: RunRecordStore;
 }
 
 /** Every activity the agentRun workflow calls, built from injected dependencies (STYLE 3). */
 export function createActivities(deps: ActivitiesDeps) {
   return {
     ...createAgentActivities(deps),
+    ...createRunRecordActivities(deps.runs),
     ...(deps.llm ? createLlmActivities(deps.llm) : {}),
   };
 }
 
 /** The workflow's view: all activities, including the llm ones a worker may leave out. */
-export type Activities = ReturnType<typeof createAgentActivities> & LlmActivities;
+export type Activities = ReturnType<typeof createAgentActivities> & LlmActivities & RunRecordActivities;

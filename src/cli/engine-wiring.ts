@@ -17,6 +17,7 @@ import { exampleDefinitions, exampleStoredAgents, registerExampleAgents } from '
 import { createProjectSecrets, type ProjectSecrets } from '../security/project-secrets.ts';
 import { createEgressPolicy, type EgressPolicy } from '../security/egress-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { backfillRunReadModel } from '../temporal/run-backfill.ts';
 import { RunService } from '../temporal/run-service.ts';
 import { createWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
 import type { RuntimeRole } from './runtime.ts';
@@ -31,6 +32,8 @@ export interface EngineParts {
   storeCheck?: () => Promise<unknown>;
   /** Runs on shutdown after the worker and API have stopped (closes the store). */
   close?: () => Promise<void>;
+  /** Background work to begin once the worker and API are up (the read model's one-time backfill). */
+  afterStart?: () => void;
   /** The store the engine opened (definitions, agents, sessions). */
   store: Store;
   /** Run operations over the runtime's client and task queue (API roles). */
@@ -88,11 +91,25 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
     if (role !== 'api') {
       const tools = createBuiltInToolRegistry({ env: config.env, egress });
       context.extend?.tools?.(tools);
-      parts.activities = createActivities({ agents, sessions: store.sessions, llm: { env: config.env, secrets, tools, egress } });
+      parts.activities = createActivities({ agents, sessions: store.sessions, runs: store.runs, llm: { env: config.env, secrets, tools, egress } });
     }
     if (role !== 'worker') {
-      const runs = new RunService({ client, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs });
+      const runs = new RunService({ client, readModel: store.runs, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs });
       parts.runs = runs;
+      const stopBackfill = new AbortController();
+      let backfill: Promise<void> = Promise.resolve();
+      parts.afterStart = () => {
+        backfill = backfillRunReadModel({ client, taskQueue: config.taskQueue, runs, readModel: store.runs, signal: stopBackfill.signal }).then(
+          (outcome) => { if (outcome && outcome.recorded > 0) log(`run read model: copied ${outcome.recorded} earlier runs in (${outcome.fromVisibility} from visibility only)`); },
+          (error: Error) => log(`run read model backfill stopped: ${error.message}; it runs again at the next start`),
+        );
+      };
+      const closeStore = parts.close!;
+      parts.close = async () => {
+        stopBackfill.abort();
+        await backfill;
+        await closeStore();
+      };
       const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
       parts.routes = [
         ...createV1Routes({ runs, definitions: store.definitions, defaultWaitMs: 30_000 }),

@@ -1,5 +1,5 @@
 import type { PendingAction } from '../domain/pending-action.ts';
-import type { V1Run, V1RunList } from '../domain/v1-api.ts';
+import type { V1Answer, V1Run, V1RunList } from '../domain/v1-api.ts';
 
 // How `baton runs` shows runs to a person; `--json` prints the API's answer instead. Messages,
 // outputs and arguments come from tenants' runs, so control characters are never written as is.
@@ -91,7 +91,23 @@ function exampleAnswer(action: PendingAction): string {
   return proposed !== undefined && proposed.length <= 200 ? quoted(proposed) : '<JSON or text>';
 }
 
-/** `baton runs get`: status, steps, then the result, the error or the question the run waits on. */
+/** Who answered, for a person: the label (the API key's), and through what. */
+function answeredBy(by: V1Answer['answeredBy']): string {
+  return by.label === null ? `${by.via} (no label)` : `${printable(by.label)} (${by.via})`;
+}
+
+/** The audit trail: each answer with its step, who gave it and when, then the comment if there is one. */
+export function formatAnswers(answers: readonly V1Answer[]): string[] {
+  const lines = ['Answers:'];
+  answers.forEach((answer, index) => {
+    lines.push(`  ${index + 1}. ${printable(answer.step)} (${answer.type}): ${oneLine(answer.input, stepOutputChars)}`);
+    lines.push(`     by ${answeredBy(answer.answeredBy)} at ${answer.answeredAt}`);
+    if (answer.comment !== null) lines.push('     Comment:', block(answer.comment, '       '));
+  });
+  return lines;
+}
+
+/** `baton runs get`: status, steps, the answers given, then the result, the error or the question the run waits on. */
 export function formatRun(run: V1Run): string {
   const { output } = run;
   const lines = [`Run     ${run.run_id}`, `Status  ${output.status}`];
@@ -102,6 +118,7 @@ export function formatRun(run: V1Run): string {
       `  ${index + 1}.`, printable(step.name), step.status, step.output === undefined || step.output === null ? '' : oneLine(step.output, stepOutputChars),
     ])));
   }
+  if (output.answers?.length) lines.push('', ...formatAnswers(output.answers));
   if (output.status === 'completed') lines.push('', 'Result:', block(output.result, '  '));
   if (output.pendingAction) lines.push('', ...formatPendingAction(run.run_id, output.pendingAction));
   return lines.join('\n');

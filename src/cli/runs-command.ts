@@ -24,7 +24,7 @@ export interface RunsCommandIo {
 const usage = `usage:
   baton runs list [--status running|paused|completed|failed|cancelled] [--agent NAME] [--limit N] [--cursor C] [--json]
   baton runs get <runId> [--json]
-  baton runs resume <runId> --step STEP --input VALUE [--json]   (VALUE: JSON, else taken as a string)
+  baton runs resume <runId> --step STEP --input VALUE [--comment TEXT] [--json]   (VALUE: JSON, else taken as a string; TEXT: why, kept with the answer)
   baton runs cancel <runId> [--json]
 environment: BATON_URL (default http://127.0.0.1:3000), BATON_API_KEY`;
 
@@ -43,8 +43,8 @@ export function parseResumeInput(text: string): ResumeInput {
 const detailConcurrency = 4;
 
 /**
- * What each paused run of the page asks: list items come from Temporal visibility and carry no
- * pending action, so each paused run shown (at most one page) is read once.
+ * What each paused run of the page asks: list items carry no pending action, so each paused run
+ * shown (at most one page) is read once.
  */
 async function pausedQuestions(client: BatonClient, page: V1RunList): Promise<Map<string, string>> {
   const paused = page.data.filter((run) => run.status === 'paused').map((run) => run.run_id);
@@ -105,13 +105,14 @@ export async function runsCommand(args: string[], io: RunsCommandIo): Promise<nu
       case 'resume': {
         const { values, positionals } = parseArgs({
           args: rest,
-          options: { step: { type: 'string' }, input: { type: 'string' }, json: { type: 'boolean' } },
+          options: { step: { type: 'string' }, input: { type: 'string' }, comment: { type: 'string' }, json: { type: 'boolean' } },
           allowPositionals: true,
         });
         const runId = onlyRunId(positionals, 'resume');
         if (values.step === undefined || values.input === undefined) throw new UsageError('baton runs resume needs --step and --input');
         const input = parseResumeInput(values.input);
-        const run = await client.workflowRuns.resume(runId, { input: { resume: { step: values.step, input } } });
+        const comment = values.comment === undefined ? {} : { comment: values.comment };
+        const run = await client.workflowRuns.resume(runId, { input: { resume: { step: values.step, input, ...comment } } });
         io.out(values.json ? JSON.stringify(run, null, 2) : formatOutcome(`Resumed ${runId} at step ${values.step} with ${oneLine(JSON.stringify(input), 80)}`, run));
         return 0;
       }

@@ -149,6 +149,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     if (options.role !== 'worker') {
       const app = createApp({
         apiKeys: config.apiKeys,
+        apiKeyLabels: config.apiKeyLabels,
         maxBodyBytes: config.maxBodyBytes,
         readiness: { temporal: { client, taskQueue: config.taskQueue }, store: engine.storeCheck },
         routes: engine.routes,
@@ -162,6 +163,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       urls.docs = `${urls.api}/docs`;
     }
 
+    engine.afterStart?.();
     return { config, client, store: engine.store, runs: engine.runs, devServer, worker, urls, done, close };
   } catch (error) {
     await close();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { springPageSchema } from './definition-input.ts';
-import { pendingActionSchema } from './pending-action.ts';
-import { runErrorSchema, type RunSnapshot, type RunStatus, type RunSummary, type StepRecord } from './run.ts';
+import { pendingActionSchema, pendingActionTypeSchema } from './pending-action.ts';
+import { actorSchema, resumeCommentSchema, runErrorSchema, type AnswerRecord, type RunSnapshot, type RunStatus, type RunSummary, type StepRecord } from './run.ts';
 import { sessionIdSchema } from './ids.ts';
 
 // The Agent Manager API's run endpoints: request and response bodies, and the pure
@@ -32,7 +32,11 @@ export type RunAccepted = z.infer<typeof runAcceptedSchema>;
 const resumeOutputSchema = z.union([z.string().max(100_000), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.number(), z.boolean()]);
 
 /** `POST /workflows/runs/{runId}/resume`: the paused step's output, and the next step's input. */
-export const resumeRunBodySchema = z.object({ output: resumeOutputSchema }).meta({ id: 'ResumeRunBody' });
+export const resumeRunBodySchema = z.object({
+  output: resumeOutputSchema,
+  /** Why you answered so (at most 4000 characters): kept with the answer in the run's `answers`. */
+  comment: resumeCommentSchema.optional(),
+}).meta({ id: 'ResumeRunBody' });
 export type ResumeRunBody = z.infer<typeof resumeRunBodySchema>;
 
 export const resumeAcceptedSchema = z.object({
@@ -68,6 +72,22 @@ export const agentManagerStepSchema = z.object({
   completedAt: z.iso.datetime().nullable(),
 }).meta({ id: 'WorkflowRunStep' });
 
+/** One answer to a paused step, as the run's audit trail keeps it: what was sent, why, by whom, when. */
+export const agentManagerAnswerSchema = z.object({
+  /** The step that was waiting. */
+  step: z.string(),
+  /** The pending action's type. */
+  type: pendingActionTypeSchema,
+  /** The answer, as sent in the resume's `output`. */
+  output: z.unknown(),
+  /** As sent in the resume's `comment`; null without one. */
+  comment: z.string().nullable(),
+  /** Who answered: `via: api` with the API key's label (null for a key without one, or when no keys are configured). */
+  answeredBy: actorSchema,
+  answeredAt: z.iso.datetime(),
+}).meta({ id: 'WorkflowRunAnswer' });
+export type AgentManagerAnswer = z.infer<typeof agentManagerAnswerSchema>;
+
 /** `GET /workflows/runs/{runId}`: the row plus what each step received and answered. */
 export const agentManagerRunDetailSchema = agentManagerRunSchema.extend({
   /** The run's input text: what the first step received (absent until a step has started). */
@@ -76,6 +96,8 @@ export const agentManagerRunDetailSchema = agentManagerRunSchema.extend({
   pendingAction: pendingActionSchema.nullable(),
   result: z.unknown(),
   error: runErrorSchema.nullable(),
+  /** Every answer given to the run (resumes), oldest first: the audit trail. */
+  answers: z.array(agentManagerAnswerSchema),
 }).meta({ id: 'WorkflowRunDetail' });
 export type AgentManagerRunDetail = z.infer<typeof agentManagerRunDetailSchema>;
 
@@ -113,6 +135,18 @@ function toAgentManagerStep(step: StepRecord): z.infer<typeof agentManagerStepSc
   };
 }
 
+function toAgentManagerAnswer(answer: AnswerRecord): AgentManagerAnswer {
+  return {
+    step: answer.step,
+    // The workflow records the pending action's own type, always one of these.
+    type: answer.type as AgentManagerAnswer['type'],
+    output: answer.input ?? null,
+    comment: answer.comment,
+    answeredBy: answer.by,
+    answeredAt: answer.at,
+  };
+}
+
 export function toAgentManagerRunDetail(snapshot: RunSnapshot): AgentManagerRunDetail {
   const first = snapshot.steps[0];
   return {
@@ -123,5 +157,7 @@ export function toAgentManagerRunDetail(snapshot: RunSnapshot): AgentManagerRunD
     pendingAction: snapshot.status === 'paused' ? snapshot.pendingAction : null,
     result: snapshot.status === 'completed' ? (snapshot.result ?? null) : null,
     error: snapshot.error,
+    // Runs started before answers were recorded have none to show.
+    answers: (snapshot.answers ?? []).map(toAgentManagerAnswer),
   };
 }

@@ -108,16 +108,19 @@ export const startRunRequestSchema = z.object({
 });
 export type StartRunRequest = z.infer<typeof startRunRequestSchema>;
 
+/** Why the human answered as they did, kept in the run's audit trail: free text, at most 4000 characters. */
+export const resumeCommentSchema = z.string().max(4000);
+
 /** Argument of the resume Update. */
 export const resumeRequestSchema = z.object({
   step: z.string().min(1),
   input: z.unknown(),
   /** Why the human answered as they did; kept in the audit trail. */
-  comment: z.string().max(4000).optional(),
+  comment: resumeCommentSchema.optional(),
 });
 export type ResumeRequest = z.infer<typeof resumeRequestSchema>;
 
-/** One row of a run list, read from Temporal visibility (search attributes), not from the run. */
+/** One row of a run list. */
 export const runSummarySchema = z.object({
   runId: runIdSchema,
   project: projectIdSchema,
@@ -130,6 +133,11 @@ export const runSummarySchema = z.object({
   updatedAt: z.iso.datetime(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export function summaryOf(snapshot: RunSnapshot): RunSummary {
+  const { runId, project, definitionId, agent, sessionId, status, currentStepOrder, createdAt, updatedAt } = snapshot;
+  return { runId, project, definitionId, agent, sessionId, status, currentStepOrder, createdAt, updatedAt };
+}
 
 export const runFilterSchema = z.object({
   status: runStatusSchema.optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { pendingActionSchema } from './pending-action.ts';
-import { runStatusSchema, stepStatusSchema } from './run.ts';
+import { pendingActionSchema, pendingActionTypeSchema } from './pending-action.ts';
+import { actorSchema, resumeCommentSchema, runStatusSchema, stepStatusSchema } from './run.ts';
 
 // The v1 agent-workflow API, request and response bodies exactly as its specification shows
 // them: `run_id` in snake case, everything under `output` in camel case. The route handlers, the
@@ -37,6 +37,8 @@ export const v1ResumeBodySchema = z.object({
       step: z.string().min(1).max(200),
       /** Must be one of the pending action's options when it lists them. */
       input: jsonValueSchema,
+      /** Why you answered so (at most 4000 characters): kept with the answer in the run's `answers`. */
+      comment: resumeCommentSchema.optional(),
     }),
   }),
 }).meta({ id: 'V1ResumeBody' });
@@ -65,6 +67,22 @@ export const v1RunErrorSchema = z.object({
   step: z.string().nullable(),
 });
 
+/** One answer to a paused step, as the run's audit trail keeps it: what was sent, why, by whom, when. */
+export const v1AnswerSchema = z.object({
+  /** The step that was waiting. */
+  step: z.string(),
+  /** The pending action's type. */
+  type: pendingActionTypeSchema,
+  /** The answer, as sent in `input.resume.input`. */
+  input: z.unknown(),
+  /** As sent in `input.resume.comment`; null without one. */
+  comment: z.string().nullable(),
+  /** `via: api` and the API key's label (null for a key without one, or when no keys are configured). */
+  answeredBy: actorSchema,
+  answeredAt: z.iso.datetime(),
+}).meta({ id: 'V1Answer' });
+export type V1Answer = z.infer<typeof v1AnswerSchema>;
+
 export const v1RunOutputSchema = z.object({
   status: runStatusSchema,
   steps: z.array(v1StepSchema),
@@ -73,6 +91,8 @@ export const v1RunOutputSchema = z.object({
   /** Present when paused: what input is needed to continue. */
   pendingAction: pendingActionSchema.nullable(),
   error: v1RunErrorSchema.optional(),
+  /** Every answer given to the run, oldest first; absent until the first answer (so bodies stay as the v1 specification shows them). */
+  answers: z.array(v1AnswerSchema).optional(),
 });
 
 /** The body of a start, resume, get and delete: `{ output, run_id }`. */
@@ -92,7 +112,7 @@ export const v1ListRunsQuerySchema = z.object({
 /** What a caller passes: every filter optional, `limit` a number. */
 export type V1ListRunsQuery = Partial<z.output<typeof v1ListRunsQuerySchema>>;
 
-/** One row of a run list: read from Temporal visibility, so it carries no steps or outputs. */
+/** One row of a run list: the run's summary, without steps or outputs. */
 export const v1RunListItemSchema = z.object({
   run_id: z.string(),
   status: runStatusSchema,

@@ -58,13 +58,14 @@ export interface BatonClient {
   };
   workflowRuns: {
     /**
-     * Answers a paused step and resolves once the run settles again.
+     * Answers a paused step and resolves once the run settles again. An optional `comment` (why,
+     * at most 4000 characters) is kept with the answer in `output.answers`, with your key's label.
      *
      * @example
      * const done = await client.workflowRuns.resume(run.run_id, {
-     *   input: { resume: { step: 'approval', input: 'approve' } },
+     *   input: { resume: { step: 'approval', input: 'approve', comment: 'Known customer, fine to route' } },
      * })
-     * console.log(done.output.status, done.output.result)
+     * console.log(done.output.status, done.output.result, done.output.answers)
      */
     resume(runId: string, options: ResumeWorkflowOptions): Promise<V1Run>;
     /**

@@ -19,6 +19,11 @@ export type RunChangeListener = (change: RunChange) => void;
 export interface RunFeed {
   /** Calls `listener` for every committed change from now on; returns the unsubscribe. */
   subscribe(listener: RunChangeListener): () => void;
+  /**
+   * Resolves once notices flow (PostgreSQL: the LISTEN connection is up, opening it if needed), so a
+   * reader that subscribes, awaits this, then reads the table misses no change in between.
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +49,7 @@ export function createLocalRunFeed(): RunFeed & RunFeedPublisher {
       emitter.on('change', guarded);
       return () => emitter.off('change', guarded);
     },
+    async ready() {},
     async close() {
       emitter.removeAllListeners();
     },
@@ -113,6 +119,10 @@ export function createPostgresRunFeed(options: { databaseUrl: string; channel: s
       const guarded = (change: RunChange) => callSafely(listener, change);
       emitter.on('change', guarded);
       return () => emitter.off('change', guarded);
+    },
+    async ready() {
+      if (closed) throw new Error('the run change feed is closed');
+      if (!client) await connect();
     },
     async close() {
       closed = true;

@@ -18,6 +18,12 @@ export class SessionWriteRefused extends Error {
 // Class 22 (data exception: bad bytes, bad JSON) and 54 (program limit: too deep, too long) never pass on retry.
 const refusedValueClasses = ['22', '54'];
 
+/** The SQLSTATE of an error that retrying the same write can never get past, or null. */
+export function refusedValueState(error: unknown): string | null {
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  return typeof sqlState === 'string' && refusedValueClasses.includes(sqlState.slice(0, 2)) ? sqlState : null;
+}
+
 /**
  * JSON text PostgreSQL's jsonb accepts: U+0000 and unpaired surrogates (which JSON.stringify
  * writes as \u escapes) become U+FFFD. The transcript is context for later agents, so one
@@ -56,8 +62,8 @@ export function createSessionMemory(db: Kysely<Database>): SessionMemory {
           .onConflict((oc) => oc.columns(['project', 'session_id', 'run_id', 'step']).doNothing())
           .execute();
       } catch (error) {
-        const sqlState = (error as { code?: unknown } | null)?.code;
-        if (typeof sqlState === 'string' && refusedValueClasses.includes(sqlState.slice(0, 2))) {
+        const sqlState = refusedValueState(error);
+        if (sqlState) {
           throw new SessionWriteRefused(`the session store refused the entry (SQLSTATE ${sqlState}): ${(error as Error).message}`, sqlState);
         }
         throw error;

@@ -1,23 +1,25 @@
-// Every run operation the API, SDK and CLI need, as Temporal calls: start (optionally
-// update-with-start and wait), resume (Update), get (Query), list/count (visibility), cancel.
+// Every run operation the API, SDK and CLI need: start (optionally update-with-start and wait),
+// resume (Update), get (Query) and cancel as Temporal calls; list and count from the store's run
+// read model, which the workflow writes at start and at each settle (never Temporal visibility).
 import { setTimeout } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { ulid } from 'ulid';
 import type { PauseTimeout } from '../domain/duration.ts';
 import { BatonError } from '../domain/errors.ts';
 import { runIdSchema } from '../domain/ids.ts';
-import { finishedStatuses, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
+import { finishedStatuses, summaryOf, type Actor, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
+import type { RunRepository } from '../store/runs.ts';
 import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
 import { queryUnlessWorkflowTaskFailing, snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type QueryOutcome } from './run-history.ts';
 import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
-import { decodeCursor, encodeCursor, invalidCursor, runListQuery, toRunSummary } from './run-visibility.ts';
 import { maxClientRetryDelayMs } from './connection.ts';
-import { isTransient, mapTemporalErrors, retryTransient, toBatonError } from './temporal-errors.ts';
+import { mapTemporalErrors, retryTransient, toBatonError } from './temporal-errors.ts';
 
 export interface RunServiceOptions {
   client: Client;
+  /** The store's run read model: lists and counts read it; the API records answers and terminations in it. */
+  readModel: RunRepository;
   taskQueue: string;
   /** BATON_PAUSE_TIMEOUT: how long a run may stay paused unless its definition or step says otherwise. */
   defaultPauseTimeout: PauseTimeout;
@@ -48,6 +50,7 @@ const cancelPollMs = 100;
 
 export class RunService {
   private readonly client: Client;
+  private readonly readModel: RunRepository;
   private readonly taskQueue: string;
   private readonly defaultPauseTimeout: PauseTimeout;
   private readonly cancelGraceMs: number;
@@ -56,6 +59,7 @@ export class RunService {
 
   constructor(options: RunServiceOptions) {
     this.client = options.client;
+    this.readModel = options.readModel;
     this.taskQueue = options.taskQueue;
     this.defaultPauseTimeout = options.defaultPauseTimeout;
     this.cancelGraceMs = options.cancelGraceMs ?? defaultCancelGraceMs;
@@ -107,15 +111,20 @@ export class RunService {
    * Answers the paused step; resolves with the run right after the answer is applied (status `running`).
    * `updateId` names the Update in the run's history; Temporal dedupes Updates by id, so sending the
    * same id again (a retry after a lost answer, or a repeated Idempotency-Key) returns the first outcome.
+   * `by` (who answers) goes in the Update's caller argument, so it is in Temporal history and the run's answers.
    */
-  async resume(project: string, runId: string, request: ResumeRequest, options: { updateId?: string } = {}): Promise<RunSnapshot> {
+  async resume(project: string, runId: string, request: ResumeRequest, options: { updateId?: string; by?: Actor } = {}): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
     const updateId = options.updateId ?? `resume-${ulid()}`;
     // No describe first: the validator checks the project, and a run whose workflow task keeps
     // failing is refused by Temporal itself (~20 s later, as workflow_task_failing) rather than
     // every resume paying a round trip for that rare case.
     try {
-      return await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project }], updateId }));
+      const applied = await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project, ...(options.by ? { by: options.by } : {}) }], updateId }));
+      // The workflow records settles only; this takes an answered run out of the paused lists (the
+      // inbox) at once. Not awaited: a newer write from the workflow wins anyway (by version).
+      this.readModel.record(applied).catch(() => {});
+      return applied;
     } catch (error) {
       // Temporal answers an Update to a closed workflow as "not found"; to the caller it is finished.
       if (error instanceof BatonError && error.code === 'run_not_found') {
@@ -141,11 +150,13 @@ export class RunService {
   /**
    * Answers the paused step and waits until the run pauses again or finishes (or `waitMs` passes).
    * With an `idempotencyKey` both Updates get ids derived from it and the answer, so the same
-   * request sent again answers exactly as the first did, even after the run moved on or finished.
+   * request sent again answers exactly as the first did, even after the run moved on or finished. The
+   * comment is not part of the ids: a retry that rewords it is still the same answer, and the run keeps
+   * the first one's comment (as it keeps the first one's `by`).
    */
-  async resumeAndWait(project: string, runId: string, request: ResumeRequest, options: { waitMs?: number; idempotencyKey?: string } = {}): Promise<RunSnapshot> {
+  async resumeAndWait(project: string, runId: string, request: ResumeRequest, options: { waitMs?: number; idempotencyKey?: string; by?: Actor } = {}): Promise<RunSnapshot> {
     const ids = options.idempotencyKey === undefined ? undefined : idempotentResumeIds(project, runId, options.idempotencyKey, request.input);
-    const applied = await this.resume(project, runId, request, ids ? { updateId: ids.resume } : {});
+    const applied = await this.resume(project, runId, request, { ...(ids ? { updateId: ids.resume } : {}), ...(options.by ? { by: options.by } : {}) });
     // The answer is applied: nothing after this may fail the request, or a retry would meet its own success as a 409.
     const handle = this.client.workflow.getHandle(runId);
     try {
@@ -188,6 +199,9 @@ export class RunService {
       }
       if ('error' in read) throw read.error;
       if (read.snapshot.project !== project) throw notFound();
+      // Runs started before the read model existed do not record themselves: what a read finds
+      // newer than their row is written back (a no-op, by version, for every other run).
+      this.readModel.record(read.snapshot).catch(() => {});
       return read.snapshot;
     } finally {
       if (!settled) this.abandonedAt = Date.now();
@@ -235,33 +249,26 @@ export class RunService {
     const failure = await mapTemporalErrors(async () => workflowTaskFailure(this.client, await handle.describe()));
     if (!failure) return { snapshot: latest, settled: false };
     await mapTemporalErrors(() => handle.terminate(`cancelled; its workflow task kept failing through the ${this.cancelGraceMs} ms grace period: ${failure.message}`));
-    return { snapshot: await this.get(project, handle.workflowId), settled: true };
+    const snapshot = await this.get(project, handle.workflowId);
+    // A terminated run records nothing itself: the API writes its end, one version past what it read.
+    await this.readModel.record({ ...snapshot, version: Math.max(snapshot.version, latest.version) + 1 }).catch(() => {});
+    return { snapshot, settled: true };
   }
 
-  /**
-   * One page of the project's runs from visibility, in Temporal's order (SQL visibility has no
-   * ORDER BY): open runs first, newest start first, then closed runs, most recently closed first.
-   */
+  /** One page of the project's runs, newest first (by createdAt, then run id), from the read model. */
   async list(project: string, filter: RunFilter, page: { pageSize: number; cursor?: string }): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
-    const { workflowService, options } = this.client;
-    const query = runListQuery(project, filter);
-    const nextPageToken = decodeCursor(page.cursor) ?? null;
-    let response;
-    try {
-      response = await workflowService.listWorkflowExecutions({ namespace: options.namespace, query, pageSize: page.pageSize, nextPageToken });
-    } catch (error) {
-      // Temporal cannot read a page token it did not issue (UNKNOWN or INVALID_ARGUMENT): the cursor's fault.
-      if (page.cursor && !isTransient(error)) throw invalidCursor();
-      throw toBatonError(error);
-    }
-    const infos = await Promise.all(response.executions.map((raw) => executionInfoFromRaw(raw, options.loadedDataConverter, raw, options.namespace)));
-    return { runs: infos.map(toRunSummary), nextCursor: encodeCursor(response.nextPageToken) };
+    const read = await this.readModel.list(project, checkedFilter(filter), { limit: page.pageSize, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) });
+    return { runs: read.runs.map(summaryOf), nextCursor: read.nextCursor };
   }
 
-  /** How many of the project's runs match `filter` (visibility count). */
+  /** Runs `offset` to `offset + limit` of the same order as list (Spring-style pages). */
+  async page(project: string, filter: RunFilter, page: { offset: number; limit: number }): Promise<RunSummary[]> {
+    return (await this.readModel.page(project, checkedFilter(filter), page)).map(summaryOf);
+  }
+
+  /** How many of the project's runs match `filter`: exact, as of the last settle recorded. */
   async count(project: string, filter: RunFilter): Promise<number> {
-    const result = await mapTemporalErrors(() => this.client.workflow.count(runListQuery(project, filter)));
-    return result.count;
+    return await this.readModel.count(project, checkedFilter(filter));
   }
 
   private startOptions(request: StartRunRequest): { input: RunStart; options: WorkflowStartOptions<(input: RunStart) => Promise<RunSnapshot>> & { workflowIdConflictPolicy: 'USE_EXISTING' } } {
@@ -308,6 +315,14 @@ function checkedRunId(runId: string): string {
   // An id that cannot be a run never reaches Temporal.
   if (!runIdSchema.safeParse(runId).success) throw notFound();
   return runId;
+}
+
+/** PostgreSQL text cannot hold NUL: a filter with one matches nothing we could have stored, so it is refused. */
+function checkedFilter(filter: RunFilter): RunFilter {
+  for (const value of Object.values(filter)) {
+    if (typeof value === 'string' && value.includes('\u0000')) throw new BatonError('invalid_request', 'a filter value must not contain NUL characters');
+  }
+  return filter;
 }
 
 function notFound(): BatonError {

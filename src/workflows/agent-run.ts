@@ -5,6 +5,7 @@ import type { ResumeRequest, RunSnapshot, RunStart } from '../domain/run.ts';
 import type { Step } from '../domain/step.ts';
 import { resumeUpdate, settledUpdate, snapshotQuery, type RunCaller, type SettledRequest } from './messages.ts';
 import { RunPublisher } from './run-publisher.ts';
+import { RunRecorder } from './run-recorder.ts';
 import { RunState } from './run-state.ts';
 import { RunFailure, StepRunner } from './step-runner.ts';
 
@@ -14,18 +15,24 @@ export const maxStepExecutions = 1_000;
 export async function agentRun(start: RunStart): Promise<RunSnapshot> {
   const run = new RunState(start, workflowInfo().startTime.toISOString());
   const publisher = new RunPublisher();
+  const recorder = new RunRecorder();
+  run.awaitsRecord = recorder.enabled;
+  publisher.settlesOnly = recorder.enabled;
   setHandler(snapshotQuery, () => run.snapshot);
-  setHandler(resumeUpdate, (request: ResumeRequest) => run.resume(request), { validator: (request: ResumeRequest, caller?: RunCaller) => run.validateResume(request, caller) });
+  setHandler(resumeUpdate, (request: ResumeRequest, caller?: RunCaller) => run.resume(request, caller), { validator: (request: ResumeRequest, caller?: RunCaller) => run.validateResume(request, caller) });
   setHandler(settledUpdate, (request: SettledRequest) => run.settled(request), { validator: (request: SettledRequest) => run.validateSettled(request) });
 
   try {
-    run.complete(await interpret(start, run, publisher));
+    // Listed from its first moment, before any step runs.
+    await recorder.record(run);
+    run.complete(await interpret(start, run, publisher, recorder));
   } catch (error) {
     if (isCancellation(error)) {
       // Bookkeeping must outlive the cancellation it records; then Temporal shows the run Canceled.
       await CancellationScope.nonCancellable(async () => {
         run.cancel();
         publisher.publish(run.snapshot);
+        await recorder.record(run);
         await condition(allHandlersFinished);
       });
       throw error;
@@ -34,6 +41,7 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
     run.fail({ code: error.code, message: error.message, step: error.step });
   }
   publisher.publish(run.snapshot);
+  await CancellationScope.nonCancellable(() => recorder.record(run));
   // Settled waiters answer with the final snapshot before the workflow closes.
   await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   const failure = run.snapshot.error;
@@ -42,9 +50,9 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
 }
 
 /** Runs steps from the first in stepOrder, each on the previous one's output; resolves with the result. */
-async function interpret(start: RunStart, run: RunState, publisher: RunPublisher): Promise<unknown> {
+async function interpret(start: RunStart, run: RunState, publisher: RunPublisher, recorder: RunRecorder): Promise<unknown> {
   const steps = orderSteps(start.definition.steps);
-  const runner = new StepRunner(start, run, publisher, steps.length);
+  const runner = new StepRunner(start, run, publisher, recorder, steps.length);
   let input = start.input;
   let index = 0;
   for (let executed = 1; index < steps.length; executed++) {

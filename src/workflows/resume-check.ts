@@ -29,6 +29,11 @@ export function checkResume(
   if (!isObject(request) || typeof request.step !== 'string' || request.step === '') {
     return { code: 'invalid_request', message: 'resume needs {step, input}' };
   }
+  // The API checks these too; the Update has other clients (tctl, the Web UI), and the audit trail must hold only what it documents.
+  if (request.comment !== undefined && !(typeof request.comment === 'string' && request.comment.length <= maxCommentChars)) {
+    return { code: 'invalid_request', message: `comment must be text of at most ${maxCommentChars} characters` };
+  }
+  if (caller?.by !== undefined && !isActor(caller.by)) return { code: 'invalid_request', message: 'by must be {via: api|inbox|system, label: text or null}' };
   if (finishedStatuses.includes(run.status)) return { code: 'run_finished', message: `run is ${run.status}`, details: { status: run.status } };
   const pending = run.pendingAction;
   if (run.status !== 'paused' || !pending) return { code: 'run_not_paused', message: `run is ${run.status}, not paused`, details: { status: run.status } };
@@ -50,6 +55,13 @@ export function checkResume(
 
 // Spelled out rather than imported: the domain's run module pulls zod into the workflow bundle.
 const finishedStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+/** As resumeCommentSchema says. */
+const maxCommentChars = 4000;
+const actorVias: readonly unknown[] = ['api', 'inbox', 'system'];
+
+function isActor(value: unknown): boolean {
+  return isObject(value) && actorVias.includes(value.via) && (value.label === null || typeof value.label === 'string');
+}
 
 function optionRejection(options: string[], input: unknown, allowsDecisionObject: boolean): ResumeRejection | null {
   if (typeof input === 'string' && options.includes(input)) return null;

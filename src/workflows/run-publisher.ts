@@ -9,9 +9,15 @@ export class RunPublisher {
   // RunService starts runs with these values set, so the first step start is the first change.
   private status: RunStatus = 'running';
   private stepOrder = 0;
+  /**
+   * Upsert only when the run pauses or ends: with the read model serving lists, the attributes are
+   * for engineers in the Web UI, and each upsert is a history event and server work.
+   */
+  settlesOnly = false;
 
   /** Upserts BatonStatus / BatonStepOrder / BatonUpdatedAt when status or step changed (one history event each time). */
   publish(snapshot: RunSnapshot): void {
+    if (this.settlesOnly && snapshot.status === 'running') return;
     if (snapshot.status === this.status && snapshot.currentStepOrder === this.stepOrder) return;
     this.status = snapshot.status;
     this.stepOrder = snapshot.currentStepOrder;

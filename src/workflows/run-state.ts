@@ -26,6 +26,12 @@ export class RunState {
   readonly outputs: Record<string, { output: unknown }> = {};
   private pending: PendingStep | null = null;
   private answer: { output: unknown } | null = null;
+  /**
+   * Set when the run writes the read model: a settle is then answered only once it is recorded,
+   * so a client that saw it reads it back from lists and counts.
+   */
+  awaitsRecord = false;
+  private recordedVersion = -1;
 
   constructor(start: RunStart, createdAt: string) {
     this.snapshot = {
@@ -41,6 +47,7 @@ export class RunState {
       result: null,
       pendingAction: null,
       error: null,
+      answers: [],
       version: 0,
       createdAt,
       updatedAt: createdAt,
@@ -95,10 +102,24 @@ export class RunState {
     rejectWith(checkResume(this.snapshot, request, caller));
   }
 
-  /** Applies an accepted resume at once, so the update returns the run as it is right after it. */
-  resume(request: ResumeRequest): RunSnapshot {
+  /**
+   * Applies an accepted resume at once, so the update returns the run as it is right after it; the
+   * answer joins the audit trail (who from the caller, when in workflow time) in the same version.
+   */
+  resume(request: ResumeRequest, caller?: RunCaller): RunSnapshot {
     const pending = this.pending;
-    if (!pending) throw ApplicationFailure.create({ type: 'run_not_paused', message: 'run is not paused' });
+    const action = this.snapshot.pendingAction;
+    if (!pending || !action) throw ApplicationFailure.create({ type: 'run_not_paused', message: 'run is not paused' });
+    // The constructor starts the trail; the snapshot type leaves it optional for snapshots read from older runs.
+    (this.snapshot.answers ??= []).push({
+      step: action.step,
+      type: action.type,
+      // A caller without `by` (a client of the Update other than the API) is an anonymous API caller.
+      by: caller?.by ?? { via: 'api', label: null },
+      at: now(),
+      input: request.input ?? null,
+      comment: typeof request.comment === 'string' ? request.comment : null,
+    });
     if (pending.answersStep) {
       const record = pending.record ?? this.humanRecord(pending);
       this.closeRecord(record, 'completed', request.input);
@@ -110,6 +131,11 @@ export class RunState {
     this.snapshot.status = 'running';
     this.touch();
     return this.snapshot;
+  }
+
+  /** The read model holds the run at `version` (or gave up on it: see RunRecorder). */
+  recorded(version: number): void {
+    this.recordedVersion = Math.max(this.recordedVersion, version);
   }
 
   get answered(): boolean {
@@ -150,7 +176,8 @@ export class RunState {
   async settled(request: SettledRequest): Promise<RunSnapshot> {
     const done = () =>
       settledStatuses.includes(this.snapshot.status) &&
-      (request.afterVersion === undefined || this.snapshot.version > request.afterVersion || this.finished);
+      (request.afterVersion === undefined || this.snapshot.version > request.afterVersion || this.finished) &&
+      (!this.awaitsRecord || this.recordedVersion >= this.snapshot.version);
     // Not cancellable: a waiter on a cancelled run gets the `cancelled` snapshot, not a failure.
     if (!done() && request.waitMs !== 0) {
       await CancellationScope.nonCancellable(async () => {

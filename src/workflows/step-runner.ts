@@ -9,6 +9,7 @@ import { maxDurationMs, temporalMs } from '../domain/duration-ms.ts';
 import { renderTemplate } from '../domain/template.ts';
 import { runLlmAgentLoop, toolApprovalDecision } from './llm-agent-loop.ts';
 import type { RunPublisher } from './run-publisher.ts';
+import type { RunRecorder } from './run-recorder.ts';
 import type { RunState } from './run-state.ts';
 
 /** A reason the run fails; agentRun records it and fails the Temporal workflow with `code` as type. */
@@ -43,12 +44,14 @@ export class StepRunner {
   private readonly start: RunStart;
   private readonly run: RunState;
   private readonly publisher: RunPublisher;
+  private readonly recorder: RunRecorder;
   private readonly total: number;
 
-  constructor(start: RunStart, run: RunState, publisher: RunPublisher, total: number) {
+  constructor(start: RunStart, run: RunState, publisher: RunPublisher, recorder: RunRecorder, total: number) {
     this.start = start;
     this.run = run;
     this.publisher = publisher;
+    this.recorder = recorder;
     this.total = total;
   }
 
@@ -98,6 +101,7 @@ export class StepRunner {
     this.run.pause(step, action, input, record, answersStep);
     this.publisher.publish(this.run.snapshot);
     this.publisher.showPending(action);
+    await this.recorder.record(this.run);
     const timeout = step.pauseTimeout ?? this.start.definition.pauseTimeout ?? this.start.defaultPauseTimeout;
     const answered = timeout === 'never' ? await condition(() => this.run.answered).then(() => true) : await condition(() => this.run.answered, durationOf(timeout, step, 'pauseTimeout'));
     this.publisher.clearPending();

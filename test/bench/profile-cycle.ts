@@ -4,6 +4,7 @@
 //
 //   node test/bench/profile-cycle.ts [cycles=40]
 // Not a benchmark (no interleaving, one process for client and worker): a microscope for tuning.
+import { openStore } from '../../src/store/open-store.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +35,7 @@ try {
     connection: await NativeConnection.connect({ address: server.address }),
     namespace: server.namespace,
     taskQueue,
-    activities: createActivities({ agents: registerExampleAgents(registerBuiltinAgents(createAgentRegistry())), sessions: createInMemorySessionMemory() }),
+    activities: createActivities({ agents: registerExampleAgents(registerBuiltinAgents(createAgentRegistry())), sessions: createInMemorySessionMemory(), runs: (await openStore()).runs }),
   });
   const running = worker.run();
   const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });

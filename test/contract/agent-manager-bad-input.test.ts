@@ -173,10 +173,10 @@ describe('POST /workflows/runs/{runId}/resume refuses bad resumes and changes no
 });
 
 describe('without a reachable engine', () => {
-  it('answers 503 engine_unavailable with Retry-After on every run endpoint', async () => {
+  it('answers 503 engine_unavailable with Retry-After on every run endpoint that needs Temporal; the run history still answers', async () => {
     // Nothing listens on port 1; one attempt per call, not the client's ~40 s of gRPC retries.
     const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '500ms', interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))] });
-    const runs = new RunService({ client: new Client({ connection }), taskQueue: 'nowhere', defaultPauseTimeout: '1h' });
+    const runs = new RunService({ client: new Client({ connection }), readModel: stack.store.runs, taskQueue: 'nowhere', defaultPauseTimeout: '1h' });
     const app = createApp({ apiKeys: new Map(), maxBodyBytes: testMaxBodyBytes, readiness: {}, routes: [{ path: '/api/v1', app: createAgentManagerRunRoutes({ store: stack.store, runs }) }] });
     // With no keys configured every caller is project `default`.
     const { id: workflowId } = await stack.store.definitions.create('default', { name: 'unreachable' });
@@ -184,7 +184,6 @@ describe('without a reachable engine', () => {
     const json = { 'content-type': 'application/json' };
     const requests: Array<[string, RequestInit]> = [
       [`/api/v1/workflows/${workflowId}/run`, { method: 'POST', headers: json, body: JSON.stringify({ input: 'go' }) }],
-      [`/api/v1/workflows/${workflowId}/runs`, {}],
       [`/api/v1/workflows/runs/${pausedRun}`, {}],
       [`/api/v1/workflows/runs/${pausedRun}/resume`, { method: 'POST', headers: json, body: JSON.stringify({ output: 'approve' }) }],
     ];
@@ -193,6 +192,9 @@ describe('without a reachable engine', () => {
       expect({ path, status: response.status, body: await response.json() }).toMatchObject({ path, status: 503, body: { error: { code: 'engine_unavailable' } } });
       expect(response.headers.get('retry-after')).toBe('5');
     }
+    // The run history reads the store's read model, not Temporal: it still answers.
+    const history = await app.request(`/api/v1/workflows/${workflowId}/runs`);
+    expect({ status: history.status, body: await history.json() }).toMatchObject({ status: 200, body: { content: [], totalElements: 0 } });
     await connection.close();
   });
 });

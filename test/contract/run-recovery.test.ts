@@ -1,6 +1,7 @@
 // Requests a client may send twice, and runs that cannot make progress: a resume repeated with its
 // Idempotency-Key answers as the first did, a repeated DELETE too, and a run whose workflow task
 // keeps failing is readable (200, workflow_task_failing), refuses answers (409) and can be ended.
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentManagerRunDetail, ResumeAccepted, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import { BatonError, type ErrorBody } from '../../src/domain/errors.ts';
@@ -14,6 +15,8 @@ import { AGENT_RUN_WORKFLOW } from '../../src/workflows/messages.ts';
 import { definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../../src/workflows/search-attribute-keys.ts';
 import { defineRun, eventually } from '../integration/engine-harness.ts';
 import { startV1Stack, type V1Stack } from './v1-stack.ts';
+
+const { EventType } = temporal.api.enums.v1;
 
 let stack: V1Stack;
 let project: string;
@@ -67,6 +70,12 @@ async function startStuckRun(): Promise<string> {
       { key: updatedAtKey, value: new Date() },
     ],
   });
+  // Its first workflow task records the run (a local activity) before it reaches the bad steps and
+  // fails; until then a read sees it running, as it is.
+  await eventually(async () => {
+    const { events } = await stack.client.workflow.getHandle(start.runId).fetchHistory();
+    expect((events ?? []).some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toBe(true);
+  });
   return start.runId;
 }
 
@@ -118,7 +127,7 @@ describe('a run whose workflow task keeps failing', () => {
     runId = await startStuckRun();
   });
 
-  it('is read as running with error workflow_task_failing, in both APIs, from its first read on', async () => {
+  it('is read as running with error workflow_task_failing, in both APIs, once its task has failed', async () => {
     // Read at once: a Query would wait for the failing task and answer 503 or 409 instead.
     const v1 = await call<V1Run>('GET', `/v1/workflow-runs/${runId}`);
     expect(v1.status).toBe(200);

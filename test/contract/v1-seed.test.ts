@@ -101,6 +101,8 @@ describe('the v1 specification: resuming a workflow', () => {
         ],
         result: routed,
         pendingAction: null,
+        // Beyond the specification: the audit trail, once the run has been answered (this key has no label).
+        answers: [{ step: 'approval', type: 'confirmation', input: 'approve', comment: null, answeredBy: { via: 'api', label: null }, answeredAt: expect.stringMatching(isoTime) as string }],
       },
       run_id: paused.run_id,
     });
@@ -167,12 +169,9 @@ describe('the v1 specification: managing workflow runs', () => {
     expect(page1.next_cursor).toEqual(expect.any(String));
     const page2 = (await call<V1RunList>('GET', `/v1/workflow-runs?limit=1&cursor=${encodeURIComponent(page1.next_cursor!)}`, undefined, who)).json;
     expect(page2.data).toHaveLength(1);
-    // Visibility's order: open runs first, then the most recently closed.
-    expect([page1.data[0]!.run_id, page2.data[0]!.run_id]).toStrictEqual([first.run_id, second.run_id]);
-    // A full page may carry a cursor to an empty last page (visibility cannot know in advance).
-    if (page2.next_cursor) {
-      expect((await call<V1RunList>('GET', `/v1/workflow-runs?limit=1&cursor=${encodeURIComponent(page2.next_cursor)}`, undefined, who)).json).toStrictEqual({ data: [], next_cursor: null });
-    }
+    // Newest first; the last page says so.
+    expect([page1.data[0]!.run_id, page2.data[0]!.run_id]).toStrictEqual([second.run_id, first.run_id]);
+    expect(page2.next_cursor).toBeNull();
   });
 
   it('cancels a paused run, answering it cancelled; a repeated DELETE answers the same', async () => {
@@ -193,7 +192,8 @@ describe('the v1 specification: managing workflow runs', () => {
     });
     expect((await call('GET', `/v1/workflow-runs/${paused.run_id}`)).json).toStrictEqual(cancelled.json);
     // Cancelled is where the first DELETE left it: a retried DELETE is told so (a completed run is 409 run_finished).
-    expect(await call('DELETE', `/v1/workflow-runs/${paused.run_id}`)).toStrictEqual(cancelled);
+    const repeated = await call('DELETE', `/v1/workflow-runs/${paused.run_id}`);
+    expect({ status: repeated.status, json: repeated.json }).toStrictEqual({ status: cancelled.status, json: cancelled.json });
   });
 
   it('cancels a running run', async () => {

@@ -55,7 +55,7 @@ describe('agentRun lifecycle', () => {
     const done = await engine.runs.resumeAndWait(project, waiting.runId, { step: 'wait', input: 'go' });
     expect(done.status).toBe('completed');
     // Neither step nor definition says: BATON_PAUSE_TIMEOUT (RunService's default) applies.
-    const shortDefault = new RunService({ client: engine.client, taskQueue: engine.taskQueue, defaultPauseTimeout: '1s' });
+    const shortDefault = new RunService({ client: engine.client, readModel: engine.store.runs, taskQueue: engine.taskQueue, defaultPauseTimeout: '1s' });
     const plain = defineRun(project, [{ type: 'approval', name: 'wait', message: 'Go?', options: ['go'] }]);
     const byDefault = await shortDefault.startAndWait({ project, definition: plain, task: 't', state: {}, input: null });
     expect(((await workflowFailure(byDefault.runId)) as ApplicationFailure).type).toBe('pause_timeout');

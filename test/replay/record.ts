@@ -89,7 +89,7 @@ const runtime = await createRuntime(
   },
 );
 const client = runtime.client;
-const runs = new RunService({ client, taskQueue, defaultPauseTimeout: '7d' });
+const runs = new RunService({ client, readModel: runtime.store.runs, taskQueue, defaultPauseTimeout: '7d' });
 const leadRouter = exampleAsDefinition(leadRouterExample, project);
 
 /** Stores an http or llm agent the way users do, over the API. */
@@ -163,6 +163,28 @@ const scenarios: Record<string, () => Promise<string>> = {
   async 'failed-after-retries'() {
     const run = await runs.startAndWait({ project, definition: definition([agentStep(1, 'call', 'always-down', '', { retry: { attempts: 2, backoff: '100ms', backoffCoefficient: 1 } })]), task: 't', state: {}, input: null });
     return run.runId;
+  },
+  // Since patch run-read-model: the run records itself (recordRun local activities) at start and at
+  // each settle, search attributes change only at settles, and the answer carries who and why.
+  async 'read-model-resumed'() {
+    const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-789' }, input: null });
+    await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve', comment: 'known customer' }, { by: { via: 'api', label: 'recorder' } });
+    return paused.runId;
+  },
+  async 'read-model-cancelled'() {
+    const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: {}, input: null });
+    await runs.cancel(project, paused.runId);
+    return paused.runId;
+  },
+  async 'read-model-review-and-input'() {
+    const steps: Definition['steps'] = [
+      { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
+      { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
+    ];
+    const paused = await runs.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
+    const asked = await runs.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
+    await runs.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
+    return paused.runId;
   },
   async 'branch-fail'() {
     const steps: Definition['steps'] = [

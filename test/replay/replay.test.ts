@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { runReadModelPatch } from '../../src/workflows/run-recorder.ts';
 import { sessionAppendLocalPatch } from '../../src/workflows/step-runner.ts';
 
 // Histories recorded by test/replay/record.ts (read it before re-recording: only with patched()).
@@ -18,6 +19,7 @@ interface RecordedHistory {
     activityTaskStartedEventAttributes?: { attempt: number };
     activityTaskCompletedEventAttributes?: { result?: { payloads: Array<{ data: string }> } };
     workflowExecutionFailedEventAttributes?: { failure?: { applicationFailureInfo?: { type?: string } } };
+    markerRecordedEventAttributes?: { details?: { data?: { payloads?: Array<{ data: string }> } } };
   }>;
 }
 
@@ -37,7 +39,7 @@ describe('recorded histories', () => {
   it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
       'branch-fail', 'branched', 'cancelled', 'completed', 'failed-after-retries', 'http-agent', 'llm-tool-approval',
-      'pause-timeout', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
+      'pause-timeout', 'read-model-cancelled', 'read-model-resumed', 'read-model-review-and-input', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
     ]);
   });
 
@@ -69,15 +71,33 @@ describe('recorded histories', () => {
     expect([appendScheduled(histories['resumed-session-local']!), histories['resumed-session-local']!.includes(patchData)]).toEqual([false, true]);
   });
 
+  it('take both branches of patch run-read-model: no read-model writes before it, one at start and at each settle after', async () => {
+    const histories = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, JSON.stringify(entry.history)]));
+    const patchData = Buffer.from(JSON.stringify({ id: runReadModelPatch, deprecated: false })).toString('base64');
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    // A local activity's marker names its activity type in its details (base64 JSON).
+    const recordRunMarkers = (name: string) => events[name]!.filter((event) => {
+      const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return data !== undefined && (JSON.parse(Buffer.from(data, 'base64').toString()) as { activity_type?: string }).activity_type === 'recordRun';
+    }).length;
+    for (const name of ['resumed', 'resumed-session-local', 'cancelled', 'review-and-input']) expect([name, histories[name]!.includes(patchData)]).toEqual([name, false]);
+    for (const name of ['read-model-resumed', 'read-model-cancelled', 'read-model-review-and-input']) expect([name, histories[name]!.includes(patchData)]).toEqual([name, true]);
+    expect(recordRunMarkers('resumed')).toBe(0);
+    // Lead router: start, paused at the approval, completed.
+    expect(recordRunMarkers('read-model-resumed')).toBe(3);
+    // Start, paused, cancelled.
+    expect(recordRunMarkers('read-model-cancelled')).toBe(3);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(12);
+    expect(results).toHaveLength(15);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(12);
+    expect(results).toHaveLength(15);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -17,6 +17,7 @@ function probeRoutes(hooks: { engine?: () => Promise<unknown> } = {}) {
     responses: { 200: { description: 'echo', content: { 'application/json': { schema: z.object({ name: z.string(), project: z.string() }) } } } },
   }), (c) => c.json({ name: c.req.valid('json').name, project: c.get('project') }, 200));
   app.get('/whoami', (c) => c.json({ project: c.get('project') }));
+  app.get('/caller', (c) => c.json({ project: c.get('project'), caller: c.get('caller') }));
   app.get('/baton-error', () => { throw new BatonError('run_not_paused', 'Run wfr_1 is not paused.', { status: 'completed' }); });
   app.get('/update-rejected', () => {
     throw new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type: 'invalid_resume_input', message: 'input must be one of approve, reject', details: [{ options: ['approve', 'reject'] }] }));
@@ -153,6 +154,15 @@ describe('createApp', () => {
     it('maps a bearer key to its project on both API trees', async () => {
       expect(await (await keyed().request('/v1/whoami', { headers: { Authorization: 'Bearer key-a' } })).json()).toEqual({ project: 'alpha' });
       expect(await (await keyed().request('/api/v1/whoami', { headers: { Authorization: 'bearer key-b' } })).json()).toEqual({ project: 'beta' });
+    });
+
+    it('names the caller by the key\'s label, null for a key without one or when no keys are configured', async () => {
+      const labelled = makeApp({ apiKeys: new Map([['key-a', 'alpha'], ['key-b', 'alpha']]), apiKeyLabels: new Map([['key-a', 'ci-bot']]) });
+      const callerOf = async (app: ReturnType<typeof makeApp>, path: string, headers: Record<string, string> = {}) => await (await app.request(path, { headers })).json();
+      expect(await callerOf(labelled, '/v1/caller', { Authorization: 'Bearer key-a' })).toEqual({ project: 'alpha', caller: { via: 'api', label: 'ci-bot' } });
+      expect(await callerOf(labelled, '/api/v1/caller', { Authorization: 'Bearer key-b' })).toEqual({ project: 'alpha', caller: { via: 'api', label: null } });
+      expect(await callerOf(keyed(), '/v1/caller', { Authorization: 'Bearer key-a' })).toEqual({ project: 'alpha', caller: { via: 'api', label: null } });
+      expect(await callerOf(makeApp(), '/api/v1/caller')).toEqual({ project: 'default', caller: { via: 'api', label: null } });
     });
 
     it.each([

@@ -1,6 +1,7 @@
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configVariables, isReservedVariable, loadConfig } from '../../src/config.ts';
+import { ConfigError, configVariables, isReservedVariable, loadConfig, parseApiKeyEntry } from '../../src/config.ts';
 
 function errorOf(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -85,6 +86,50 @@ describe('loadConfig', () => {
     expect([...loadConfig({ BATON_API_KEYS: 'a:b:c:proj' }).apiKeys]).toEqual([['a:b:c', 'proj']]);
   });
 
+  it('reads key:project:label entries as labelled keys, beside plain key:project ones', () => {
+    const config = loadConfig({ BATON_API_KEYS: 'k1:alpha, k2:beta:ci-bot ,k3:beta:Alice.Smith@example.com' });
+    expect([...config.apiKeys]).toEqual([['k1', 'alpha'], ['k2', 'beta'], ['k3', 'beta']]);
+    expect([...config.apiKeyLabels]).toEqual([['k2', 'ci-bot'], ['k3', 'Alice.Smith@example.com']]);
+    expect(loadConfig({ BATON_API_KEYS: 'k1:alpha' }).apiKeyLabels.size).toBe(0);
+    expect(loadConfig({}).apiKeyLabels.size).toBe(0);
+  });
+
+  it('keeps the project after the last colon for keys with colons, and takes key:project: as "no label"', () => {
+    // Four or more parts, or a middle part that cannot be a project: read as before.
+    expect(parseApiKeyEntry('a:b:c:proj')).toEqual({ key: 'a:b:c', project: 'proj', label: null });
+    expect(parseApiKeyEntry('sk:Live:proj')).toEqual({ key: 'sk:Live', project: 'proj', label: null });
+    expect(parseApiKeyEntry('k:Proj:label')).toEqual({ key: 'k:Proj', project: 'label', label: null });
+    expect(parseApiKeyEntry(' padded key :proj ')).toEqual({ key: 'padded key', project: 'proj', label: null });
+    // Exactly three parts, a project in the middle: labelled; a trailing colon says there is no label.
+    expect(parseApiKeyEntry('ab:cd:proj')).toEqual({ key: 'ab', project: 'cd', label: 'proj' });
+    expect(parseApiKeyEntry('ab:cd:proj:')).toEqual({ key: 'ab:cd', project: 'proj', label: null });
+    expect(parseApiKeyEntry('a:b:c:proj:')).toEqual({ key: 'a:b:c', project: 'proj', label: null });
+    expect(parseApiKeyEntry('k:proj:')).toEqual({ key: 'k', project: 'proj', label: null });
+    // Not entries: no key, no project, a label that is neither a label nor (as before) a project.
+    for (const bad of ['k', ':proj', 'k:', 'k::', ':proj:', 'k:proj:two words', `k:proj:${'l'.repeat(65)}`, 'k:proj:-label']) {
+      expect(parseApiKeyEntry(bad), bad).toBeNull();
+    }
+  });
+
+  it('reads every entry that worked before as before, except a three-part one whose last two parts are project and label', () => {
+    const earlierRule = (entry: string) => {
+      const colon = entry.lastIndexOf(':');
+      const key = colon > 0 ? entry.slice(0, colon).trim() : '';
+      const project = colon > 0 ? entry.slice(colon + 1).trim() : '';
+      return key && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(project) ? { key, project, label: null } : null;
+    };
+    const part = fc.oneof(fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,8}$/), fc.string({ maxLength: 8 }).filter((text) => !/[,:]/.test(text)));
+    fc.assert(fc.property(fc.array(part, { minLength: 1, maxLength: 5 }), (parts) => {
+      const entry = parts.join(':');
+      const before = earlierRule(entry);
+      const now = parseApiKeyEntry(entry);
+      const labelled = parts.length === 3 && now?.label !== null && now?.label !== undefined;
+      if (before && !labelled) expect(now).toEqual(before);
+      // Plain key:project entries never change.
+      if (parts.length === 2) expect(now).toEqual(before);
+    }), { numRuns: 2000 });
+  });
+
   it('turns TLS on for an API key, for certificates and on request', () => {
     expect(loadConfig({ TEMPORAL_API_KEY: 'cloud-key' }).temporal.tls).toEqual({});
     expect(loadConfig({ TEMPORAL_API_KEY: 'cloud-key', TEMPORAL_TLS: 'false' }).temporal.tls).toBe(false);
@@ -145,6 +190,8 @@ describe('loadConfig', () => {
       ['BATON_API_KEYS', { BATON_API_KEYS: ':project' }],
       ['BATON_API_KEYS', { BATON_API_KEYS: 'key:bad project' }],
       ['BATON_API_KEYS', { BATON_API_KEYS: 'k:a,k:b' }],
+      ['BATON_API_KEYS', { BATON_API_KEYS: 'k:a:ops,k:b' }],
+      ['BATON_API_KEYS', { BATON_API_KEYS: 'k:a:two words' }],
       ['BATON_PROJECT_SECRETS', { BATON_PROJECT_SECRETS: 'PARTNER_TOKEN' }],
       ['BATON_PROJECT_SECRETS', { BATON_PROJECT_SECRETS: 'Proj A:PARTNER_TOKEN' }],
       ['BATON_PROJECT_SECRETS', { BATON_PROJECT_SECRETS: 'proj:partner_token' }],

@@ -58,6 +58,7 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(open.components.schemas)).toEqual(expect.arrayContaining([
       'V1Run', 'V1RunList', 'Workflow', 'WorkflowPage', 'WorkflowCreate', 'WorkflowPatch', 'Step', 'StepInput',
       'WorkflowRun', 'WorkflowRunPage', 'WorkflowRunDetail', 'RunAccepted', 'ResumeAccepted', 'Agent', 'AgentPage', 'AgentCreate', 'AgentPatch', 'PendingAction',
+      'V1Answer', 'WorkflowRunAnswer', 'Actor',
     ]));
     // Every JSON body is a reference (or a list of references), so a generator names each model once.
     const inline = operations(open).flatMap(({ name, op }) => {
@@ -67,6 +68,19 @@ describe('the OpenAPI document', () => {
       return bodies.filter(([, schema]) => schema && !schema.$ref && !(schema.items as { $ref?: string } | undefined)?.$ref).map(([where]) => where);
     });
     expect(inline).toEqual([]);
+  });
+
+  it('documents the resume comment (at most 4000 characters) and the answers of both APIs\' runs', () => {
+    const schemas = open.components.schemas as Record<string, { properties?: Record<string, { $ref?: string; maxLength?: number; items?: { $ref?: string } }>; required?: string[] }>;
+    expect(schemas.ResumeRunBody?.properties?.comment).toMatchObject({ type: 'string', maxLength: 4000 });
+    expect(JSON.stringify(schemas.V1ResumeBody)).toContain('"comment":{"type":"string","maxLength":4000');
+    expect(schemas.WorkflowRunDetail?.properties?.answers?.items).toEqual({ $ref: '#/components/schemas/WorkflowRunAnswer' });
+    expect(schemas.WorkflowRunDetail?.required).toContain('answers');
+    expect(JSON.stringify(schemas.V1Run)).toContain('"answers":{"type":"array","items":{"$ref":"#/components/schemas/V1Answer"}');
+    for (const name of ['V1Answer', 'WorkflowRunAnswer']) {
+      expect(schemas[name]?.properties?.answeredBy).toEqual({ $ref: '#/components/schemas/Actor' });
+      expect(schemas[name]?.required).toEqual(expect.arrayContaining(['step', 'type', 'comment', 'answeredBy', 'answeredAt']));
+    }
   });
 
   it('passes Redocly\'s recommended lint offline with no errors', async () => {

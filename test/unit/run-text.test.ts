@@ -55,6 +55,51 @@ describe('baton runs get as text', () => {
   });
 });
 
+describe('baton runs get as text: the answers', () => {
+  it('lists each answer with who gave it, when, and the comment after the steps', () => {
+    const run: V1Run = {
+      run_id: 'wfr_4',
+      output: {
+        status: 'completed', steps: [{ name: 'approval', status: 'completed', output: 'approve' }], result: 'routed', pendingAction: null,
+        answers: [
+          { step: 'approval', type: 'confirmation', input: 'approve', comment: 'Known customer.\nSee ticket 12.', answeredBy: { via: 'api', label: 'alice' }, answeredAt: '2026-01-01T00:00:05.000Z' },
+          { step: 'details', type: 'input', input: { employees: 40 }, comment: null, answeredBy: { via: 'api', label: null }, answeredAt: '2026-01-01T00:00:09.000Z' },
+        ],
+      },
+    };
+    expect(formatRun(run)).toBe([
+      'Run     wfr_4',
+      'Status  completed',
+      '',
+      'Steps:',
+      '  1.  approval  completed  approve',
+      '',
+      'Answers:',
+      '  1. approval (confirmation): approve',
+      '     by alice (api) at 2026-01-01T00:00:05.000Z',
+      '     Comment:',
+      '       Known customer.',
+      '       See ticket 12.',
+      '  2. details (input): {"employees":40}',
+      '     by api (no label) at 2026-01-01T00:00:09.000Z',
+      '',
+      'Result:',
+      '  routed',
+    ].join('\n'));
+  });
+
+  it('never writes a terminal control character from a label or a comment', () => {
+    const run: V1Run = {
+      run_id: 'wfr_5',
+      output: {
+        status: 'running', steps: [], result: null, pendingAction: null,
+        answers: [{ step: 'a', type: 'review', input: 'ok', comment: 'fine\u001b[2J', answeredBy: { via: 'api', label: 'x\u0007' }, answeredAt: '2026-01-01T00:00:05.000Z' }],
+      },
+    };
+    expect(formatRun(run)).not.toMatch(/\p{Cc}(?<!\n)/u);
+  });
+});
+
 describe('baton runs list as text', () => {
   const page: V1RunList = {
     data: [
