@@ -9,6 +9,7 @@ import { allowedMethods } from './middleware/method-not-allowed.ts';
 import { errorBody, handleError } from './middleware/error-handler.ts';
 import { jsonGuard } from './middleware/json-guard.ts';
 import { createRouter } from './router.ts';
+import type { createInboxRoutes } from './inbox/inbox-routes.ts';
 
 /** A resource sub-app (made with createRouter()) and where it is mounted, e.g. `/v1` or `/api/v1`. */
 export interface MountedRoutes {
@@ -27,10 +28,12 @@ export interface AppDeps {
   readiness: ReadinessChecks;
   /** Mounted in order after auth and the body limit, so every one is protected and documented. */
   routes?: MountedRoutes[];
+  /** The operators' inbox (HTML, its own sign-in), mounted at /inbox; not in the OpenAPI document. */
+  inbox?: ReturnType<typeof createInboxRoutes>;
   version?: string;
 }
 
-/** The HTTP app: health, docs and OpenAPI, then the authenticated `/v1` and `/api/v1` resources. */
+/** The HTTP app: health, docs and OpenAPI, then the authenticated `/v1` and `/api/v1` resources, and the inbox. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(handleError);
@@ -62,6 +65,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.route(mounted.path, mounted.app);
     mounted.document?.(app.openAPIRegistry);
   }
+  if (deps.inbox) app.route('/inbox', deps.inbox);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

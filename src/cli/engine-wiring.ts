@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { MountedRoutes } from '../../api/app.ts';
+import { createInboxRoutes } from '../../api/inbox/inbox-routes.ts';
 import { createAgentRoutes } from '../../api/routes/agents.ts';
 import { createV1Routes } from '../../api/routes/v1-routes.ts';
 import { createWebhookRoutes, documentWebhookEvents } from '../../api/routes/webhooks.ts';
@@ -38,6 +39,8 @@ export interface EngineParts {
   store: Store;
   /** Run operations over the runtime's client and task queue (API roles). */
   runs?: RunService;
+  /** The operators' inbox at /inbox (API roles). */
+  inbox?: ReturnType<typeof createInboxRoutes>;
 }
 
 export interface EngineContext {
@@ -72,7 +75,7 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
 
     // Grants come from the config; the values from the worker's own environment, read at call time.
     const secrets = createProjectSecrets({ grants: config.projectSecrets, env: config.env });
-    // Every outbound call a tenant can aim (http agents, llm baseUrl, http_request) goes through it.
+    // Every outbound call a tenant can aim (http agents, llm baseUrl, http_request, webhooks) goes through it.
     const egress = createEgressPolicy(config.egressAllow);
     const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store, secrets, egress) })));
     context.extend?.agents?.(agents);
@@ -118,6 +121,7 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
         { path: '/api/v1', app: createAgentRoutes({ store, secrets, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
         { path: '/api/v1', app: createWebhookRoutes({ store, egress }), document: documentWebhookEvents },
       ];
+      parts.inbox = createInboxRoutes({ runs, store, keys: inboxKeys(config), log });
       sender = createWebhookSender({ store, egress, log });
       sender.start();
     }
@@ -126,6 +130,11 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
     await store.close();
     throw error;
   }
+}
+
+/** Each API key's project and label, for the inbox sign-in: the label names who answered in the audit trail. */
+function inboxKeys(config: Config) {
+  return new Map([...config.apiKeys].map(([key, project]) => [key, { project, label: config.apiKeyLabels.get(key) ?? null }]));
 }
 
 async function loadExamples(store: Store, projects: string[]): Promise<void> {

@@ -153,6 +153,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         maxBodyBytes: config.maxBodyBytes,
         readiness: { temporal: { client, taskQueue: config.taskQueue }, store: engine.storeCheck },
         routes: engine.routes,
+        inbox: engine.inbox,
       });
       const server = await listen(app.fetch, config.host, config.port);
       closers.push(['the API server', () => closeServer(server)]);
