@@ -5,6 +5,8 @@ import type {
   V1RunList,
   V1StartWorkflowBody,
 } from '../domain/v1-api.ts';
+import type { SpringPage } from '../domain/definition-input.ts';
+import type { Webhook, WebhookCreate, WebhookCreated, WebhookDelivery, WebhookPatch } from '../domain/webhook.ts';
 import { apiErrorFromResponse } from './api-error.ts';
 
 /** Options of {@link createClient}. */
@@ -33,7 +35,13 @@ export interface ResumeWorkflowOptions extends V1ResumeBody {
   waitMs?: number;
 }
 
-/** The typed client of the v1 API; build one with {@link createClient}. */
+/** Which page of a list (0-based) and how many per page (1 to 100, default 20). */
+export interface PageOptions {
+  page?: number;
+  size?: number;
+}
+
+/** The typed client of the v1 API and the webhooks of the Agent Manager API; build one with {@link createClient}. */
 export interface BatonClient {
   agents: {
     /**
@@ -86,6 +94,33 @@ export interface BatonClient {
      */
     delete(runId: string): Promise<V1Run>;
   };
+  /** Webhooks of the key's project (the Agent Manager API, `/api/v1/webhooks`). */
+  webhooks: {
+    /**
+     * Creates a webhook: Baton POSTs the run events to `url`, signed with the returned `secret`
+     * (shown only here). `events` omitted means all of them.
+     *
+     * @example
+     * const hook = await client.webhooks.create({ url: 'https://hooks.example.com/baton', events: ['run.paused'] })
+     * saveSecret(hook.secret)
+     */
+    create(input: WebhookCreate): Promise<WebhookCreated>;
+    /** One page of the project's webhooks, oldest first, without secrets. */
+    list(params?: PageOptions): Promise<SpringPage<Webhook>>;
+    get(id: string): Promise<Webhook>;
+    /** Changes the URL or the events; the secret stays. */
+    update(id: string, patch: WebhookPatch): Promise<Webhook>;
+    /** Deletes the webhook; deliveries not yet made are dropped. */
+    delete(id: string): Promise<void>;
+    /**
+     * The webhook's recent deliveries, newest first: status, attempts, last answer.
+     *
+     * @example
+     * const { content } = await client.webhooks.deliveries(hook.id)
+     * for (const d of content) console.log(d.type, d.runId, d.status, d.attempts, d.lastError)
+     */
+    deliveries(id: string, params?: PageOptions): Promise<SpringPage<WebhookDelivery>>;
+  };
 }
 
 function queryString(params: Record<string, string | number | undefined>): string {
@@ -96,8 +131,8 @@ function queryString(params: Record<string, string | number | undefined>): strin
 }
 
 /**
- * Creates a client of Baton's v1 API (the agent-workflow API). Every method resolves with the
- * documented body or rejects with a {@link BatonApiError}.
+ * Creates a client of Baton's v1 API (the agent-workflow API) and its webhooks. Every method
+ * resolves with the documented body or rejects with a {@link BatonApiError}.
  *
  * @example
  * import { createClient } from 'baton/sdk'
@@ -115,21 +150,23 @@ export function createClient(options: BatonClientOptions): BatonClient {
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetchImpl(`${baseUrl}/v1${path}`, {
+    const response = await fetchImpl(`${baseUrl}${path}`, {
       method,
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
     if (!response.ok) throw await apiErrorFromResponse(response);
+    if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
 
-  const runPath = (runId: string) => `/workflow-runs/${encodeURIComponent(runId)}`;
+  const runPath = (runId: string) => `/v1/workflow-runs/${encodeURIComponent(runId)}`;
+  const webhookPath = (id: string) => `/api/v1/webhooks/${encodeURIComponent(id)}`;
 
   return {
     agents: {
       workflow: (name, { input, idempotencyKey, waitMs }) =>
-        request('POST', `/agents/${encodeURIComponent(name)}/workflow${queryString({ waitMs })}`, {
+        request('POST', `/v1/agents/${encodeURIComponent(name)}/workflow${queryString({ waitMs })}`, {
           body: { input },
           headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
         }),
@@ -141,9 +178,17 @@ export function createClient(options: BatonClientOptions): BatonClient {
           headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
         }),
       list: (params = {}) =>
-        request('GET', `/workflow-runs${queryString({ ...params })}`),
+        request('GET', `/v1/workflow-runs${queryString({ ...params })}`),
       get: (runId) => request('GET', runPath(runId)),
       delete: (runId) => request('DELETE', runPath(runId)),
+    },
+    webhooks: {
+      create: (input) => request('POST', '/api/v1/webhooks', { body: input }),
+      list: (params = {}) => request('GET', `/api/v1/webhooks${queryString({ ...params })}`),
+      get: (id) => request('GET', webhookPath(id)),
+      update: (id, patch) => request('PATCH', webhookPath(id), { body: patch }),
+      delete: (id) => request('DELETE', webhookPath(id)),
+      deliveries: (id, params = {}) => request('GET', `${webhookPath(id)}/deliveries${queryString({ ...params })}`),
     },
   };
 }
