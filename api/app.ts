@@ -15,6 +15,8 @@ import type { createInboxRoutes } from './inbox/inbox-routes.ts';
 export interface MountedRoutes {
   path: `/v1${string}` | `/api/v1${string}`;
   app: OpenAPIHono<AppEnv>;
+  /** Registers what belongs at the document's root rather than under `path` (the requests Baton sends: `webhooks`). */
+  document?: (registry: OpenAPIHono<AppEnv>['openAPIRegistry']) => void;
 }
 
 export interface AppDeps {
@@ -59,7 +61,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', healthRoutes(deps.readiness));
   app.route('/', docsRoutes('/openapi.json'));
 
-  for (const mounted of deps.routes ?? []) app.route(mounted.path, mounted.app);
+  for (const mounted of deps.routes ?? []) {
+    app.route(mounted.path, mounted.app);
+    mounted.document?.(app.openAPIRegistry);
+  }
   if (deps.inbox) app.route('/inbox', deps.inbox);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

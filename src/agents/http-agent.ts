@@ -1,46 +1,18 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { AgentContext, httpAgentConfigSchema } from '../domain/agent.ts';
 import { egressFailure, egressRefusal, shownUrl, type EgressPolicy } from '../security/egress-policy.ts';
 import { secretRefusalFailure, type ProjectSecrets } from '../security/project-secrets.ts';
+import { signBatonRequest, signatureHeader, timestampHeader } from '../security/request-signature.ts';
+
+// Webhooks sign with the same functions; http agent receivers import them from here.
+export { signatureHeader, signBatonRequest, timestampHeader, verifyBatonSignature } from '../security/request-signature.ts';
 
 export type HttpAgentConfig = z.infer<typeof httpAgentConfigSchema>;
 
-export const signatureHeader = 'X-Baton-Signature';
-export const timestampHeader = 'X-Baton-Timestamp';
 export const defaultHttpAgentTimeoutMs = 30_000;
 // Enough of an error body to diagnose, short enough for a run's error message and history.
 const maxErrorBodyChars = 1_000;
-
-/** `sha256=<hex>` of HMAC-SHA256(secret, `<timestamp>.<body>`), the value of X-Baton-Signature. */
-export function signBatonRequest(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/**
- * For receivers of http agent calls: true when `header` (X-Baton-Signature) signs `body` (the raw
- * request body, before JSON parsing) at `timestamp` (X-Baton-Timestamp, Unix seconds) with
- * `secret`, and the timestamp is within `toleranceSeconds` of now (replay protection).
- *
- * @example
- *   const ok = verifyBatonSignature(process.env.AGENT_SECRET!, req.headers['x-baton-timestamp'],
- *     rawBody, req.headers['x-baton-signature']);
- */
-export function verifyBatonSignature(
-  secret: string,
-  timestamp: string | null | undefined,
-  body: string,
-  header: string | null | undefined,
-  options: { toleranceSeconds?: number; nowMs?: number } = {},
-): boolean {
-  if (!timestamp || !header || !/^\d{1,12}$/.test(timestamp)) return false;
-  const ageSeconds = Math.abs((options.nowMs ?? Date.now()) / 1000 - Number(timestamp));
-  if (ageSeconds > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(signBatonRequest(secret, timestamp, body));
-  const given = Buffer.from(header);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 export interface HttpAgentCall {
   agentId: string;

@@ -5,6 +5,7 @@ import { createInboxRoutes } from '../../api/inbox/inbox-routes.ts';
 import { createRunEventHub, type RunEventHub } from '../../api/run-event-hub.ts';
 import { createAgentRoutes } from '../../api/routes/agents.ts';
 import { createV1Routes } from '../../api/routes/v1-routes.ts';
+import { createWebhookRoutes, documentWebhookEvents } from '../../api/routes/webhooks.ts';
 import { createWorkflowDefinitionRoutes } from '../../api/routes/workflow-definitions.ts';
 import { createAgentManagerRunEventRoutes } from '../../api/routes/workflow-run-events.ts';
 import { createAgentManagerRunRoutes } from '../../api/routes/workflow-runs.ts';
@@ -21,6 +22,7 @@ import { createEgressPolicy, type EgressPolicy } from '../security/egress-policy
 import { openStore, type Store } from '../store/open-store.ts';
 import { backfillRunReadModel } from '../temporal/run-backfill.ts';
 import { RunService } from '../temporal/run-service.ts';
+import { createWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
 import type { RuntimeRole } from './runtime.ts';
 
 /** What the engine adds to a runtime: the pieces that live outside the foundation. */
@@ -77,11 +79,21 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
 
     // Grants come from the config; the values from the worker's own environment, read at call time.
     const secrets = createProjectSecrets({ grants: config.projectSecrets, env: config.env });
-    // Every outbound call a tenant can aim (http agents, llm baseUrl, http_request) goes through it.
+    // Every outbound call a tenant can aim (http agents, llm baseUrl, http_request, webhooks) goes through it.
     const egress = createEgressPolicy(config.egressAllow);
     const agents = registerExampleAgents(registerBuiltinAgents(createAgentRegistry({ lookup: storedAgentLookup(store, secrets, egress) })));
     context.extend?.agents?.(agents);
-    const parts: EngineParts = { store, storeCheck: () => store.ping(), close: async () => { await store.close(); await egress.close(); } };
+    // API roles send the webhook outbox (workers only fill it); stopped before the store closes.
+    let sender: WebhookSender | undefined;
+    const parts: EngineParts = {
+      store,
+      storeCheck: () => store.ping(),
+      close: async () => {
+        await sender?.stop();
+        await store.close();
+        await egress.close();
+      },
+    };
 
     if (role !== 'api') {
       const tools = createBuiltInToolRegistry({ env: config.env, egress });
@@ -116,8 +128,11 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
         { path: '/api/v1', app: createAgentManagerRunRoutes({ store, runs }) },
         { path: '/api/v1', app: createAgentManagerRunEventRoutes({ store, runs, runEvents }) },
         { path: '/api/v1', app: createAgentRoutes({ store, secrets, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
+        { path: '/api/v1', app: createWebhookRoutes({ store, egress }), document: documentWebhookEvents },
       ];
       parts.inbox = createInboxRoutes({ runs, store, keys: inboxKeys(config), log });
+      sender = createWebhookSender({ store, egress, log });
+      sender.start();
     }
     return parts;
   } catch (error) {

@@ -13,6 +13,7 @@ export const errorHttpStatus = {
   agent_not_found: 404,
   workflow_not_found: 404,
   step_not_found: 404,
+  webhook_not_found: 404,
   method_not_allowed: 405,
   run_not_paused: 409,
   step_mismatch: 409,
@@ -26,6 +27,8 @@ export const errorHttpStatus = {
   unprocessable: 422,
   /** An agent references an environment variable its project is not granted (BATON_PROJECT_SECRETS). */
   secret_not_granted: 422,
+  /** A URL Baton would have to call (a webhook's) is refused by the egress policy (BATON_EGRESS_ALLOW), or its host does not resolve. */
+  egress_refused: 422,
   internal: 500,
   /** Temporal refused Baton's own credentials or namespace access: an operator must fix TEMPORAL_* settings. */
   engine_access_denied: 502,

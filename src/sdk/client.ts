@@ -6,6 +6,8 @@ import type {
   V1RunList,
   V1StartWorkflowBody,
 } from '../domain/v1-api.ts';
+import type { SpringPage } from '../domain/definition-input.ts';
+import type { Webhook, WebhookCreate, WebhookCreated, WebhookDelivery, WebhookPatch } from '../domain/webhook.ts';
 import { apiErrorFromResponse, BatonApiError } from './api-error.ts';
 import { readServerSentEvents, ServerSentEventParser } from './sse.ts';
 
@@ -49,7 +51,13 @@ export interface WatchRunsOptions extends Pick<V1RunEventsQuery, 'status' | 'age
   signal?: AbortSignal;
 }
 
-/** The typed client of the v1 API; build one with {@link createClient}. */
+/** Which page of a list (0-based) and how many per page (1 to 100, default 20). */
+export interface PageOptions {
+  page?: number;
+  size?: number;
+}
+
+/** The typed client of the v1 API and the webhooks of the Agent Manager API; build one with {@link createClient}. */
 export interface BatonClient {
   agents: {
     /**
@@ -126,6 +134,33 @@ export interface BatonClient {
      */
     watchRuns(options?: WatchRunsOptions): AsyncIterable<V1Run>;
   };
+  /** Webhooks of the key's project (the Agent Manager API, `/api/v1/webhooks`). */
+  webhooks: {
+    /**
+     * Creates a webhook: Baton POSTs the run events to `url`, signed with the returned `secret`
+     * (shown only here). `events` omitted means all of them.
+     *
+     * @example
+     * const hook = await client.webhooks.create({ url: 'https://hooks.example.com/baton', events: ['run.paused'] })
+     * saveSecret(hook.secret)
+     */
+    create(input: WebhookCreate): Promise<WebhookCreated>;
+    /** One page of the project's webhooks, oldest first, without secrets. */
+    list(params?: PageOptions): Promise<SpringPage<Webhook>>;
+    get(id: string): Promise<Webhook>;
+    /** Changes the URL or the events; the secret stays. */
+    update(id: string, patch: WebhookPatch): Promise<Webhook>;
+    /** Deletes the webhook; deliveries not yet made are dropped. */
+    delete(id: string): Promise<void>;
+    /**
+     * The webhook's recent deliveries, newest first: status, attempts, last answer.
+     *
+     * @example
+     * const { content } = await client.webhooks.deliveries(hook.id)
+     * for (const d of content) console.log(d.type, d.runId, d.status, d.attempts, d.lastError)
+     */
+    deliveries(id: string, params?: PageOptions): Promise<SpringPage<WebhookDelivery>>;
+  };
 }
 
 const finishedRunStatuses: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -159,8 +194,8 @@ function queryString(params: Record<string, string | number | undefined>): strin
 }
 
 /**
- * Creates a client of Baton's v1 API (the agent-workflow API). Every method resolves with the
- * documented body or rejects with a {@link BatonApiError}.
+ * Creates a client of Baton's v1 API (the agent-workflow API) and its webhooks. Every method
+ * resolves with the documented body or rejects with a {@link BatonApiError}.
  *
  * @example
  * import { createClient } from 'baton/sdk'
@@ -178,16 +213,18 @@ export function createClient(options: BatonClientOptions): BatonClient {
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetchImpl(`${baseUrl}/v1${path}`, {
+    const response = await fetchImpl(`${baseUrl}${path}`, {
       method,
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
     if (!response.ok) throw await apiErrorFromResponse(response);
+    if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
 
-  const runPath = (runId: string) => `/workflow-runs/${encodeURIComponent(runId)}`;
+  const runPath = (runId: string) => `/v1/workflow-runs/${encodeURIComponent(runId)}`;
+  const webhookPath = (id: string) => `/api/v1/webhooks/${encodeURIComponent(id)}`;
 
   /**
    * The runs an event stream sends, reconnecting when it ends or drops. `oneRun` streams end for
@@ -206,7 +243,7 @@ export function createClient(options: BatonClientOptions): BatonClient {
       if (lastEventId) headers['last-event-id'] = lastEventId;
       let failure: Error | undefined;
       try {
-        const response = await fetchImpl(`${baseUrl}/v1${path}`, { headers, signal });
+        const response = await fetchImpl(`${baseUrl}${path}`, { headers, signal });
         if (init.oneRun && response.status === 204) return;
         if (!response.ok) {
           const error = await apiErrorFromResponse(response);
@@ -245,7 +282,7 @@ export function createClient(options: BatonClientOptions): BatonClient {
   return {
     agents: {
       workflow: (name, { input, idempotencyKey, waitMs }) =>
-        request('POST', `/agents/${encodeURIComponent(name)}/workflow${queryString({ waitMs })}`, {
+        request('POST', `/v1/agents/${encodeURIComponent(name)}/workflow${queryString({ waitMs })}`, {
           body: { input },
           headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
         }),
@@ -257,11 +294,19 @@ export function createClient(options: BatonClientOptions): BatonClient {
           headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
         }),
       list: (params = {}) =>
-        request('GET', `/workflow-runs${queryString({ ...params })}`),
+        request('GET', `/v1/workflow-runs${queryString({ ...params })}`),
       get: (runId) => request('GET', runPath(runId)),
       delete: (runId) => request('DELETE', runPath(runId)),
       watchRun: (runId, { signal, lastEventId } = {}) => watch(`${runPath(runId)}/events`, { signal, lastEventId, oneRun: true }),
-      watchRuns: ({ signal, status, agent } = {}) => watch(`/workflow-runs/events${queryString({ status, agent })}`, { signal, oneRun: false }),
+      watchRuns: ({ signal, status, agent } = {}) => watch(`/v1/workflow-runs/events${queryString({ status, agent })}`, { signal, oneRun: false }),
+    },
+    webhooks: {
+      create: (input) => request('POST', '/api/v1/webhooks', { body: input }),
+      list: (params = {}) => request('GET', `/api/v1/webhooks${queryString({ ...params })}`),
+      get: (id) => request('GET', webhookPath(id)),
+      update: (id, patch) => request('PATCH', webhookPath(id), { body: patch }),
+      delete: (id) => request('DELETE', webhookPath(id)),
+      deliveries: (id, params = {}) => request('GET', `${webhookPath(id)}/deliveries${queryString({ ...params })}`),
     },
   };
 }

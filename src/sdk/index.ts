@@ -1,7 +1,8 @@
-// The typed client of Baton's v1 API. Types come from the same zod schemas the server validates with.
+// The typed client of Baton's v1 API and webhooks, and the signature check for webhook receivers. Types come from the same zod schemas the server validates with.
 export { createClient } from './client.ts';
-export type { BatonClient, BatonClientOptions, ResumeWorkflowOptions, StartWorkflowOptions, WatchRunOptions, WatchRunsOptions } from './client.ts';
+export type { BatonClient, BatonClientOptions, PageOptions, ResumeWorkflowOptions, StartWorkflowOptions, WatchRunOptions, WatchRunsOptions } from './client.ts';
 export { readServerSentEvents, ServerSentEventParser, type ServerSentEvent } from './sse.ts';
+export { verifyWebhookSignature, type ReceivedHeaders } from './webhook-signature.ts';
 export { BatonApiError } from './api-error.ts';
 export type {
   V1ListRunsQuery,
@@ -13,3 +14,13 @@ export type {
   V1Step,
   V1StartWorkflowBody,
 } from '../domain/v1-api.ts';
+export type { SpringPage } from '../domain/definition-input.ts';
+export type {
+  Webhook,
+  WebhookCreate,
+  WebhookCreated,
+  WebhookDelivery,
+  WebhookEvent,
+  WebhookEventType,
+  WebhookPatch,
+} from '../domain/webhook.ts';

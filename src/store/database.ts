@@ -65,6 +65,44 @@ export interface RunsTable {
   updated_at: Timestamp;
 }
 
+export interface WebhooksTable {
+  id: string;
+  project: string;
+  url: string;
+  events: ColumnType<string[], string, string>;
+  secret: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  project: string;
+  run_id: string;
+  run_version: number;
+  type: string;
+  snapshot: ColumnType<Record<string, unknown>, string, string>;
+  occurred_at: Timestamp;
+  enqueued_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  webhook_id: string;
+  event_id: string;
+  run_id: string;
+  run_version: number;
+  status: ColumnType<'pending' | 'delivered' | 'failed', 'pending' | 'delivered' | 'failed' | undefined, 'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  claimed_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  claim_token: string | null;
+  last_response_status: number | null;
+  last_error: string | null;
+  enqueued_at: Timestamp;
+  last_attempt_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 export interface JobsTable {
   name: string;
   done_at: Timestamp;
@@ -82,6 +120,9 @@ export interface Database {
   session_entries: SessionEntriesTable;
   runs: RunsTable;
   baton_jobs: JobsTable;
+  webhooks: WebhooksTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   baton_migrations: MigrationsTable;
 }
 

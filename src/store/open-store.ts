@@ -13,6 +13,7 @@ import { PGliteDialect } from './pglite-dialect.ts';
 import { createLocalRunFeed, createPostgresRunFeed, runChangeChannel, type RunFeed } from './run-feed.ts';
 import { createRunRepository, type RunRepository, type RunSettledHook } from './runs.ts';
 import { createSessionMemory, type SessionMemory } from './sessions.ts';
+import { createWebhookRepository, type WebhookRepository } from './webhooks.ts';
 
 export interface StoreOptions {
   /** PostgreSQL connection string (DATABASE_URL); when absent the store is embedded PGlite. */
@@ -23,7 +24,7 @@ export interface StoreOptions {
   schema?: string;
   /** PostgreSQL only: pool size (default 10). */
   maxConnections?: number;
-  /** Runs in the transaction of every read-model write that records a pause or an end (webhooks). */
+  /** Also runs in the transaction of every read-model write that records a pause or an end, after the webhook outbox is filled. */
   runSettled?: RunSettledHook;
 }
 
@@ -33,6 +34,8 @@ export interface Store {
   sessions: SessionMemory;
   /** The run read model (lists, counts, inbox). */
   runs: RunRepository;
+  /** Webhooks and their delivery outbox, filled in the transaction that records a run's pause or end. */
+  webhooks: WebhookRepository;
   /** Notices of read-model changes, from this process or (PostgreSQL) any process writing the same store. */
   runFeed: RunFeed;
   /** Resolves when the database answers a query; for /readyz. */
@@ -79,9 +82,17 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     throw error;
   }
   const runFeed = options.databaseUrl ? createPostgresRunFeed({ databaseUrl: options.databaseUrl, channel: runChangeChannel(options.schema) }) : createLocalRunFeed();
+  const webhooks = createWebhookRepository(db);
+  // Whichever process records the settle (a worker, an API) fills the outbox in that transaction,
+  // so every committed pause or end has its deliveries, whoever sends them.
+  const settled: RunSettledHook = async (trx, snapshot) => {
+    await webhooks.enqueueRunEvents(trx, snapshot);
+    await options.runSettled?.(trx, snapshot);
+  };
   return {
     definitions: createDefinitionRepository(db),
-    runs: createRunRepository(db, { feed: runFeed, ...(options.runSettled ? { settled: options.runSettled } : {}) }),
+    runs: createRunRepository(db, { feed: runFeed, settled }),
+    webhooks,
     runFeed,
     agents: createAgentRepository(db),
     sessions: createSessionMemory(db),

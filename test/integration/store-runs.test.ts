@@ -95,6 +95,16 @@ describe.each(backends)('the run read model on $name', (backend) => {
     expect((await store.runs.get(project, 'wfr_nul'))?.result).toBe('a\ufffdb');
   });
 
+  it('reads back a run whose values were undefined (no input) as its Query would: without those keys', async () => {
+    const project = uniqueProject();
+    const step = { name: 'copy', stepOrder: 1, type: 'agent' as const, agentId: 'echo', status: 'completed' as const, input: undefined, output: undefined, startedAt: '2026-12-01T10:00:00.000Z', completedAt: '2026-12-01T10:00:01.000Z' };
+    await store.runs.record(snapshot(project, 'wfr_u', { result: undefined, steps: [step], status: 'completed', version: 3 }));
+    const read = await store.runs.get(project, 'wfr_u');
+    expect(read).toMatchObject({ status: 'completed', steps: [{ name: 'copy', status: 'completed' }] });
+    expect(read && 'result' in read).toBe(false);
+    expect((await store.runs.list(project, {}, { limit: 5 })).runs.map((run) => run.runId)).toEqual(['wfr_u']);
+  });
+
   it('sends a notice for every write that lands, and none for one that does not', async () => {
     const project = uniqueProject();
     const { arrived: notices } = await collect(store, project, 2);

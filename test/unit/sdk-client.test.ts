@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { BatonApiError, createClient, type V1ListRunsQuery } from '../../src/sdk/index.ts';
+import { signBatonRequest } from '../../src/security/request-signature.ts';
+import { BatonApiError, createClient, verifyWebhookSignature, type V1ListRunsQuery, type WebhookEvent } from '../../src/sdk/index.ts';
 
 // A real HTTP server that records each request and answers what the test queued: the SDK's
 // contract is HTTP, so it is tested over a socket rather than with a stubbed fetch.
@@ -114,6 +115,65 @@ describe('createClient', () => {
     const client = createClient({ baseUrl, fetch: (url, init) => (seen.push(url as string), fetch(url, init)) });
     await client.workflowRuns.get('wfr_1');
     expect(seen).toStrictEqual([`${baseUrl}/v1/workflow-runs/wfr_1`]);
+  });
+});
+
+describe('client.webhooks', () => {
+  it('calls the Agent Manager API\'s webhook routes with escaped ids, bodies and page options', async () => {
+    const hook = { id: 'whk_1', url: 'https://hooks.example.com/', events: ['run.paused'], createdAt: 't', updatedAt: 't' };
+    const page = { content: [], totalElements: 0, totalPages: 0 };
+    replies = [json(201, { ...hook, secret: 'whsec_x' }), json(200, page), json(200, hook), json(200, hook), { status: 204, body: '' }, json(200, page)];
+    const client = createClient({ baseUrl, apiKey: 'k' });
+    expect(await client.webhooks.create({ url: hook.url, events: ['run.paused'] })).toStrictEqual({ ...hook, secret: 'whsec_x' });
+    expect(await client.webhooks.list({ page: 1, size: 5 })).toStrictEqual(page);
+    expect(await client.webhooks.get('whk_a/b')).toStrictEqual(hook);
+    expect(await client.webhooks.update('whk_1', { events: ['run.failed'] })).toStrictEqual(hook);
+    expect(await client.webhooks.delete('whk_1')).toBeUndefined();
+    expect(await client.webhooks.deliveries('whk_1', { size: 50 })).toStrictEqual(page);
+    expect(requests.map((r) => `${r.method} ${r.url} ${r.body}`)).toStrictEqual([
+      'POST /api/v1/webhooks {"url":"https://hooks.example.com/","events":["run.paused"]}',
+      'GET /api/v1/webhooks?page=1&size=5 ',
+      'GET /api/v1/webhooks/whk_a%2Fb ',
+      'PATCH /api/v1/webhooks/whk_1 {"events":["run.failed"]}',
+      'DELETE /api/v1/webhooks/whk_1 ',
+      'GET /api/v1/webhooks/whk_1/deliveries?size=50 ',
+    ]);
+    expect(requests[0]!.headers).toMatchObject({ authorization: 'Bearer k', 'content-type': 'application/json' });
+  });
+
+  it('rejects a refused webhook URL with the documented code', async () => {
+    replies = [json(422, { error: { code: 'egress_refused', message: 'Baton may not send to this URL', details: { host: '10.0.0.1' } } })];
+    await expect(createClient({ baseUrl }).webhooks.create({ url: 'http://10.0.0.1/' })).rejects.toMatchObject({ code: 'egress_refused', status: 422, details: { host: '10.0.0.1' } });
+  });
+});
+
+describe('verifyWebhookSignature', () => {
+  const secret = 'whsec_test';
+  const body = '{"id":"evt_1","type":"run.paused"}';
+  const now = 1_767_000_000_000;
+  const timestamp = String(now / 1000);
+  const signature = signBatonRequest(secret, timestamp, body);
+
+  it('accepts Node\'s req.headers, a fetch Headers and mixed-case keys', () => {
+    expect(verifyWebhookSignature(secret, { 'x-baton-timestamp': timestamp, 'x-baton-signature': signature }, body, { nowMs: now })).toBe(true);
+    expect(verifyWebhookSignature(secret, new Headers({ 'X-Baton-Timestamp': timestamp, 'X-Baton-Signature': signature }), body, { nowMs: now })).toBe(true);
+    expect(verifyWebhookSignature(secret, { 'X-Baton-Timestamp': [timestamp], 'X-Baton-Signature': signature }, body, { nowMs: now })).toBe(true);
+  });
+
+  it('refuses another secret, a changed body, a missing header and an old timestamp', () => {
+    const headers = { 'x-baton-timestamp': timestamp, 'x-baton-signature': signature };
+    expect(verifyWebhookSignature('whsec_other', headers, body, { nowMs: now })).toBe(false);
+    expect(verifyWebhookSignature(secret, headers, body.replace('paused', 'completed'), { nowMs: now })).toBe(false);
+    expect(verifyWebhookSignature(secret, { 'x-baton-signature': signature }, body, { nowMs: now })).toBe(false);
+    expect(verifyWebhookSignature(secret, { 'x-baton-timestamp': timestamp }, body, { nowMs: now })).toBe(false);
+    expect(verifyWebhookSignature(secret, headers, body, { nowMs: now + 301_000 })).toBe(false);
+    expect(verifyWebhookSignature(secret, headers, body, { nowMs: now + 301_000, toleranceSeconds: 600 })).toBe(true);
+  });
+
+  it('types the event body receivers parse', () => {
+    expectTypeOf<WebhookEvent['type']>().toEqualTypeOf<'run.paused' | 'run.completed' | 'run.failed' | 'run.cancelled'>();
+    expectTypeOf<WebhookEvent['run']['workflowId']>().toEqualTypeOf<string>();
+    expectTypeOf<WebhookEvent['run']['run_id']>().toEqualTypeOf<string>();
   });
 });
 
