@@ -12,6 +12,7 @@ import { openStore, type Store } from '../../src/store/open-store.ts';
 import { createWebhookRepository, webhookEventId } from '../../src/store/webhooks.ts';
 import { createWebhookSender, webhookRetryDelayMs, webhookSenderDefaults, type WebhookSender, type WebhookSenderOptions } from '../../src/webhooks/webhook-sender.ts';
 import { backends, dropSchema, postgresUrl, uniqueProject, uniqueSchema } from './store-backends.ts';
+import { eventually } from './engine-harness.ts';
 
 // Webhook delivery end to end below the API: snapshots recorded in the real store (PGlite and
 // PostgreSQL) fill the outbox, and a real sender POSTs to real HTTP receivers on 127.0.0.1, which
@@ -59,18 +60,6 @@ async function startReceiver(answer: Answer = () => 200) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
 }
 
-/** Polls `check` until it stops throwing (conditions, not sleeps). */
-async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
 
 const created = Date.parse('2026-03-02T09:00:00.000Z');
 /** A lead-router run as the workflow records it: paused at the approval, then finished. */
@@ -168,9 +157,9 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
     const paused = snapshot(project, runId, 'paused', 2);
     const completed = snapshot(project, runId, 'completed', 3);
     expect(await store.runs.record(paused)).toBe(true);
-    await waitFor(() => expect(receiver.received).toHaveLength(1));
+    await eventually(async () => expect(receiver.received).toHaveLength(1));
     expect(await store.runs.record(completed)).toBe(true);
-    await waitFor(() => expect(receiver.received).toHaveLength(2));
+    await eventually(async () => expect(receiver.received).toHaveLength(2));
 
     const expected: Array<[WebhookEventType, RunSnapshot]> = [['run.paused', paused], ['run.completed', completed]];
     for (const [index, [type, recorded]] of expected.entries()) {
@@ -211,7 +200,7 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
     await store.runs.record(snapshot(project, runId, 'completed', 3));
     const pausedId = webhookEventId(project, runId, 2, 'run.paused');
     const completedId = webhookEventId(project, runId, 3, 'run.completed');
-    await waitFor(async () => expect((await deliveryOf(project, hook.id, completedId)).status).toBe('delivered'));
+    await eventually(async () => expect((await deliveryOf(project, hook.id, completedId)).status).toBe('delivered'));
 
     const paused = receiver.received.filter((r) => r.type === 'run.paused');
     expect(paused.map((r) => [r.eventId, r.answered])).toEqual([[pausedId, 500], [pausedId, 500], [pausedId, 500], [pausedId, 200]]);
@@ -234,7 +223,7 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
     const runId = newRunId();
     await store.runs.record(snapshot(project, runId, 'failed', 4));
     const eventId = webhookEventId(project, runId, 4, 'run.failed');
-    const delivery = await waitFor(async () => {
+    const delivery = await eventually(async () => {
       const found = await deliveryOf(project, hook.id, eventId);
       expect(found.attempts).toBe(1);
       return found;
@@ -257,7 +246,7 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
       // The write only inserts outbox rows; nothing waits on a receiver.
       expect(performance.now() - began).toBeLessThan(2_000);
     }
-    await waitFor(() => expect(alive.received.map((r) => eventOf(r).run.run_id).sort()).toEqual([...runIds].sort()));
+    await eventually(async () => expect(alive.received.map((r) => eventOf(r).run.run_id).sort()).toEqual([...runIds].sort()));
     // The dead receiver holds at most its share of the sender's slots, every one still unanswered.
     expect(dead.received.length).toBeGreaterThan(0);
     expect(dead.received.length).toBeLessThanOrEqual(2);
@@ -273,7 +262,7 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
     await store.runs.record(snapshot(project, runId, 'paused', 2));
     await store.runs.record(snapshot(project, runId, 'cancelled', 3));
     const pausedId = webhookEventId(project, runId, 2, 'run.paused');
-    await waitFor(async () => expect((await deliveryOf(project, hook.id, webhookEventId(project, runId, 3, 'run.cancelled'))).status).toBe('delivered'));
+    await eventually(async () => expect((await deliveryOf(project, hook.id, webhookEventId(project, runId, 3, 'run.cancelled'))).status).toBe('delivered'));
     const paused = await deliveryOf(project, hook.id, pausedId);
     expect(paused).toMatchObject({ status: 'failed', lastResponseStatus: 503, lastError: 'answered 503: receiver says 503', nextAttemptAt: null, deliveredAt: null });
     expect(paused.attempts).toBeGreaterThanOrEqual(1);
@@ -290,7 +279,7 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
     await store.runs.record(snapshot(project, runId, 'completed', 3));
     await store.webhooks.delete(project, removed.id);
     startSender();
-    await waitFor(() => expect(receiver.received).toHaveLength(1));
+    await eventually(async () => expect(receiver.received).toHaveLength(1));
     expect(receiver.received[0]).toMatchObject({ type: 'run.completed', eventId: webhookEventId(project, runId, 3, 'run.completed') });
     // A run still running announces nothing, and other projects' runs reach no webhook here.
     await store.runs.record({ ...snapshot(project, newRunId(), 'paused', 1), status: 'running', pendingAction: null });
@@ -298,7 +287,7 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
     await store.runs.record(snapshot(uniqueProject(), elsewhere, 'completed', 3));
     const last = newRunId();
     await store.runs.record(snapshot(project, last, 'failed', 5));
-    await waitFor(() => expect(receiver.received).toHaveLength(2));
+    await eventually(async () => expect(receiver.received).toHaveLength(2));
     expect(receiver.received[1]).toMatchObject({ type: 'run.failed', eventId: webhookEventId(project, last, 5, 'run.failed') });
     expect((await store.webhooks.deliveries(project, finished.id, { page: 0, size: 10 })).totalElements).toBe(2);
   });
@@ -315,13 +304,13 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
     expect(await deliveryOf(project, hook.id, eventId)).toMatchObject({ status: 'pending', attempts: 0 });
 
     const first = startSender({ attemptTimeoutMs: 60_000 });
-    await waitFor(() => expect(receiver.received).toHaveLength(1));
+    await eventually(async () => expect(receiver.received).toHaveLength(1));
     await first.stop();
     expect(await deliveryOf(project, hook.id, eventId)).toMatchObject({ status: 'pending', attempts: 0 });
 
     answer = 204;
     startSender();
-    await waitFor(async () => expect(await deliveryOf(project, hook.id, eventId)).toMatchObject({ status: 'delivered', attempts: 1, lastResponseStatus: 204 }));
+    await eventually(async () => expect(await deliveryOf(project, hook.id, eventId)).toMatchObject({ status: 'delivered', attempts: 1, lastResponseStatus: 204 }));
     expect(receiver.received.map((r) => r.eventId)).toEqual([eventId, eventId]);
   });
 
@@ -380,7 +369,7 @@ describe('several API processes on one PostgreSQL', () => {
         await writer.runs.record(snapshot(project, runId, 'paused', 2));
         await writer.runs.record(snapshot(project, runId, 'completed', 3));
       }));
-      await waitFor(() => expect(receiver.received).toHaveLength(runIds.length * 2 * 2));
+      await eventually(async () => expect(receiver.received).toHaveLength(runIds.length * 2 * 2));
       // Two webhooks on one receiver: each event once per webhook, never more.
       const keys = receiver.received.map((r) => `${r.path} ${r.eventId}`);
       expect(new Set(keys).size).toBe(keys.length);

@@ -103,6 +103,18 @@ function definition(steps: Definition['steps']): Definition {
 }
 const agentStep = (order: number, name: string, agentId: string, action = '', extra: Partial<AgentStep> = {}): AgentStep => ({ id: `st-${order}`, name, stepOrder: order, type: 'agent', agentId, action, requireApproval: false, ...extra });
 
+/** A reviewed agent answer, then an input step answered against its schema. */
+async function reviewAndInput(): Promise<string> {
+  const steps: Definition['steps'] = [
+    { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
+    { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
+  ];
+  const paused = await runs.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
+  const asked = await runs.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
+  await runs.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
+  return paused.runId;
+}
+
 const scenarios: Record<string, () => Promise<string>> = {
   async completed() {
     const run = await runs.startAndWait({ project, definition: definition([agentStep(1, 'copy', 'echo'), agentStep(2, 'upper', 'upper'), agentStep(3, 'wrap', 'template', '<{{input}}>')]), task: 't', state: {}, input: 'hello' });
@@ -134,16 +146,7 @@ const scenarios: Record<string, () => Promise<string>> = {
     const paused = await runs.startAndWait({ project, definition: { ...leadRouter, pauseTimeout: '1s' }, task: 'Route this lead', state: {}, input: null });
     return paused.runId;
   },
-  async 'review-and-input'() {
-    const steps: Definition['steps'] = [
-      { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
-      { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
-    ];
-    const paused = await runs.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
-    const asked = await runs.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
-    await runs.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
-    return paused.runId;
-  },
+  'review-and-input': reviewAndInput,
   async 'llm-tool-approval'() {
     await createAgent({ id: 'calc-bot', kind: 'llm', config: { model: 'fake', baseUrl: model.baseUrl, tools: [{ name: 'calculator', requiresApproval: true }] } });
     const paused = await runs.startAndWait({ project, definition: definition([agentStep(1, 'compute', 'calc-bot', 'What is 6 times 7?')]), task: 't', state: {}, input: null });
@@ -176,16 +179,7 @@ const scenarios: Record<string, () => Promise<string>> = {
     await runs.cancel(project, paused.runId);
     return paused.runId;
   },
-  async 'read-model-review-and-input'() {
-    const steps: Definition['steps'] = [
-      { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
-      { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
-    ];
-    const paused = await runs.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
-    const asked = await runs.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
-    await runs.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
-    return paused.runId;
-  },
+  'read-model-review-and-input': reviewAndInput,
   async 'branch-fail'() {
     const steps: Definition['steps'] = [
       { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], next: { reject: 'fail' } },
