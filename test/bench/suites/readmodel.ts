@@ -11,6 +11,7 @@
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import pg from 'pg';
+import { AGENT_RUN_WORKFLOW } from '../../../src/workflows/messages.ts';
 import { createBatonHttpContender, describeProcess } from '../baton-http.ts';
 import type { Contender } from '../contender.ts';
 import { readCpuOf } from '../cpu.ts';
@@ -18,7 +19,6 @@ import { type BatonStack, startBatonStack } from '../harness/baton-stack.ts';
 import { benchPostgresServer, createPostgresCpuMeter, recreateDatabase } from '../harness/postgres.ts';
 import { checkoutCommit, describeWorkTree } from '../harness/source-tree.ts';
 import { startBenchTemporal } from '../harness/temporal-server.ts';
-import { getJson } from '../http-json.ts';
 import { type ContenderSummary, type RoundResult, interleave, summarizeRounds } from '../measure.ts';
 import { comparison, comparisonTable, contenderTable, cpuTable, table } from '../report.ts';
 import { type BenchOptions, roundAt, type Suite, type SuiteReport } from '../suite.ts';
@@ -124,7 +124,7 @@ export const readModelSuite: Suite = {
       cpuTable(summaries),
       '\nAfter relative to before (higher throughput and lower latency are better):\n',
       comparisonTable(comparisons),
-      `\nPer run, mean over the last ${anatomy[0]?.runs ?? 0} completed runs' histories (the SDK upserts TemporalChangeVersion with each patched() marker):\n`,
+      `\nPer run, mean over each deployment's last ${anatomy[0]?.runs ?? 0} completed runs' histories (the SDK upserts TemporalChangeVersion with each patched() marker):\n`,
       table(['contender', 'events', 'workflow tasks', 'Baton search-attribute upserts', 'patch upserts', 'local activities', 'activities'], anatomy.map((a) => [
         a.contender,
         ...[a.events, a.workflowTasks, a.batonUpserts, a.patchUpserts, a.localActivities, a.activities].map((value) => value.toFixed(1)),
@@ -143,46 +143,59 @@ export const readModelSuite: Suite = {
   },
 };
 
-/** Reads the histories of the newest completed runs a deployment lists and counts their events. */
+/**
+ * Reads the histories of a deployment's newest completed runs and counts their events. Runs are
+ * picked from Temporal by task queue: the earlier engine's list reads visibility for the whole
+ * namespace, so it would also show the other deployment's runs.
+ */
 async function historyAnatomy(deployment: Deployment, temporal: { address: string; namespace: string }): Promise<HistoryAnatomy> {
-  const apiUrl = deployment.stack.apiUrl as string;
-  // Before the read model the list reads visibility, which may lag a moment behind the last cycle.
-  let runIds: string[] = [];
-  for (let attempt = 0; attempt < 40 && runIds.length === 0; attempt++) {
-    runIds = (await getJson<{ data: Array<{ run_id: string }> }>(`${apiUrl}/v1/workflow-runs?status=completed&limit=${ANATOMY_RUNS}`)).data.map((run) => run.run_id);
-    if (runIds.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  if (runIds.length === 0) throw new Error(`${deployment.contender.name}: no completed run listed`);
   const client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
+  const query = `WorkflowType = '${AGENT_RUN_WORKFLOW}' AND TaskQueue = '${deployment.stack.taskQueue}' AND ExecutionStatus = 'Completed'`;
+  try {
+    // Visibility may lag a moment behind the last cycle.
+    let runIds: string[] = [];
+    for (let attempt = 0; attempt < 40 && runIds.length < ANATOMY_RUNS; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      runIds = [];
+      for await (const execution of client.workflow.list({ query, pageSize: ANATOMY_RUNS })) {
+        runIds.push(execution.workflowId);
+        if (runIds.length >= ANATOMY_RUNS) break;
+      }
+    }
+    if (runIds.length === 0) throw new Error(`${deployment.contender.name}: no completed run on ${deployment.stack.taskQueue}`);
+    return await countEvents(client, deployment.contender.name, runIds);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function countEvents(client: Client, contender: string, runIds: readonly string[]): Promise<HistoryAnatomy> {
+  type Event = proto.temporal.api.history.v1.IHistoryEvent;
   const type = proto.temporal.api.enums.v1.EventType;
-  const name = (event: proto.temporal.api.history.v1.IHistoryEvent) => {
+  const name = (event: Event) => {
     const base = (type[event.eventType ?? 0] ?? String(event.eventType)).replace(/^EVENT_TYPE_/, '');
     const marker = event.markerRecordedEventAttributes?.markerName;
     return marker ? `${base} ${marker}` : base;
   };
-  try {
-    const histories = await Promise.all(runIds.map(async (runId) => ({ runId, events: (await client.workflow.getHandle(runId).fetchHistory()).events ?? [] })));
-    const mean = (count: (events: proto.temporal.api.history.v1.IHistoryEvent[]) => number) =>
-      histories.reduce((sum, history) => sum + count(history.events), 0) / histories.length;
-    const ofType = (wanted: proto.temporal.api.enums.v1.EventType) => (events: proto.temporal.api.history.v1.IHistoryEvent[]) => events.filter((event) => event.eventType === wanted).length;
-    const upserts = (events: proto.temporal.api.history.v1.IHistoryEvent[]) =>
-      events.flatMap((event) => (event.eventType === type.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ? [Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {})] : []));
-    const onlyChangeVersion = (keys: string[]) => keys.length > 0 && keys.every((key) => key === 'TemporalChangeVersion');
-    const first = histories[0] as (typeof histories)[number];
-    return {
-      contender: deployment.contender.name,
-      runs: histories.length,
-      events: mean((events) => events.length),
-      workflowTasks: mean(ofType(type.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)),
-      batonUpserts: mean((events) => upserts(events).filter((keys) => !onlyChangeVersion(keys)).length),
-      patchUpserts: mean((events) => upserts(events).filter(onlyChangeVersion).length),
-      localActivities: mean((events) => events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length),
-      activities: mean(ofType(type.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)),
-      example: { runId: first.runId, events: first.events.map(name) },
-    };
-  } finally {
-    await client.connection.close();
-  }
+  const histories = await Promise.all(runIds.map(async (runId) => ({ runId, events: (await client.workflow.getHandle(runId).fetchHistory()).events ?? [] })));
+  const mean = (count: (events: Event[]) => number) => histories.reduce((sum, history) => sum + count(history.events), 0) / histories.length;
+  const ofType = (wanted: proto.temporal.api.enums.v1.EventType) => (events: Event[]) => events.filter((event) => event.eventType === wanted).length;
+  // The attribute names each upsert set: the SDK's own patch bookkeeping sets TemporalChangeVersion alone.
+  const upserts = (events: Event[]) =>
+    events.flatMap((event) => (event.eventType === type.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ? [Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {})] : []));
+  const onlyChangeVersion = (keys: string[]) => keys.length > 0 && keys.every((key) => key === 'TemporalChangeVersion');
+  const first = histories[0] as (typeof histories)[number];
+  return {
+    contender,
+    runs: histories.length,
+    events: mean((events) => events.length),
+    workflowTasks: mean(ofType(type.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)),
+    batonUpserts: mean((events) => upserts(events).filter((keys) => !onlyChangeVersion(keys)).length),
+    patchUpserts: mean((events) => upserts(events).filter(onlyChangeVersion).length),
+    localActivities: mean((events) => events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length),
+    activities: mean(ofType(type.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)),
+    example: { runId: first.runId, events: first.events.map(name) },
+  };
 }
 
 /** The before engine wrote no read model; the after one recorded every run, each as it ended. */
