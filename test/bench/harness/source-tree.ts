@@ -35,10 +35,13 @@ export async function describeCommit(rev: string): Promise<{ commit: string; sub
   return { commit, subject: await git('log', '-1', '--format=%s', commit) };
 }
 
-/** The commit the current tree is at, with `+changes` when the work tree differs from it. */
+/**
+ * The commit the current tree is at, with `+changes` when the engine's files in the work tree (not
+ * the bench's or the tests') differ from it: the engine under test is then not that commit's.
+ */
 export async function describeWorkTree(): Promise<string> {
   const head = await git('rev-parse', '--short=7', 'HEAD');
-  const dirty = (await git('status', '--porcelain', '--untracked-files=no')) !== '';
+  const dirty = (await git('status', '--porcelain', '--untracked-files=all', '--', 'src', 'api', 'workers', 'package.json', 'package-lock.json')) !== '';
   return dirty ? `${head}+changes` : head;
 }
 
