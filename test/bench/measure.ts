@@ -147,8 +147,11 @@ export function summarizeRounds(rounds: readonly RoundResult[]): ContenderSummar
 export interface InterleaveOptions extends RoundOptions {
   repeats: number;
   log?: (line: string) => void;
-  /** CPU ms used so far by each process of interest; sampled around every round. */
-  cpuProbe?: () => Promise<Record<string, number>>;
+  /**
+   * CPU ms used so far by each process of interest; sampled around every round. It is told whose
+   * round it is, for contenders that each have their own processes.
+   */
+  cpuProbe?: (contender: Contender) => Promise<Record<string, number>>;
 }
 
 /**
@@ -163,9 +166,9 @@ export async function interleave(contenders: readonly Contender[], options: Inte
       // Warm up only on the first repeat (later rounds start warm from the earlier ones), with at
       // least ten cycles: one cycle left Mastra's first round at a tenth of its later speed (JIT).
       const warmup = repeat === 0 ? (options.warmup ?? Math.max(10, options.concurrency)) : 0;
-      const cpuBefore = await options.cpuProbe?.();
+      const cpuBefore = await options.cpuProbe?.(contender);
       const round = await runRound(contender, { ...options, warmup });
-      const cpuAfter = await options.cpuProbe?.();
+      const cpuAfter = await options.cpuProbe?.(contender);
       // Only rounds without warm-up: a time-boxed warm-up runs an unknown number of cycles.
       if (cpuBefore && cpuAfter && round.cycles > 0 && warmup === 0) {
         round.cpuMsPerCycle = Object.fromEntries(

@@ -27,9 +27,10 @@ function killChildrenOnExit(): void {
   });
 }
 
-export function spawnBaton(role: 'worker' | 'api', env: Record<string, string>): BatonProcess {
+/** `cliPath` picks another tree's CLI (an earlier commit's engine, see source-tree.ts); this tree's by default. */
+export function spawnBaton(role: 'worker' | 'api', env: Record<string, string>, cliPath = batonCliPath): BatonProcess {
   // process.execPath is the Node 24 that runs the bench (npm puts node_modules/.bin first on PATH).
-  const child = spawn(process.execPath, [batonCliPath, role], {
+  const child = spawn(process.execPath, [cliPath, role], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

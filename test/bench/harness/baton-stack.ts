@@ -17,6 +17,8 @@ export interface BatonStackOptions {
   taskQueue: string;
   workers: number;
   api: boolean;
+  /** The `baton` CLI to run (another tree's, for an earlier engine); this tree's by default. */
+  cliPath?: string;
   log?: (line: string) => void;
 }
 
@@ -46,11 +48,11 @@ export async function startBatonStack(options: BatonStackOptions): Promise<Baton
     await rm(homeDir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < options.workers; i++) workers.push(spawnBaton('worker', env));
+    for (let i = 0; i < options.workers; i++) workers.push(spawnBaton('worker', env, options.cliPath));
     let apiUrl: string | null = null;
     if (options.api) {
       const port = await freePort();
-      api = spawnBaton('api', { ...env, PORT: String(port) });
+      api = spawnBaton('api', { ...env, PORT: String(port) }, options.cliPath);
       apiUrl = `http://127.0.0.1:${port}`;
     }
     await waitForWorkers({
