@@ -89,8 +89,16 @@ export const runStartSchema = z.object({
   sessionId: sessionIdSchema,
   /** BATON_PAUSE_TIMEOUT at start; the definition and step override it. */
   defaultPauseTimeout: pauseTimeoutSchema,
+  /** The run's createdAt, chosen by the starter so the row it writes and the run agree; absent: the workflow's start time. */
+  createdAt: z.iso.datetime().optional(),
+  /**
+   * True when the starter writes the run's first read-model row itself (or answers only once the
+   * run has settled, which the workflow records): the workflow then skips its own write at start.
+   */
+  startRecorded: z.boolean().optional(),
 });
 export type RunStart = z.infer<typeof runStartSchema>;
+
 
 /**
  * What RunService.start needs: the definition is already loaded (and becomes the run's snapshot);

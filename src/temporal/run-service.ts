@@ -9,6 +9,7 @@ import { BatonError } from '../domain/errors.ts';
 import { runIdSchema } from '../domain/ids.ts';
 import { finishedStatuses, summaryOf, type Actor, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
 import type { RunRepository } from '../store/runs.ts';
+import { initialSnapshot } from '../domain/initial-snapshot.ts';
 import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
 import { queryUnlessWorkflowTaskFailing, snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type QueryOutcome } from './run-history.ts';
@@ -67,7 +68,9 @@ export class RunService {
 
   /** Starts a run and returns at once (Agent Manager API: 202). A repeated idempotency key returns the same run. */
   async start(request: StartRunRequest): Promise<StartedRun> {
-    const { input, options } = this.startOptions(request);
+    // Unkeyed, the start is surely a new run: listed here, and the workflow skips its own write.
+    // A keyed retry may join a run another attempt started (with its own createdAt): that run lists itself.
+    const { input, options } = this.startOptions(request, { startRecorded: request.idempotencyKey === undefined });
     let handle;
     try {
       handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, options);
@@ -78,7 +81,11 @@ export class RunService {
       assertSameDefinition(snapshot.definitionId, request);
       return { runId: input.runId, sessionId: snapshot.sessionId, snapshot, executionRunId: await this.executionRunId(input.runId) };
     }
-    if (request.idempotencyKey === undefined) return { runId: input.runId, sessionId: input.sessionId, executionRunId: handle.firstExecutionRunId };
+    if (request.idempotencyKey === undefined) {
+      // Listed before the 202: version 0, so anything the run records itself replaces it.
+      await this.readModel.record(initialSnapshot(input, input.createdAt!)).catch(() => {});
+      return { runId: input.runId, sessionId: input.sessionId, executionRunId: handle.firstExecutionRunId };
+    }
     // A retry may have joined a run started with another sessionId: answer with the run's own.
     const description = await mapTemporalErrors(() => handle.describe());
     assertSameDefinition(description.typedSearchAttributes.get(definitionIdKey), request);
@@ -94,13 +101,18 @@ export class RunService {
    * `settled` Update). After `waitMs` the run is returned as it stands (status `running`).
    */
   async startAndWait(request: StartRunRequest & { waitMs?: number }): Promise<RunSnapshot> {
-    const { input, options } = this.startOptions(request);
+    // The answer comes at the first settle, which the workflow records before answering; the
+    // workflow's write at start would only cost the start leg a store write.
+    const { input, options } = this.startOptions(request, { startRecorded: true });
     const startWorkflowOperation = new WithStartWorkflowOperation(AGENT_RUN_WORKFLOW, options);
     try {
-      return await this.client.workflow.executeUpdateWithStart(settledUpdate, {
+      const snapshot = await this.client.workflow.executeUpdateWithStart(settledUpdate, {
         args: [{ project: input.project, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) }],
         startWorkflowOperation,
       });
+      // Not settled within waitMs: the caller now knows a run no list shows yet.
+      if (snapshot.status === 'running') await this.readModel.record(snapshot).catch(() => {});
+      return snapshot;
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw toBatonError(error);
       return await this.get(input.project, input.runId);
@@ -271,7 +283,7 @@ export class RunService {
     return await this.readModel.count(project, checkedFilter(filter));
   }
 
-  private startOptions(request: StartRunRequest): { input: RunStart; options: WorkflowStartOptions<(input: RunStart) => Promise<RunSnapshot>> & { workflowIdConflictPolicy: 'USE_EXISTING' } } {
+  private startOptions(request: StartRunRequest, recording: { startRecorded: boolean }): { input: RunStart; options: WorkflowStartOptions<(input: RunStart) => Promise<RunSnapshot>> & { workflowIdConflictPolicy: 'USE_EXISTING' } } {
     const key = request.idempotencyKey;
     const input: RunStart = {
       runId: key ? idempotentRunId(request.project, key) : newRunId(),
@@ -282,6 +294,8 @@ export class RunService {
       input: request.input,
       sessionId: request.sessionId ?? (key ? idempotentSessionId(request.project, key) : newSessionId()),
       defaultPauseTimeout: this.defaultPauseTimeout,
+      createdAt: new Date().toISOString(),
+      ...(recording.startRecorded ? { startRecorded: true } : {}),
     };
     const { definition } = request;
     const now = new Date();

@@ -13,7 +13,7 @@ import { RunFailure, StepRunner } from './step-runner.ts';
 export const maxStepExecutions = 1_000;
 
 export async function agentRun(start: RunStart): Promise<RunSnapshot> {
-  const run = new RunState(start, workflowInfo().startTime.toISOString());
+  const run = new RunState(start, start.createdAt ?? workflowInfo().startTime.toISOString());
   const publisher = new RunPublisher();
   const recorder = new RunRecorder();
   run.awaitsRecord = recorder.enabled;
@@ -23,8 +23,8 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
   setHandler(settledUpdate, (request: SettledRequest) => run.settled(request), { validator: (request: SettledRequest) => run.validateSettled(request) });
 
   try {
-    // Listed from its first moment, before any step runs.
-    await recorder.record(run);
+    // Listed from its first moment, before any step runs, unless its starter lists it (RunService does).
+    if (!start.startRecorded) await recorder.record(run);
     run.complete(await interpret(start, run, publisher, recorder));
   } catch (error) {
     if (isCancellation(error)) {

@@ -2,6 +2,7 @@
 // safe-message-handlers style); the interpreter in agent-run.ts drives the state changes.
 import { ApplicationFailure, CancellationScope, condition } from '@temporalio/workflow';
 import type { PendingAction } from '../domain/pending-action.ts';
+import { initialSnapshot } from '../domain/initial-snapshot.ts';
 import type { ResumeRequest, RunError, RunSnapshot, RunStart, RunStatus, StepRecord } from '../domain/run.ts';
 import type { Step } from '../domain/step.ts';
 import type { RunCaller, SettledRequest } from './messages.ts';
@@ -34,24 +35,7 @@ export class RunState {
   private recordedVersion = -1;
 
   constructor(start: RunStart, createdAt: string) {
-    this.snapshot = {
-      runId: start.runId,
-      project: start.project,
-      definitionId: start.definition.id,
-      definitionName: start.definition.name,
-      agent: start.definition.agent ?? null,
-      sessionId: start.sessionId,
-      status: 'running',
-      steps: [],
-      currentStepOrder: 0,
-      result: null,
-      pendingAction: null,
-      error: null,
-      answers: [],
-      version: 0,
-      createdAt,
-      updatedAt: createdAt,
-    };
+    this.snapshot = initialSnapshot(start, createdAt);
   }
 
   get finished(): boolean {

@@ -71,6 +71,21 @@ describe('the run read model', () => {
     expect(await engine.runs.count(project, { status: 'cancelled' })).toBe(1);
   });
 
+  it('lists a run its starter answered before it settled: a 202 start, and a start-and-wait past its waitMs', async () => {
+    const project = uniqueProject('rm-started');
+    const definition = twoGates(project);
+    const started = await engine.runs.start({ project, definition, task: 't', state: {}, input: 'x' });
+    // An agent step first: the first workflow task schedules it, so nothing has settled at waitMs 0.
+    const agentFirst = defineRun(project, [{ name: 'copy', agentId: 'echo' }, { type: 'approval', name: 'gate', message: 'Go?', options: ['go'] }]);
+    const running = await engine.runs.startAndWait({ project, definition: agentFirst, task: 't', state: {}, input: 'y', waitMs: 0 });
+    expect(running.status).toBe('running');
+    const listed = await engine.runs.list(project, {}, { pageSize: 10 });
+    expect(listed.runs.map((run) => run.runId)).toEqual([running.runId, started.runId]);
+    // The row's createdAt is the run's own, so the list and the run agree.
+    expect(listed.runs[1]!.createdAt).toBe((await engine.runs.get(project, started.runId)).createdAt);
+    expect(listed.runs[0]!.createdAt).toBe(running.createdAt);
+  });
+
   it('pages without duplicates or gaps, newest first, while runs move between running, paused and completed', async () => {
     const project = uniqueProject('rm-pages');
     const definition = twoGates(project);

@@ -174,6 +174,12 @@ const scenarios: Record<string, () => Promise<string>> = {
     await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve', comment: 'known customer' }, { by: { via: 'api', label: 'recorder' } });
     return paused.runId;
   },
+  // A run whose starter lists it (RunService since startRecorded): no read-model write at start.
+  async 'read-model-listed-by-starter'() {
+    const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-790' }, input: null });
+    await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
+    return paused.runId;
+  },
   async 'read-model-cancelled'() {
     const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: {}, input: null });
     await runs.cancel(project, paused.runId);

@@ -39,7 +39,7 @@ describe('recorded histories', () => {
   it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
       'branch-fail', 'branched', 'cancelled', 'completed', 'failed-after-retries', 'http-agent', 'llm-tool-approval',
-      'pause-timeout', 'read-model-cancelled', 'read-model-resumed', 'read-model-review-and-input', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
+      'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
     ]);
   });
 
@@ -87,17 +87,19 @@ describe('recorded histories', () => {
     expect(recordRunMarkers('read-model-resumed')).toBe(3);
     // Start, paused, cancelled.
     expect(recordRunMarkers('read-model-cancelled')).toBe(3);
+    // Listed by its starter: paused and completed only.
+    expect(recordRunMarkers('read-model-listed-by-starter')).toBe(2);
   });
 
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(15);
+    expect(results).toHaveLength(16);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(15);
+    expect(results).toHaveLength(16);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });
