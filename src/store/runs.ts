@@ -58,6 +58,8 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
         created_at: snapshot.createdAt,
         updated_at: snapshot.updatedAt,
       };
+      const change = encodeChange({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status });
+      const notice = feed.notifyChannel ? sql<unknown>`pg_notify(${feed.notifyChannel}, ${change})` : sql<unknown>`null`;
       const landed = await db.transaction().execute(async (trx) => {
         const written = await trx
           .insertInto('runs')
@@ -73,13 +75,12 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
               // created_at, definition, agent and session never change: the keyset stays put.
             })).where('runs.version', '<', eb => eb.ref('excluded.version')),
           )
-          .returning('version')
+          // On PostgreSQL the notice rides on the same statement, sent only for a row that landed
+          // (and delivered at commit): no extra round trip per write.
+          .returning(notice.as('notified'))
           .executeTakeFirst();
         if (!written) return false;
         if (options.settled && isSettle(snapshot.status)) await options.settled(trx, snapshot);
-        if (feed.notifyChannel) {
-          await sql`select pg_notify(${feed.notifyChannel}, ${encodeChange({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status })})`.execute(trx);
-        }
         return true;
       });
       if (landed) feed.published({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status });

@@ -46,6 +46,8 @@ export interface StartedRun {
 }
 
 const queryDeadlineMs = 10_000;
+/** How long resume-and-wait waits for the next settle before it records the answered run itself. */
+const answeredRecordDelayMs = 500;
 const defaultCancelGraceMs = 5_000;
 const cancelPollMs = 100;
 
@@ -126,22 +128,33 @@ export class RunService {
    * `by` (who answers) goes in the Update's caller argument, so it is in Temporal history and the run's answers.
    */
   async resume(project: string, runId: string, request: ResumeRequest, options: { updateId?: string; by?: Actor } = {}): Promise<RunSnapshot> {
+    const applied = await this.applyAnswer(project, runId, request, options);
+    // The workflow records settles only; this takes an answered run out of the paused lists (the
+    // inbox) at once. Not awaited: a newer write from the workflow wins anyway (by version).
+    this.readModel.record(applied).catch(() => {});
+    return applied;
+  }
+
+  /** The resume Update alone: the answer applied, the read model not yet told. */
+  private async applyAnswer(project: string, runId: string, request: ResumeRequest, options: { updateId?: string; by?: Actor }): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
     const updateId = options.updateId ?? `resume-${ulid()}`;
     // No describe first: the validator checks the project, and a run whose workflow task keeps
     // failing is refused by Temporal itself (~20 s later, as workflow_task_failing) rather than
     // every resume paying a round trip for that rare case.
     try {
-      const applied = await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project, ...(options.by ? { by: options.by } : {}) }], updateId }));
-      // The workflow records settles only; this takes an answered run out of the paused lists (the
-      // inbox) at once. Not awaited: a newer write from the workflow wins anyway (by version).
-      this.readModel.record(applied).catch(() => {});
-      return applied;
+      return await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project, ...(options.by ? { by: options.by } : {}) }], updateId }));
     } catch (error) {
       // Temporal answers an Update to a closed workflow as "not found"; to the caller it is finished.
       if (error instanceof BatonError && error.code === 'run_not_found') {
         const snapshot = await this.get(project, runId);
         throw new BatonError('run_finished', `run is ${snapshot.status}`, { status: snapshot.status });
+      }
+      // A run stuck before its first pause may still validate an answer between two attempts of its
+      // failing task (and refuse it as not paused): say why it will never be paused.
+      if (error instanceof BatonError && error.code === 'run_not_paused') {
+        const failing = await mapTemporalErrors(async () => workflowTaskFailure(this.client, await handle.describe())).catch(() => null);
+        if (failing) throw new BatonError('workflow_task_failing', workflowTaskFailingError(failing).message);
       }
       throw error;
     }
@@ -168,9 +181,12 @@ export class RunService {
    */
   async resumeAndWait(project: string, runId: string, request: ResumeRequest, options: { waitMs?: number; idempotencyKey?: string; by?: Actor } = {}): Promise<RunSnapshot> {
     const ids = options.idempotencyKey === undefined ? undefined : idempotentResumeIds(project, runId, options.idempotencyKey, request.input);
-    const applied = await this.resume(project, runId, request, { ...(ids ? { updateId: ids.resume } : {}), ...(options.by ? { by: options.by } : {}) });
+    const applied = await this.applyAnswer(project, runId, request, { ...(ids ? { updateId: ids.resume } : {}), ...(options.by ? { by: options.by } : {}) });
     // The answer is applied: nothing after this may fail the request, or a retry would meet its own success as a 409.
     const handle = this.client.workflow.getHandle(runId);
+    // Most runs settle again within moments, and that settle is recorded anyway; only a run still
+    // busy after a while is written as answered (so the inbox stops offering its question).
+    const recordIfSlow = globalThis.setTimeout(() => { this.readModel.record(applied).catch(() => {}); }, answeredRecordDelayMs);
     try {
       return await retryTransient(() =>
         handle.executeUpdate(settledUpdate, {
@@ -181,6 +197,8 @@ export class RunService {
     } catch {
       // Finished between the two Updates (a closed run still answers the Query), or Temporal went away.
       return await this.get(project, runId).catch(() => applied);
+    } finally {
+      clearTimeout(recordIfSlow);
     }
   }
 
