@@ -91,7 +91,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   };
   return {
     definitions: createDefinitionRepository(db),
-    runs: createRunRepository(db, { feed: runFeed, settled }),
+    runs: createRunRepository(db, { feed: runFeed, settled, ...(options.runSettled ? {} : { settledInterest: (snapshot) => webhooks.subscribed(snapshot) }) }),
     webhooks,
     runFeed,
     agents: createAgentRepository(db),

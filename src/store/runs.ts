@@ -11,6 +11,12 @@ import { storableJson } from './sessions.ts';
 /** Runs in a settled status just recorded (a new pause, or the end): what webhooks announce. */
 export type RunSettledHook = (trx: Transaction<Database>, snapshot: RunSnapshot) => Promise<void>;
 
+/**
+ * Whether the settled hook has anything to do for this snapshot; when not, the write is a single
+ * statement with no transaction around it (the common case: a project without webhooks).
+ */
+export type RunSettledInterest = (snapshot: RunSnapshot) => Promise<boolean>;
+
 export type RunOrder = 'newest' | 'oldest';
 
 export interface RunPageRequest {
@@ -40,7 +46,7 @@ export interface RunRepository {
   markJobDone(name: string): Promise<void>;
 }
 
-export function createRunRepository(db: Kysely<Database>, options: { feed: RunFeedPublisher; settled?: RunSettledHook }): RunRepository {
+export function createRunRepository(db: Kysely<Database>, options: { feed: RunFeedPublisher; settled?: RunSettledHook; settledInterest?: RunSettledInterest }): RunRepository {
   const { feed } = options;
   return {
     async record(snapshot) {
@@ -60,29 +66,34 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
       };
       const change = encodeChange({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status });
       const notice = feed.notifyChannel ? sql<unknown>`pg_notify(${feed.notifyChannel}, ${change})` : sql<unknown>`null`;
-      const landed = await db.transaction().execute(async (trx) => {
-        const written = await trx
-          .insertInto('runs')
-          .values(row)
-          .onConflict((oc) =>
-            oc.columns(['project', 'run_id']).doUpdateSet((eb) => ({
-              status: eb.ref('excluded.status'),
-              current_step_order: eb.ref('excluded.current_step_order'),
-              pending_action: eb.ref('excluded.pending_action'),
-              snapshot: eb.ref('excluded.snapshot'),
-              version: eb.ref('excluded.version'),
-              updated_at: eb.ref('excluded.updated_at'),
-              // created_at, definition, agent and session never change: the keyset stays put.
-            })).where('runs.version', '<', eb => eb.ref('excluded.version')),
-          )
-          // On PostgreSQL the notice rides on the same statement, sent only for a row that landed
-          // (and delivered at commit): no extra round trip per write.
-          .returning(notice.as('notified'))
-          .executeTakeFirst();
-        if (!written) return false;
-        if (options.settled && isSettle(snapshot.status)) await options.settled(trx, snapshot);
-        return true;
-      });
+      const upsert = (executor: Kysely<Database>) => executor
+        .insertInto('runs')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['project', 'run_id']).doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            current_step_order: eb.ref('excluded.current_step_order'),
+            pending_action: eb.ref('excluded.pending_action'),
+            snapshot: eb.ref('excluded.snapshot'),
+            version: eb.ref('excluded.version'),
+            updated_at: eb.ref('excluded.updated_at'),
+            // created_at, definition, agent and session never change: the keyset stays put.
+          })).where('runs.version', '<', (eb) => eb.ref('excluded.version')),
+        )
+        // On PostgreSQL the notice rides on the same statement, sent only for a row that landed
+        // (and delivered at commit): no extra round trip per write.
+        .returning(notice.as('notified'))
+        .executeTakeFirst();
+      const settledHook = options.settled && isSettle(snapshot.status) && (!options.settledInterest || (await options.settledInterest(snapshot))) ? options.settled : null;
+      // Nothing else to write with it: one statement, atomic on its own. (A webhook created while
+      // this runs may miss this one event: it happened as the webhook was being created.)
+      const landed = !settledHook
+        ? (await upsert(db)) !== undefined
+        : await db.transaction().execute(async (trx) => {
+          if (!(await upsert(trx))) return false;
+          await settledHook(trx, snapshot);
+          return true;
+        });
       if (landed) feed.published({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status });
       return landed;
     },

@@ -76,6 +76,8 @@ export interface WebhookRepository {
    * the caller's transaction; the same snapshot again adds nothing. The RunRepository's settled hook.
    */
   enqueueRunEvents(trx: Transaction<Database>, snapshot: RunSnapshot): Promise<void>;
+  /** Whether any webhook of the snapshot's project takes the event its status makes (false for non-events). */
+  subscribed(snapshot: RunSnapshot): Promise<boolean>;
   /**
    * Claims due deliveries, oldest due first, each the earliest pending event of its (webhook, run),
    * skipping rows another sender holds (FOR UPDATE SKIP LOCKED, then a lease).
@@ -197,6 +199,13 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
         deliveredAt: isoOrNull(row.delivered_at),
       }));
       return springPage(content, Number(count.count), size);
+    },
+
+    async subscribed(snapshot) {
+      const type = eventTypeOfStatus(snapshot.status);
+      if (!type) return false;
+      const hooks = await db.selectFrom('webhooks').select('events').where('project', '=', snapshot.project).execute();
+      return hooks.some((hook) => hook.events.includes(type));
     },
 
     async enqueueRunEvents(trx, snapshot) {
