@@ -12,6 +12,8 @@ export interface RunChange {
   runId: string;
   version: number;
   status: RunStatus;
+  /** The write also queued webhook deliveries (the sender wakes for these only). */
+  enqueued?: boolean;
 }
 
 export type RunChangeListener = (change: RunChange) => void;
@@ -136,13 +138,13 @@ export function createPostgresRunFeed(options: { databaseUrl: string; channel: s
 }
 
 export function encodeChange(change: RunChange): string {
-  return JSON.stringify([change.project, change.runId, change.version, change.status]);
+  return JSON.stringify([change.project, change.runId, change.version, change.status, ...(change.enqueued ? [1] : [])]);
 }
 
 function parseChange(payload: string | undefined): RunChange | null {
   try {
-    const [project, runId, version, status] = JSON.parse(payload ?? '') as [string, string, number, RunStatus];
-    return typeof project === 'string' && typeof runId === 'string' && typeof version === 'number' ? { project, runId, version, status } : null;
+    const [project, runId, version, status, enqueued] = JSON.parse(payload ?? '') as [string, string, number, RunStatus, 1?];
+    return typeof project === 'string' && typeof runId === 'string' && typeof version === 'number' ? { project, runId, version, status, ...(enqueued ? { enqueued: true } : {}) } : null;
   } catch {
     return null;
   }

@@ -5,7 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { BatonError } from '../domain/errors.ts';
 import { finishedStatuses, type RunFilter, type RunSnapshot, type RunStatus } from '../domain/run.ts';
 import type { Database } from './database.ts';
-import { encodeChange, type RunFeedPublisher } from './run-feed.ts';
+import { encodeChange, type RunChange, type RunFeedPublisher } from './run-feed.ts';
 import { storableJson } from './sessions.ts';
 
 /** Runs in a settled status just recorded (a new pause, or the end): what webhooks announce. */
@@ -64,9 +64,8 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
         created_at: snapshot.createdAt,
         updated_at: snapshot.updatedAt,
       };
-      const change = encodeChange({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status });
-      const notice = feed.notifyChannel ? sql<unknown>`pg_notify(${feed.notifyChannel}, ${change})` : sql<unknown>`null`;
-      const upsert = (executor: Kysely<Database>) => executor
+      const notice = (change: RunChange) => feed.notifyChannel ? sql<unknown>`pg_notify(${feed.notifyChannel}, ${encodeChange(change)})` : sql<unknown>`null`;
+      const upsert = (executor: Kysely<Database>, change: RunChange) => executor
         .insertInto('runs')
         .values(row)
         .onConflict((oc) =>
@@ -82,19 +81,20 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
         )
         // On PostgreSQL the notice rides on the same statement, sent only for a row that landed
         // (and delivered at commit): no extra round trip per write.
-        .returning(notice.as('notified'))
+        .returning(notice(change).as('notified'))
         .executeTakeFirst();
       const settledHook = options.settled && isSettle(snapshot.status) && (!options.settledInterest || (await options.settledInterest(snapshot))) ? options.settled : null;
+      const change: RunChange = { project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status, ...(settledHook ? { enqueued: true } : {}) };
       // Nothing else to write with it: one statement, atomic on its own. (A webhook created while
       // this runs may miss this one event: it happened as the webhook was being created.)
       const landed = !settledHook
-        ? (await upsert(db)) !== undefined
+        ? (await upsert(db, change)) !== undefined
         : await db.transaction().execute(async (trx) => {
-          if (!(await upsert(trx))) return false;
+          if (!(await upsert(trx, change))) return false;
           await settledHook(trx, snapshot);
           return true;
         });
-      if (landed) feed.published({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status });
+      if (landed) feed.published(change);
       return landed;
     },
 

@@ -47,7 +47,7 @@ export interface StartedRun {
 
 const queryDeadlineMs = 10_000;
 /** How long resume-and-wait waits for the next settle before it records the answered run itself. */
-const answeredRecordDelayMs = 500;
+const answeredRecordDelayMs = 2_000;
 const defaultCancelGraceMs = 5_000;
 const cancelPollMs = 100;
 

@@ -204,9 +204,9 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     start() {
       if (started) return;
       started = true;
-      // Only a pause or an end enqueues deliveries; a notice can be lost, which the poll covers.
+      // Only a write that queued deliveries says so; a notice can be lost, which the poll covers.
       unsubscribe = options.store.runFeed.subscribe((change) => {
-        if (change.status !== 'running') kick();
+        if (change.enqueued) kick();
       });
       kick();
     },
