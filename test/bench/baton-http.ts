@@ -16,10 +16,10 @@ interface V1RunResponse {
 }
 
 /** `diagnose` adds what the API process printed to a failed request's error. */
-export function createBatonHttpContender(apiUrl: string, name = 'baton-http', diagnose: () => string = () => ''): Contender {
+export function createBatonHttpContender(apiUrl: string, name = 'baton-http', diagnose: () => string = () => '', apiKey?: string): Contender {
   const post = async (url: string, body: unknown) => {
     try {
-      return await postJson<V1RunResponse>(url, body);
+      return await postJson<V1RunResponse>(url, body, apiKey);
     } catch (error) {
       const details = diagnose();
       throw details ? new Error(`${(error as Error).message}\n--- API process ---\n${details}`, { cause: error }) : error;

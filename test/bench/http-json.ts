@@ -1,8 +1,9 @@
 // JSON over HTTP for the bench's clients, with errors that say what went wrong: fetch's own
 // message is only "fetch failed", the reason (refused, reset, timeout) hides in its cause.
 
-export async function postJson<T>(url: string, body: unknown): Promise<T> {
-  return await requestJson<T>('POST', url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function postJson<T>(url: string, body: unknown, apiKey?: string): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+  return await requestJson<T>('POST', url, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
 export async function getJson<T>(url: string): Promise<T> {

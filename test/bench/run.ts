@@ -15,8 +15,9 @@ import { peersSuite } from './suites/peers.ts';
 import { readModelSuite } from './suites/readmodel.ts';
 import { scaleSuite } from './suites/scale.ts';
 import { throughputSuite } from './suites/throughput.ts';
+import { webhooksSuite } from './suites/webhooks.ts';
 
-const suites: Suite[] = [facadeSuite, throughputSuite, readModelSuite, scaleSuite, peersSuite];
+const suites: Suite[] = [facadeSuite, throughputSuite, readModelSuite, webhooksSuite, scaleSuite, peersSuite];
 
 function parseOptions(argv: string[]): { quick: boolean; repeats: number; only: Suite[] } {
   const { values } = parseArgs({

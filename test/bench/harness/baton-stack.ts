@@ -19,6 +19,8 @@ export interface BatonStackOptions {
   api: boolean;
   /** The `baton` CLI to run (another tree's, for an earlier engine); this tree's by default. */
   cliPath?: string;
+  /** More environment for every process (API keys, egress allow-list). */
+  env?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -40,6 +42,7 @@ export async function startBatonStack(options: BatonStackOptions): Promise<Baton
     DATABASE_URL: options.databaseUrl,
     BATON_HOME: homeDir,
     HOST: '127.0.0.1',
+    ...options.env,
   };
   const workers: BatonProcess[] = [];
   let api: BatonProcess | null = null;
@@ -73,11 +76,11 @@ export async function startBatonStack(options: BatonStackOptions): Promise<Baton
 }
 
 /** A dev server, a fresh store database and one stack: what most suites need. */
-export async function startBatonDeployment(options: { workers: number; api: boolean; taskQueue?: string; log?: (line: string) => void }) {
+export async function startBatonDeployment(options: { workers: number; api: boolean; taskQueue?: string; env?: Record<string, string>; log?: (line: string) => void }) {
   const temporal = await startBenchTemporal(options.log);
   try {
     const databaseUrl = await recreateDatabase(BENCH_STORE_DATABASE);
-    const stack = await startBatonStack({ temporal, databaseUrl, taskQueue: options.taskQueue ?? 'baton-bench', workers: options.workers, api: options.api, log: options.log });
+    const stack = await startBatonStack({ temporal, databaseUrl, taskQueue: options.taskQueue ?? 'baton-bench', workers: options.workers, api: options.api, ...(options.env ? { env: options.env } : {}), log: options.log });
     return {
       temporal,
       databaseUrl,
