@@ -3,7 +3,7 @@
 //
 //   npm run bench                          all suites, quotable sizes (≥5 rounds each)
 //   npm run bench -- --quick               smoke sizes, 2 rounds: checks the harness, not for quoting
-//   npm run bench -- --only=peers,facade   some suites (facade, throughput, readmodel, scale, peers)
+//   npm run bench -- --only=peers,facade   some suites (facade, throughput, readmodel, webhooks, scale, peers)
 //   npm run bench -- --repeats=7           more rounds
 // The same options as environment variables: BENCH_QUICK=1, BENCH_ONLY=…, BENCH_REPEATS=….
 import os from 'node:os';
