@@ -6,7 +6,7 @@ import { v1StartWorkflowBodySchema, v1WaitQuerySchema } from '../../src/domain/v
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
 import { v1ErrorResponses, v1NotFound, v1RunLinks, v1RunResponse, v1BodyErrors } from './v1-openapi.ts';
-import { toV1Run } from './v1-shape.ts';
+import { toV1Run } from '../../src/domain/v1-shape.ts';
 
 export interface V1AgentRoutesDeps {
   runs: Pick<RunService, 'startAndWait'>;

@@ -11,7 +11,7 @@ import { createRouter } from '../router.ts';
 import { engineErrors, notFound } from './openapi-errors.ts';
 import { eventStreamFormat, eventStreamResponse, finishedNoContent, runEventSchema, streamLimitError } from './run-event-openapi.ts';
 import { v1ErrorResponses } from './v1-openapi.ts';
-import { toV1Run } from './v1-shape.ts';
+import { toV1Run } from '../../src/domain/v1-shape.ts';
 
 export interface V1RunEventRoutesDeps {
   runs: Pick<RunService, 'get'>;

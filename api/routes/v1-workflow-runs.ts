@@ -16,7 +16,7 @@ import {
   v1BodyErrors,
   v1Unprocessable,
 } from './v1-openapi.ts';
-import { toV1Run, toV1RunListItem } from './v1-shape.ts';
+import { toV1Run, toV1RunListItem } from '../../src/domain/v1-shape.ts';
 
 export interface V1WorkflowRunRoutesDeps {
   runs: Pick<RunService, 'resumeAndWait' | 'get' | 'list' | 'cancel'>;

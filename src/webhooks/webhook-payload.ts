@@ -1,4 +1,4 @@
-import { toV1Run } from '../../api/routes/v1-shape.ts';
+import { toV1Run } from '../domain/v1-shape.ts';
 import type { RunSnapshot } from '../domain/run.ts';
 import type { WebhookEvent, WebhookEventType } from '../domain/webhook.ts';
 

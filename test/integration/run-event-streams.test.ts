@@ -8,7 +8,7 @@ import { createApp } from '../../api/app.ts';
 import { createEventStream } from '../../api/event-stream.ts';
 import { createRunEventHub, type RunEventHub } from '../../api/run-event-hub.ts';
 import { createV1RunEventRoutes } from '../../api/routes/v1-run-events.ts';
-import { toV1Run } from '../../api/routes/v1-shape.ts';
+import { toV1Run } from '../../src/domain/v1-shape.ts';
 import { createAgentManagerRunEventRoutes } from '../../api/routes/workflow-run-events.ts';
 import { toAgentManagerRunDetail } from '../../src/domain/agent-manager-runs.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';

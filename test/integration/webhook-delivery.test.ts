@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { toV1Run } from '../../api/routes/v1-shape.ts';
+import { toV1Run } from '../../src/domain/v1-shape.ts';
 import type { RunSnapshot, RunStatus } from '../../src/domain/run.ts';
 import { webhookEventSchema, type WebhookCreate, type WebhookEventType } from '../../src/domain/webhook.ts';
 import { verifyWebhookSignature } from '../../src/sdk/index.ts';

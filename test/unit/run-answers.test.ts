@@ -1,7 +1,7 @@
 // The audit trail of answers: how the workflow's state records one, how the resume check guards
 // what it records, and how each API shows it.
 import { describe, expect, it } from 'vitest';
-import { toV1Run } from '../../api/routes/v1-shape.ts';
+import { toV1Run } from '../../src/domain/v1-shape.ts';
 import { agentManagerRunDetailSchema, toAgentManagerRunDetail } from '../../src/domain/agent-manager-runs.ts';
 import type { AnswerRecord, RunSnapshot, RunStart } from '../../src/domain/run.ts';
 import type { Step } from '../../src/domain/step.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toV1Run, toV1RunListItem } from '../../api/routes/v1-shape.ts';
+import { toV1Run, toV1RunListItem } from '../../src/domain/v1-shape.ts';
 import type { RunSnapshot, StepRecord } from '../../src/domain/run.ts';
 import { v1RunListItemSchema, v1RunSchema } from '../../src/domain/v1-api.ts';
 

@@ -1,5 +1,5 @@
-import type { AnswerRecord, RunSnapshot, RunSummary, StepRecord } from '../../src/domain/run.ts';
-import type { V1Answer, V1Run, V1RunListItem, V1Step } from '../../src/domain/v1-api.ts';
+import type { AnswerRecord, RunSnapshot, RunSummary, StepRecord } from './run.ts';
+import type { V1Answer, V1Run, V1RunListItem, V1Step } from './v1-api.ts';
 
 /**
  * A human step (approval, input) waiting for its answer is described by `pendingAction`, not
