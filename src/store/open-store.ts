@@ -11,7 +11,7 @@ import { createDefinitionRepository, type DefinitionRepository } from './definit
 import { migrate } from './migrate.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { createLocalRunFeed, createPostgresRunFeed, runChangeChannel, type RunFeed } from './run-feed.ts';
-import { createRunRepository, type RunRepository, type RunSettledHook } from './runs.ts';
+import { createRunRepository, type RunRepository } from './runs.ts';
 import { createSessionMemory, type SessionMemory } from './sessions.ts';
 import { createWebhookRepository, type WebhookRepository } from './webhooks.ts';
 
@@ -24,8 +24,6 @@ export interface StoreOptions {
   schema?: string;
   /** PostgreSQL only: pool size (default 10). */
   maxConnections?: number;
-  /** Also runs in the transaction of every read-model write that records a pause or an end, after the webhook outbox is filled. */
-  runSettled?: RunSettledHook;
 }
 
 export interface Store {
@@ -83,15 +81,11 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   }
   const runFeed = options.databaseUrl ? createPostgresRunFeed({ databaseUrl: options.databaseUrl, channel: runChangeChannel(options.schema) }) : createLocalRunFeed();
   const webhooks = createWebhookRepository(db);
-  // Whichever process records the settle (a worker, an API) fills the outbox in that transaction,
-  // so every committed pause or end has its deliveries, whoever sends them.
-  const settled: RunSettledHook = async (trx, snapshot) => {
-    await webhooks.enqueueRunEvents(trx, snapshot);
-    await options.runSettled?.(trx, snapshot);
-  };
+  // Whichever process records the settle (a worker, an API) fills the outbox in that same
+  // statement, so every committed pause or end has its deliveries, whoever sends them.
   return {
     definitions: createDefinitionRepository(db),
-    runs: createRunRepository(db, { feed: runFeed, settled, ...(options.runSettled ? {} : { settledInterest: (snapshot) => webhooks.subscribed(snapshot) }) }),
+    runs: createRunRepository(db, { feed: runFeed, settledOutbox: (snapshot) => webhooks.settledOutbox(snapshot) }),
     webhooks,
     runFeed,
     agents: createAgentRepository(db),

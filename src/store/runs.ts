@@ -1,21 +1,19 @@
 // The run read model: one row per run (its latest recorded snapshot), for lists, counts, the
 // inbox, live events and webhooks. Temporal stays the source of truth; a row only moves forward
 // (a write lands when its snapshot's version is newer), so retried and out-of-order writes are safe.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { BatonError } from '../domain/errors.ts';
 import { finishedStatuses, type RunFilter, type RunSnapshot, type RunStatus } from '../domain/run.ts';
 import type { Database } from './database.ts';
 import { encodeChange, type RunChange, type RunFeedPublisher } from './run-feed.ts';
 import { storableJson } from './sessions.ts';
 
-/** Runs in a settled status just recorded (a new pause, or the end): what webhooks announce. */
-export type RunSettledHook = (trx: Transaction<Database>, snapshot: RunSnapshot) => Promise<void>;
-
 /**
- * Whether the settled hook has anything to do for this snapshot; when not, the write is a single
- * statement with no transaction around it (the common case: a project without webhooks).
+ * The outbox part of a settle's write, as common table expressions of that same statement: they may
+ * read `landed` (the run's row, when the write landed) and `enqueued` says whether they queued any
+ * delivery. Null when the snapshot announces nothing. Webhooks fill it (src/store/webhooks.ts).
  */
-export type RunSettledInterest = (snapshot: RunSnapshot) => Promise<boolean>;
+export type RunSettledOutbox = (snapshot: RunSnapshot) => { ctes: RawBuilder<unknown>; enqueued: RawBuilder<boolean> } | null;
 
 export type RunOrder = 'newest' | 'oldest';
 
@@ -30,7 +28,7 @@ export interface RunPageRequest {
 export interface RunRepository {
   /**
    * Stores `snapshot` when it is newer than the row (by version); returns whether it landed. A
-   * landed settle (paused, or finished) runs the settled hook in the same transaction.
+   * landed settle (paused, or finished) fills the webhook outbox in the same statement.
    */
   record(snapshot: RunSnapshot): Promise<boolean>;
   get(project: string, runId: string): Promise<RunSnapshot | undefined>;
@@ -46,7 +44,7 @@ export interface RunRepository {
   markJobDone(name: string): Promise<void>;
 }
 
-export function createRunRepository(db: Kysely<Database>, options: { feed: RunFeedPublisher; settled?: RunSettledHook; settledInterest?: RunSettledInterest }): RunRepository {
+export function createRunRepository(db: Kysely<Database>, options: { feed: RunFeedPublisher; settledOutbox?: RunSettledOutbox }): RunRepository {
   const { feed } = options;
   return {
     async record(snapshot) {
@@ -64,8 +62,7 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
         created_at: snapshot.createdAt,
         updated_at: snapshot.updatedAt,
       };
-      const notice = (change: RunChange) => feed.notifyChannel ? sql<unknown>`pg_notify(${feed.notifyChannel}, ${encodeChange(change)})` : sql<unknown>`null`;
-      const upsert = (executor: Kysely<Database>, change: RunChange) => executor
+      const upsert = db
         .insertInto('runs')
         .values(row)
         .onConflict((oc) =>
@@ -79,22 +76,23 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
             // created_at, definition, agent and session never change: the keyset stays put.
           })).where('runs.version', '<', (eb) => eb.ref('excluded.version')),
         )
-        // On PostgreSQL the notice rides on the same statement, sent only for a row that landed
-        // (and delivered at commit): no extra round trip per write.
-        .returning(notice(change).as('notified'))
-        .executeTakeFirst();
-      const settledHook = options.settled && isSettle(snapshot.status) && (!options.settledInterest || (await options.settledInterest(snapshot))) ? options.settled : null;
-      const change: RunChange = { project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status, ...(settledHook ? { enqueued: true } : {}) };
-      // Nothing else to write with it: one statement, atomic on its own. (A webhook created while
-      // this runs may miss this one event: it happened as the webhook was being created.)
-      const landed = !settledHook
-        ? (await upsert(db, change)) !== undefined
-        : await db.transaction().execute(async (trx) => {
-          if (!(await upsert(trx, change))) return false;
-          await settledHook(trx, snapshot);
-          return true;
-        });
-      if (landed) feed.published(change);
+        .returning('run_id');
+      const outbox = isSettle(snapshot.status) ? (options.settledOutbox?.(snapshot) ?? null) : null;
+      const change = (enqueued: boolean): RunChange => ({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status, ...(enqueued ? { enqueued: true } : {}) });
+      const enqueued = outbox ? outbox.enqueued : sql<boolean>`false`;
+      // On PostgreSQL the notice rides on the same statement, sent only for a row that landed (and
+      // delivered at commit). One statement in all: the row, its webhook events and the notice are
+      // atomic without a transaction, and a settle costs one round trip whether or not anyone
+      // subscribed. (A webhook created while this runs may miss this one event: it happened as the
+      // webhook was being created.)
+      const notice = feed.notifyChannel
+        ? sql<unknown>`case when exists (select 1 from landed) then pg_notify(${feed.notifyChannel}, case when ${enqueued} then ${encodeChange(change(true))} else ${encodeChange(change(false))} end) end`
+        : sql<unknown>`null`;
+      const { rows } = await sql<{ landed: boolean; enqueued: boolean }>`
+        with landed as (${upsert})${outbox ? sql`, ${outbox.ctes}` : sql``}
+        select exists (select 1 from landed) as landed, ${enqueued} as enqueued, ${notice} as notified`.execute(db);
+      const landed = rows[0]?.landed === true;
+      if (landed) feed.published(change(rows[0]?.enqueued === true));
       return landed;
     },
 

@@ -2,7 +2,7 @@
 // records a run's settle (see runs.ts), so a committed pause or end always has its deliveries;
 // the sender (src/webhooks) claims due rows with a lease, sends them and records each attempt.
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { ulid } from 'ulid';
 import type { PageQuery, SpringPage } from '../domain/definition-input.ts';
 import { BatonError } from '../domain/errors.ts';
@@ -19,6 +19,8 @@ import {
   type WebhookPatch,
 } from '../domain/webhook.ts';
 import type { Database, WebhooksTable } from './database.ts';
+import type { RunSettledOutbox } from './runs.ts';
+import { storableJson } from './sessions.ts';
 
 /** A delivery a sender has claimed: everything it needs to send one attempt. */
 export interface ClaimedDelivery {
@@ -72,12 +74,10 @@ export interface WebhookRepository {
   /** The webhook's deliveries, newest first. */
   deliveries(project: string, id: string, page: PageQuery): Promise<SpringPage<WebhookDelivery>>;
   /**
-   * Enqueues the event `snapshot` announces for every webhook of its project subscribed to it, in
-   * the caller's transaction; the same snapshot again adds nothing. The RunRepository's settled hook.
+   * The event `snapshot` announces, enqueued for every webhook of its project subscribed to it, as
+   * part of the statement that records the run (RunRepository.record); the same snapshot again adds nothing.
    */
-  enqueueRunEvents(trx: Transaction<Database>, snapshot: RunSnapshot): Promise<void>;
-  /** Whether any webhook of the snapshot's project takes the event its status makes (false for non-events). */
-  subscribed(snapshot: RunSnapshot): Promise<boolean>;
+  settledOutbox: RunSettledOutbox;
   /**
    * Claims due deliveries, oldest due first, each the earliest pending event of its (webhook, run),
    * skipping rows another sender holds (FOR UPDATE SKIP LOCKED, then a lease).
@@ -201,41 +201,32 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
       return springPage(content, Number(count.count), size);
     },
 
-    async subscribed(snapshot) {
+    settledOutbox(snapshot) {
       const type = eventTypeOfStatus(snapshot.status);
-      if (!type) return false;
-      const hooks = await db.selectFrom('webhooks').select('events').where('project', '=', snapshot.project).execute();
-      return hooks.some((hook) => hook.events.includes(type));
-    },
-
-    async enqueueRunEvents(trx, snapshot) {
-      const type = eventTypeOfStatus(snapshot.status);
-      if (!type) return;
-      const hooks = await trx.selectFrom('webhooks').select(['id', 'events']).where('project', '=', snapshot.project).execute();
-      const subscribed = hooks.filter((hook) => hook.events.includes(type));
-      // No subscriber, no event row: projects without webhooks pay one indexed read per settle.
-      if (subscribed.length === 0) return;
+      if (!type) return null;
       const eventId = webhookEventId(snapshot.project, snapshot.runId, snapshot.version, type);
-      const now = new Date();
-      await trx.insertInto('webhook_events').values({
-        id: eventId,
-        project: snapshot.project,
-        run_id: snapshot.runId,
-        run_version: snapshot.version,
-        type,
-        snapshot: JSON.stringify(snapshot),
-        occurred_at: snapshot.updatedAt,
-        enqueued_at: now,
-      }).onConflict((oc) => oc.column('id').doNothing()).execute();
-      await trx.insertInto('webhook_deliveries').values(subscribed.map((hook) => ({
-        webhook_id: hook.id,
-        event_id: eventId,
-        run_id: snapshot.runId,
-        run_version: snapshot.version,
-        status: 'pending' as const,
-        next_attempt_at: now,
-        enqueued_at: now,
-      }))).onConflict((oc) => oc.columns(['webhook_id', 'event_id']).doNothing()).execute();
+      const now = new Date().toISOString();
+      // Projects without webhooks pay one indexed read inside the run's own write. The event row
+      // and its deliveries are inserted by the same statement; the foreign key is checked at its end.
+      return {
+        ctes: sql`hooks as (
+            select w.id from webhooks w
+            where w.project = ${snapshot.project} and w.events @> jsonb_build_array(${type}::text) and exists (select 1 from landed)
+          ),
+          event as (
+            insert into webhook_events (id, project, run_id, run_version, type, snapshot, occurred_at, enqueued_at)
+            select ${eventId}, ${snapshot.project}, ${snapshot.runId}, ${snapshot.version}, ${type}, ${storableJson(snapshot)}::jsonb, ${snapshot.updatedAt}::timestamptz, ${now}::timestamptz
+            where exists (select 1 from hooks)
+            on conflict (id) do nothing
+          ),
+          deliveries as (
+            insert into webhook_deliveries (webhook_id, event_id, run_id, run_version, status, next_attempt_at, enqueued_at)
+            select hooks.id, ${eventId}, ${snapshot.runId}, ${snapshot.version}, 'pending', ${now}::timestamptz, ${now}::timestamptz from hooks
+            on conflict (webhook_id, event_id) do nothing
+            returning webhook_id
+          )`,
+        enqueued: sql<boolean>`exists (select 1 from deliveries)`,
+      };
     },
 
     async claimDue(request) {

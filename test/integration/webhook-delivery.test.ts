@@ -9,6 +9,8 @@ import { verifyWebhookSignature } from '../../src/sdk/index.ts';
 import { createEgressPolicy, type EgressPolicy } from '../../src/security/egress-policy.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
+import { createLocalRunFeed } from '../../src/store/run-feed.ts';
+import { createRunRepository } from '../../src/store/runs.ts';
 import { createWebhookRepository, webhookEventId } from '../../src/store/webhooks.ts';
 import { createWebhookSender, webhookRetryDelayMs, webhookSenderDefaults, type WebhookSender, type WebhookSenderOptions } from '../../src/webhooks/webhook-sender.ts';
 import { backends, dropSchema, postgresUrl, uniqueProject, uniqueSchema } from './store-backends.ts';
@@ -328,21 +330,23 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
 });
 
 describe.each(backends)('the webhook outbox on $name', (backend) => {
-  it('is a no-op to enqueue the same event twice, even in one transaction', async () => {
+  it('enqueues a settle once even when its row is lost and the same snapshot lands again', async () => {
     const { db, schema, dispose } = await backend.rawFresh();
     try {
       await migrate(db, schema ? { schema } : {});
-      const repository = createWebhookRepository(db);
+      const webhooks = createWebhookRepository(db);
+      const runs = createRunRepository(db, { feed: createLocalRunFeed(), settledOutbox: (run) => webhooks.settledOutbox(run) });
       const project = uniqueProject();
-      const hook = await repository.create(project, { url: 'https://hooks.example.com/' });
+      const hook = await webhooks.create(project, { url: 'https://hooks.example.com/' });
+      const other = await webhooks.create(project, { url: 'https://other.example.com/', events: ['run.completed'] });
       const paused = snapshot(project, newRunId(), 'paused', 2);
-      await db.transaction().execute(async (trx) => {
-        await repository.enqueueRunEvents(trx, paused);
-        await repository.enqueueRunEvents(trx, paused);
-      });
-      await db.transaction().execute((trx) => repository.enqueueRunEvents(trx, paused));
-      const page = await repository.deliveries(project, hook.id, { page: 0, size: 10 });
+      expect(await runs.record(paused)).toBe(true);
+      await db.deleteFrom('runs').where('run_id', '=', paused.runId).execute();
+      expect(await runs.record(paused)).toBe(true);
+      const page = await webhooks.deliveries(project, hook.id, { page: 0, size: 10 });
       expect(page.content.map((d) => [d.eventId, d.status])).toEqual([[webhookEventId(project, paused.runId, 2, 'run.paused'), 'pending']]);
+      // A webhook that did not subscribe to the event gets no delivery of it.
+      expect((await webhooks.deliveries(project, other.id, { page: 0, size: 10 })).totalElements).toBe(0);
     } finally {
       await dispose();
     }
