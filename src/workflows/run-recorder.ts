@@ -1,12 +1,13 @@
 // Writes the run to the store's read model (lists, counts, inbox, live events, webhooks) at start
 // and at each settle, as a local activity: it runs inside the workflow task that reached the
 // settle, so a run pays a store write there and no extra workflow task.
-import { isCancellation, log, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { isCancellation, log, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { changeApplies, type EngineChange } from './engine-revision.ts';
 import type { RunState } from './run-state.ts';
 
 /** patched() id: the run records itself in the read model, and search attributes change only at settles. */
-export const runReadModelPatch = 'run-read-model';
+export const runReadModelPatch = 'run-read-model' satisfies EngineChange;
 
 const { recordRun } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -20,7 +21,7 @@ export class RunRecorder {
   readonly enabled: boolean;
 
   constructor() {
-    this.enabled = patched(runReadModelPatch);
+    this.enabled = changeApplies(runReadModelPatch);
   }
 
   /** Records the run as it stands; settled waiters are answered only once this returns. */

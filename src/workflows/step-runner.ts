@@ -1,12 +1,13 @@
 // Runs one step of a run: an agent step as an activity, a human step as a pause on the resume
 // Update with a deadline (condition(pred, timeout), as in samples-typescript expense).
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities, AgentStepRequest, AgentStepResult } from '../activities/index.ts';
 import type { PendingAction } from '../domain/pending-action.ts';
 import type { RunStart, StepRecord } from '../domain/run.ts';
 import type { AgentStep, ApprovalStep, InputStep, Step } from '../domain/step.ts';
 import { maxDurationMs, temporalMs } from '../domain/duration-ms.ts';
 import { renderTemplate } from '../domain/template.ts';
+import { changeApplies, type EngineChange } from './engine-revision.ts';
 import { runLlmAgentLoop, toolApprovalDecision } from './llm-agent-loop.ts';
 import type { RunPublisher } from './run-publisher.ts';
 import type { RunRecorder } from './run-recorder.ts';
@@ -36,9 +37,9 @@ const defaultRetry = { attempts: 3, backoff: 1000, backoffCoefficient: 2 } as co
 // About five minutes of a store that is down (1s doubling to 1m); then the run fails rather than hangs.
 const sessionAppendAttempts = 10;
 /** patched() id: the session append after a human decision runs as a local activity. */
-export const sessionAppendLocalPatch = 'session-append-local-activity';
+export const sessionAppendLocalPatch = 'session-append-local-activity' satisfies EngineChange;
 /** patched() id: the session append retries a bounded number of times, then fails the run with store_write_failed. */
-export const sessionAppendBoundedPatch = 'session-append-bounded-retry';
+export const sessionAppendBoundedPatch = 'session-append-bounded-retry' satisfies EngineChange;
 
 export class StepRunner {
   private readonly start: RunStart;
@@ -151,7 +152,7 @@ export class StepRunner {
     const retry = { initialInterval: '1s', maximumInterval: '1m' } as const;
     // Unbounded retries let a write the store can never take keep a run `running` for ever; the
     // bound only adds fields to the scheduling command, so recorded histories replay unchanged.
-    const bounded = patched(sessionAppendBoundedPatch);
+    const bounded = changeApplies(sessionAppendBoundedPatch);
     const options = {
       startToCloseTimeout: '30s',
       retry: bounded ? { ...retry, maximumAttempts: sessionAppendAttempts, nonRetryableErrorTypes: nonRetryableTypes } : retry,
@@ -160,7 +161,7 @@ export class StepRunner {
     // A short idempotent store write: as a local activity it runs inside the workflow task that
     // resumed the run, saving an activity and a workflow-task dispatch (~25 ms of the resume leg).
     // Runs recorded before the patch replay with the regular activity they scheduled.
-    const { appendSessionEntry } = patched(sessionAppendLocalPatch) ? proxyLocalActivities<Activities>(options) : proxyActivities<Activities>(options);
+    const { appendSessionEntry } = changeApplies(sessionAppendLocalPatch) ? proxyLocalActivities<Activities>(options) : proxyActivities<Activities>(options);
     try {
       await appendSessionEntry({
         project: this.start.project,

@@ -1,0 +1,21 @@
+// Each patched() id costs a run a marker event and an upsert of the TemporalChangeVersion search
+// attribute the first time it is checked. So a new run checks one id, its engine revision, which
+// stands for a set of changes; runs recorded before a revision still check the ids they recorded.
+import { patched } from '@temporalio/workflow';
+
+/** The patched() ids of workflow changes (each keeps its own id: older histories recorded it). */
+export type EngineChange = 'session-append-local-activity' | 'session-append-bounded-retry' | 'run-read-model';
+
+/**
+ * Engine revisions, newest first: a run that recorded a revision has every change it lists. A new
+ * change gets its id above and a new revision at the top listing it and every earlier change.
+ */
+export const engineRevisions: ReadonlyArray<{ id: string; changes: readonly EngineChange[] }> = [
+  { id: 'engine-revision-1', changes: ['session-append-local-activity', 'session-append-bounded-retry', 'run-read-model'] },
+];
+
+/** Whether the run takes `change`; call it where the change applies, as one would call patched(). */
+export function changeApplies(change: EngineChange): boolean {
+  for (const revision of engineRevisions) if (revision.changes.includes(change) && patched(revision.id)) return true;
+  return patched(change);
+}
