@@ -14,6 +14,7 @@ import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate, snapshotQuery } from '
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
 import { queryUnlessWorkflowTaskFailing, snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type QueryOutcome } from './run-history.ts';
 import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
+import { KnownRunVersions } from './known-run-versions.ts';
 import { maxClientRetryDelayMs } from './connection.ts';
 import { mapTemporalErrors, retryTransient, toBatonError } from './temporal-errors.ts';
 
@@ -54,6 +55,7 @@ const cancelPollMs = 100;
 export class RunService {
   private readonly client: Client;
   private readonly readModel: RunRepository;
+  private readonly writtenBack = new KnownRunVersions(10_000);
   private readonly taskQueue: string;
   private readonly defaultPauseTimeout: PauseTimeout;
   private readonly cancelGraceMs: number;
@@ -230,8 +232,9 @@ export class RunService {
       if ('error' in read) throw read.error;
       if (read.snapshot.project !== project) throw notFound();
       // Runs started before the read model existed do not record themselves: what a read finds
-      // newer than their row is written back (a no-op, by version, for every other run).
-      this.readModel.record(read.snapshot).catch(() => {});
+      // newer than their row is written back (a no-op, by version, for every other run), once.
+      const { runId: id, version } = read.snapshot;
+      if (!this.writtenBack.holds(id, version)) this.readModel.record(read.snapshot).then(() => this.writtenBack.add(id, version), () => {});
       return read.snapshot;
     } finally {
       if (!settled) this.abandonedAt = Date.now();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/domain/run.ts';
 import { springPageOfRuns } from '../../api/routes/workflow-runs.ts';
 import { backfillRunReadModel, runBackfillJob } from '../../src/temporal/run-backfill.ts';
-import { defineRun, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
+import { defineRun, eventually, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
 import { postgresUrl } from './store-backends.ts';
 
 let engine: Engine;
@@ -164,5 +164,41 @@ describe('the run read model', () => {
     expect(await engine.runs.count(project, {})).toBe(2);
     // Done once: a second start does not walk visibility again.
     expect(await backfillRunReadModel({ client: engine.client, taskQueue: engine.taskQueue, runs: engine.runs, readModel: engine.store.runs })).toBeNull();
+  });
+
+  it('takes an answered run out of the paused lists while a resume-and-wait still waits on a slow next step', async () => {
+    const project = uniqueProject('rm-answered');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    engine.agents.register('held-until-released', { kind: 'function', run: async (ctx) => { await held; return ctx.input; } });
+    const definition = defineRun(project, [
+      { type: 'approval', name: 'gate', message: 'Go?', options: ['go'] },
+      { name: 'slow', agentId: 'held-until-released' },
+    ]);
+    const run = await engine.runs.startAndWait({ project, definition, task: 't', state: {}, input: 'x' });
+    expect(run.status).toBe('paused');
+    const waiting = engine.runs.resumeAndWait(project, run.runId, { step: 'gate', input: 'go' });
+    try {
+      // The workflow records only settles; the API writes the answered run once no settle came soon.
+      await eventually(async () => {
+        const row = await engine.store.runs.get(project, run.runId);
+        expect([row?.status, row?.pendingAction]).toEqual(['running', null]);
+      });
+      expect(await engine.runs.count(project, { status: 'paused' })).toBe(0);
+    } finally {
+      release();
+    }
+    expect((await waiting).status).toBe('completed');
+    expect((await engine.store.runs.get(project, run.runId))?.status).toBe('completed');
+  });
+
+  it('writes a run back when a read finds it newer than its row (a row lost, or never written)', async () => {
+    const project = uniqueProject('rm-write-back');
+    const run = await engine.runs.startAndWait({ project, definition: twoGates(project), task: 't', state: {}, input: 'x' });
+    expect(run.status).toBe('paused');
+    await inStoreSchema(async (db) => { await db.query('delete from runs where run_id = $1', [run.runId]); });
+    expect(await engine.store.runs.get(project, run.runId)).toBeUndefined();
+    expect(await engine.runs.get(project, run.runId)).toEqual(run);
+    await eventually(async () => expect(await engine.store.runs.get(project, run.runId)).toEqual(run));
   });
 });
