@@ -128,7 +128,7 @@ function compile(apiTypes: string): void {
   const program = ts.createProgram([path.join(packageDir, 'index.ts')], options, host);
   const outside = program.getSourceFiles().filter((file) => !file.isDeclarationFile && !path.resolve(file.fileName).startsWith(packageDir + path.sep));
   if (outside.length > 0) throw new Error(`The SDK imports files outside ${packageDir}: ${outside.map((file) => file.fileName).join(', ')}`);
-  // tsc rewrites `./x.ts` to `./x.js` in JavaScript only; consumers' TypeScript needs it in the .d.ts too.
+  // tsc rewrites `./x.ts` to `./x.js` in JavaScript only; the .d.ts get .js too, which every TypeScript version resolves.
   const result = program.emit(undefined, (fileName, text, ...rest) => {
     const written = fileName.endsWith('.d.ts') ? text.replace(/^((?:import|export)\b.* from '\.{1,2}\/[^']+)\.ts';$/gm, "$1.js';") : text;
     host.writeFile(fileName, written, ...rest);
