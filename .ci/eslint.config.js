@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const root = import.meta.dirname + '/..';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.baton/**', 'coverage/**', 'test/bench/results/**'] },
+  { ignores: ['node_modules/**', '.baton/**', 'coverage/**', 'test/bench/results/**', 'src/sdk/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,4 +1,4 @@
-import { errorBodySchema } from '../domain/errors.ts';
+import type { ErrorBody } from './api-types.ts';
 
 /**
  * A request Baton answered with an error: `code` is the documented snake_case code (see the README's HTTP basics),
@@ -39,15 +39,21 @@ export async function apiErrorFromResponse(response: Response): Promise<BatonApi
   }
   const retryAfterHeader = response.headers.get('retry-after');
   const retryAfter = retryAfterHeader !== null && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : null;
-  const parsed = errorBodySchema.safeParse(body);
-  if (parsed.success) {
-    const { code, message, details } = parsed.data.error;
-    return new BatonApiError({ code, status: response.status, message, details, retryAfter });
-  }
+  const error = errorOfBody(body);
+  if (error) return new BatonApiError({ code: error.code, status: response.status, message: error.message, details: error.details, retryAfter });
   return new BatonApiError({
     code: 'http_error',
     status: response.status,
     message: `HTTP ${response.status}: ${text.slice(0, 500) || response.statusText}`,
     retryAfter,
   });
+}
+
+/** The `error` of a body shaped as ErrorBody; checked by hand so the package needs no zod at runtime. */
+function errorOfBody(body: unknown): ErrorBody['error'] | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const error: unknown = (body as { error?: unknown }).error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message, details } = error as Record<string, unknown>;
+  return typeof code === 'string' && typeof message === 'string' ? { code, message, details } : undefined;
 }

@@ -1,13 +1,17 @@
 import type {
+  SpringPage,
   V1ListRunsQuery,
   V1ResumeBody,
   V1Run,
   V1RunEventsQuery,
   V1RunList,
   V1StartWorkflowBody,
-} from '../domain/v1-api.ts';
-import type { SpringPage } from '../domain/definition-input.ts';
-import type { Webhook, WebhookCreate, WebhookCreated, WebhookDelivery, WebhookPatch } from '../domain/webhook.ts';
+  Webhook,
+  WebhookCreate,
+  WebhookCreated,
+  WebhookDelivery,
+  WebhookPatch,
+} from './api-types.ts';
 import { apiErrorFromResponse, BatonApiError } from './api-error.ts';
 import { readServerSentEvents, ServerSentEventParser } from './sse.ts';
 
@@ -198,7 +202,7 @@ function queryString(params: Record<string, string | number | undefined>): strin
  * resolves with the documented body or rejects with a {@link BatonApiError}.
  *
  * @example
- * import { createClient } from 'baton/sdk'
+ * import { createClient } from '@baton/sdk'
  *
  * const client = createClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: process.env.BATON_API_KEY })
  * const run = await client.agents.workflow('lead-router', {

@@ -5,6 +5,11 @@ export { readServerSentEvents, ServerSentEventParser, type ServerSentEvent } fro
 export { verifyWebhookSignature, type ReceivedHeaders } from './webhook-signature.ts';
 export { BatonApiError } from './api-error.ts';
 export type {
+  ErrorBody,
+  PendingAction,
+  RunStatus,
+  SpringPage,
+  V1Answer,
   V1ListRunsQuery,
   V1ResumeBody,
   V1Run,
@@ -13,9 +18,6 @@ export type {
   V1RunListItem,
   V1Step,
   V1StartWorkflowBody,
-} from '../domain/v1-api.ts';
-export type { SpringPage } from '../domain/definition-input.ts';
-export type {
   Webhook,
   WebhookCreate,
   WebhookCreated,
@@ -23,4 +25,4 @@ export type {
   WebhookEvent,
   WebhookEventType,
   WebhookPatch,
-} from '../domain/webhook.ts';
+} from './api-types.ts';

@@ -1,4 +1,4 @@
-import { defaultSignatureToleranceSeconds, verifyBatonSignature } from '../security/request-signature.ts';
+import { defaultSignatureToleranceSeconds, verifyBatonSignature } from './request-signature.ts';
 
 /** Request headers as a receiver has them: a fetch `Headers`, or Node's `req.headers` (lower-case keys). */
 export type ReceivedHeaders = Headers | Record<string, string | string[] | undefined>;
@@ -18,7 +18,7 @@ function header(headers: ReceivedHeaders, name: string): string | undefined {
  * (default 300) of now. Pass the raw body, before any JSON parsing.
  *
  * @example
- * import { verifyWebhookSignature } from 'baton/sdk'
+ * import { verifyWebhookSignature } from '@baton/sdk'
  *
  * app.post('/baton', express.text({ type: 'application/json' }), (req, res) => {
  *   if (!verifyWebhookSignature(process.env.BATON_WEBHOOK_SECRET!, req.headers, req.body)) return res.sendStatus(401)
