@@ -127,6 +127,22 @@ describe('the Baton image built from .ci/Dockerfile', () => {
     expect(stderr).toBe('');
   });
 
+  it('imports, from production code, only packages listed in `dependencies` (one hoisted from another package may vanish)', async () => {
+    const manifest = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string> };
+    const undeclared: string[] = [];
+    for (const folder of ['src', 'api', 'workers']) {
+      for (const file of await readdir(path.join(appDir, folder), { recursive: true })) {
+        if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+        const source = await readFile(path.join(appDir, folder, file), 'utf8');
+        for (const [, specifier] of source.matchAll(/(?:^|\s)(?:from|import)\s*\(?\s*'([^'.][^']*)'/gm)) {
+          const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!;
+          if (!name.startsWith('node:') && name !== manifest.name && !(name in manifest.dependencies)) undeclared.push(`${folder}/${file}: ${specifier}`);
+        }
+      }
+    }
+    expect(undeclared).toEqual([]);
+  });
+
   it('starts `api` and `worker` against Temporal and PostgreSQL: the API turns ready', async () => {
     const port = await freePort();
     const schema = `image_roles_${Date.now()}`;
