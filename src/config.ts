@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { pauseTimeoutSchema } from './domain/duration.ts';
 import { slugSchema } from './domain/ids.ts';
 import { EgressAllowListError, parseEgressAllowList } from './security/egress-allow-list.ts';
+import { resolveTemporalSettings, temporalAddressPattern, type Problem, type TemporalSettings } from './temporal/temporal-settings.ts';
+
+export type { TemporalSettings, TlsSettings } from './temporal/temporal-settings.ts';
 
 /**
  * Every environment variable Baton reads, parsed once. Keys are the variable names, so a zod
@@ -130,16 +133,23 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z
     .string()
     .trim()
-    .regex(/^[^\s:/]+:\d+$/, 'host:port, e.g. localhost:7233')
+    .regex(temporalAddressPattern, 'host:port, e.g. localhost:7233')
     .optional()
     .or(z.literal('').transform(() => undefined)),
-  TEMPORAL_NAMESPACE: z.string().trim().min(1, 'a namespace').default('default'),
+  // Unset: the profile's namespace, else `default`.
+  TEMPORAL_NAMESPACE: z.string().trim().min(1, 'a namespace').optional(),
   TEMPORAL_API_KEY: optionalText,
   TEMPORAL_TLS: flag,
   TEMPORAL_TLS_CLIENT_CERT_PATH: optionalText,
   TEMPORAL_TLS_CLIENT_KEY_PATH: optionalText,
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalText,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: optionalText,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: optionalText,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: optionalText,
   TEMPORAL_TLS_SERVER_NAME: optionalText,
+  // A Temporal CLI config file (TOML) and the profile in it, as the Temporal CLI reads them.
+  TEMPORAL_PROFILE: optionalText,
+  TEMPORAL_CONFIG_FILE: optionalText,
   TEMPORAL_CLI_PATH: optionalText,
   BATON_TEMPORAL_PORT: port(7233),
   BATON_TEMPORAL_UI_PORT: port(8233),
@@ -196,25 +206,6 @@ export function isReservedVariable(name: string): boolean {
   return /^(BATON_|TEMPORAL_|PG)/.test(name) || name === 'DATABASE_URL' || name === 'OPENAI_BASE_URL' || (configVariables as string[]).includes(name);
 }
 
-export interface TlsSettings {
-  clientCertPath?: string;
-  clientKeyPath?: string;
-  serverCaCertPath?: string;
-  serverName?: string;
-}
-
-export interface TemporalSettings {
-  /** Unset: `baton start` runs an embedded dev server on devServerPort. */
-  address?: string;
-  namespace: string;
-  apiKey?: string;
-  /** false: plaintext; an object: TLS (empty object = system roots, no client certificate). */
-  tls: false | TlsSettings;
-  cliPath?: string;
-  devServerPort: number;
-  devServerUiPort: number;
-}
-
 export interface Config {
   port: number;
   host: string;
@@ -266,19 +257,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     })));
   }
   const e = parsed.data;
-  const problems: Array<{ variable: string; message: string }> = [];
-  if (Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
-    const missing = e.TEMPORAL_TLS_CLIENT_CERT_PATH ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
-    problems.push({ variable: missing, message: 'mTLS needs both the client certificate and its key' });
-  }
-  const mtls = Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH || e.TEMPORAL_TLS_SERVER_CA_CERT_PATH);
-  if (e.TEMPORAL_TLS === false && mtls) {
-    problems.push({ variable: 'TEMPORAL_TLS', message: 'is false but TLS certificate paths are set' });
-  }
+  const problems: Problem[] = [];
+  const temporal = resolveTemporalSettings(e, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  // TLS is on when asked, when certificates are given, or with an API key (Temporal Cloud) unless turned off.
-  const tlsOn = e.TEMPORAL_TLS ?? (mtls || Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_SERVER_NAME));
   return {
     port: e.PORT,
     // Without API keys anyone who reaches the port is `default`: only this machine may.
@@ -286,17 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     home: path.resolve(e.BATON_HOME),
     taskQueue: e.BATON_TASK_QUEUE,
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
-      apiKey: e.TEMPORAL_API_KEY,
-      tls: tlsOn
-        ? {
-            clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
-            clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
-            serverCaCertPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
-            serverName: e.TEMPORAL_TLS_SERVER_NAME,
-          }
-        : false,
+      ...temporal,
       cliPath: e.TEMPORAL_CLI_PATH,
       devServerPort: e.BATON_TEMPORAL_PORT,
       devServerUiPort: e.BATON_TEMPORAL_UI_PORT,
@@ -322,7 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-const secretVariables = new Set(['BATON_API_KEYS', 'TEMPORAL_API_KEY', 'OPENAI_API_KEY', 'DATABASE_URL']);
+const secretVariables = new Set(['BATON_API_KEYS', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_KEY_DATA', 'OPENAI_API_KEY', 'DATABASE_URL']);
 
 // Secrets never reach a log: for those, say only that a value was there.
 function describeValue(variable: string, value: string | undefined): string {

@@ -4,16 +4,26 @@ import { NativeConnection } from '@temporalio/worker';
 import type { TemporalSettings } from '../config.ts';
 
 /** Where to connect: the config's Temporal settings with the address settled (embedded or external). */
-export type TemporalTarget = Omit<TemporalSettings, 'address' | 'devServerPort' | 'devServerUiPort' | 'cliPath'> & {
+export type TemporalTarget = Omit<TemporalSettings, 'address' | 'devServerPort' | 'devServerUiPort' | 'cliPath' | 'addressSource'> & {
   address: string;
   /** True for `baton start`'s own dev server, whose address no setting gives. */
   embedded: boolean;
+  /** What gave the address (TEMPORAL_ADDRESS or a profile), named when it cannot be reached. */
+  addressSource?: string;
 };
 
 export function temporalTarget(settings: TemporalSettings, embeddedAddress?: string): TemporalTarget {
   const address = settings.address ?? embeddedAddress;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set and no embedded dev server is running');
-  return { address, embedded: settings.address === undefined, namespace: settings.namespace, apiKey: settings.apiKey, tls: settings.tls };
+  return {
+    address,
+    embedded: settings.address === undefined,
+    addressSource: settings.addressSource,
+    namespace: settings.namespace,
+    apiKey: settings.apiKey,
+    tls: settings.tls,
+    grpcMeta: settings.grpcMeta,
+  };
 }
 
 /**
@@ -50,18 +60,20 @@ export class TemporalConnectionError extends Error {
   constructor(target: TemporalTarget, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     const secured = [target.tls !== false && 'TEMPORAL_TLS_* (certificates, server name)', target.apiKey && 'TEMPORAL_API_KEY'].filter(Boolean).join(' and ');
+    const source = target.addressSource ?? 'TEMPORAL_ADDRESS';
     super(target.embedded
       ? `cannot connect to the embedded Temporal dev server at ${target.address} (${reason}); it may have stopped: see the lines above`
-      : `TEMPORAL_ADDRESS: cannot connect to Temporal at ${target.address} (${reason}); check the host and port in TEMPORAL_ADDRESS and that the Temporal server is running and reachable from here`
+      : `${source}: cannot connect to Temporal at ${target.address} (${reason}); check the host and port in ${source === 'TEMPORAL_ADDRESS' ? 'TEMPORAL_ADDRESS' : 'the profile\'s address'} and that the Temporal server is running and reachable from here`
         + (secured ? `, and ${secured}` : ''), { cause });
     this.name = 'TemporalConnectionError';
   }
 }
 
-async function connectionOptions(target: TemporalTarget): Promise<{ address: string; apiKey?: string; tls?: TLSConfig | false }> {
+async function connectionOptions(target: TemporalTarget): Promise<{ address: string; apiKey?: string; tls?: TLSConfig | false; metadata?: Record<string, string> }> {
   return {
     address: target.address,
     ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+    ...(target.grpcMeta ? { metadata: target.grpcMeta } : {}),
     tls: target.tls === false ? false : await loadTls(target.tls),
   };
 }
@@ -69,13 +81,13 @@ async function connectionOptions(target: TemporalTarget): Promise<{ address: str
 async function loadTls(tls: Exclude<TemporalTarget['tls'], false>): Promise<TLSConfig> {
   const config: TLSConfig = {};
   if (tls.serverName) config.serverNameOverride = tls.serverName;
-  if (tls.serverCaCertPath) config.serverRootCACertificate = await readNamed('TEMPORAL_TLS_SERVER_CA_CERT_PATH', tls.serverCaCertPath);
-  if (tls.clientCertPath && tls.clientKeyPath) {
-    config.clientCertPair = {
-      crt: await readNamed('TEMPORAL_TLS_CLIENT_CERT_PATH', tls.clientCertPath),
-      key: await readNamed('TEMPORAL_TLS_CLIENT_KEY_PATH', tls.clientKeyPath),
-    };
-  }
+  // Inline PEM (TEMPORAL_TLS_*_DATA or a profile's *_data) or a file; config loading allows one of the two.
+  const pem = async (variable: string, data: Uint8Array | undefined, file: string | undefined) => (data ? Buffer.from(data) : file ? await readNamed(variable, file) : undefined);
+  const serverCa = await pem('TEMPORAL_TLS_SERVER_CA_CERT_PATH', tls.serverCaCertData, tls.serverCaCertPath);
+  if (serverCa) config.serverRootCACertificate = serverCa;
+  const crt = await pem('TEMPORAL_TLS_CLIENT_CERT_PATH', tls.clientCertData, tls.clientCertPath);
+  const key = await pem('TEMPORAL_TLS_CLIENT_KEY_PATH', tls.clientKeyData, tls.clientKeyPath);
+  if (crt && key) config.clientCertPair = { crt, key };
   return config;
 }
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +14,18 @@ interface ComposeService {
   command?: string[];
   container_name?: string;
   environment?: Record<string, string>;
+  restart?: string;
   depends_on?: Record<string, { condition: string }>;
   deploy?: { replicas?: number };
   ports?: unknown[];
+}
+
+// What an operator must export; compose refuses to render the file without them.
+const requiredEnv = { POSTGRES_PASSWORD: 'compose-test-password', BATON_API_KEYS: 'compose-test-key:default' };
+const withoutRequired = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in requiredEnv)));
+
+function composeConfig(env: NodeJS.ProcessEnv) {
+  return promisify(execFile)('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: repoRoot, env });
 }
 
 let services: Record<string, ComposeService>;
@@ -23,7 +33,7 @@ let services: Record<string, ComposeService>;
 beforeAll(async () => {
   let stdout: string;
   try {
-    ({ stdout } = await promisify(execFile)('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: repoRoot, env: { ...process.env, BATON_API_KEYS: '' } }));
+    ({ stdout } = await composeConfig({ ...withoutRequired, ...requiredEnv }));
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
     throw new Error(e.code === 'ENOENT'
@@ -61,7 +71,8 @@ describe('docker-compose.yml', () => {
       expect(env.DATABASE_URL).toMatch(/^postgres:\/\/baton:[^@]+@postgres:5432\/baton$/);
       expect(env.BATON_TASK_QUEUE).toBe('baton-agent-runs');
     }
-    expect(api.BATON_API_KEYS).toMatch(/^[^:,]+:[a-z]+$/);
+    expect(api.BATON_API_KEYS).toBe(requiredEnv.BATON_API_KEYS);
+    expect(api.DATABASE_URL).toContain(`:${requiredEnv.POSTGRES_PASSWORD}@`);
     expect(api.HOST).toBe('0.0.0.0');
     // The same parser the processes use must accept what compose hands them.
     expect(loadConfig(api).apiKeys.size).toBe(1);
@@ -74,6 +85,40 @@ describe('docker-compose.yml', () => {
         'temporal-namespace': { condition: 'service_completed_successfully' },
         postgres: { condition: 'service_healthy' },
       });
+    }
+  });
+
+  it('restarts every long-running service unless it was stopped, and leaves the one-shots alone', () => {
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'baton-api', 'baton-worker']) {
+      expect({ name, restart: services[name]!.restart }).toEqual({ name, restart: 'unless-stopped' });
+    }
+    // A one-shot that restarted would never complete, and what waits on its completion would never start.
+    for (const name of ['temporal-schema', 'temporal-namespace']) expect(services[name]!.restart).toBeUndefined();
+  });
+
+  it('gives no credential a default: the password and the API keys must come from the environment', async () => {
+    const text = await readFile(`${repoRoot}/docker-compose.yml`, 'utf8');
+    const credential = /PASSWORD|PWD|KEY|SECRET|TOKEN/;
+    const uses = [...text.matchAll(/\$\{([A-Z0-9_]+)(:?[-?])?([^}]*)\}/g)].map(([, name, operator = '', rest]) => ({ name: name!, operator, rest: rest! }));
+    const credentials = uses.filter((use) => credential.test(use.name));
+    expect(new Set(credentials.map((use) => use.name))).toEqual(new Set(['POSTGRES_PASSWORD', 'BATON_API_KEYS', 'OPENAI_API_KEY']));
+    for (const use of credentials) {
+      // Required (`:?`), or optional with nothing as its value (`:-` and empty): never a usable secret.
+      expect(use.operator === ':?' || (use.operator === ':-' && use.rest === ''), `\${${use.name}${use.operator}${use.rest}}`).toBe(true);
+    }
+    for (const [name, service] of Object.entries(services)) {
+      for (const [variable, value] of Object.entries(service.environment ?? {})) {
+        // A literal credential in the file (rather than one interpolated from the environment) is a default too.
+        if (credential.test(variable) && value !== '') expect(Object.values(requiredEnv), `${name}: ${variable}`).toContain(value);
+      }
+    }
+  });
+
+  it('refuses to render without POSTGRES_PASSWORD or BATON_API_KEYS, naming the missing variable', async () => {
+    for (const missing of Object.keys(requiredEnv) as Array<keyof typeof requiredEnv>) {
+      const env = { ...withoutRequired, ...requiredEnv, [missing]: '' };
+      const failure = await composeConfig(env).then(() => null, (error: unknown) => error as { stderr: string });
+      expect(failure?.stderr).toContain(`set ${missing}`);
     }
   });
 });
