@@ -8,7 +8,10 @@ import { runBurst, type BurstResult } from '../burst.ts';
 import type { ApprovalLegs, Contender } from '../contender.ts';
 import { readCpuOf } from '../cpu.ts';
 import { burstTable, cpuKeys, cpuRatioTable, floorCpuTable, floorTargets, floorVerdict, verdictTable } from '../floor-report.ts';
-import { type BatonProcess } from '../harness/baton-process.ts';
+import { AGENT_RUN_WORKFLOW } from '../../../src/workflows/messages.ts';
+import { FLOOR_WORKFLOW } from '../floor/messages.ts';
+import { anatomyTable, type HistoryAnatomy, historyAnatomy } from '../history-anatomy.ts';
+import type { BatonProcess } from '../harness/baton-process.ts';
 import { BENCH_STORE_DATABASE, type BatonStack, startBatonEmbedded, startBatonStack } from '../harness/baton-stack.ts';
 import { createPostgresCpuMeter, recreateDatabase } from '../harness/postgres.ts';
 import { startBenchTemporal } from '../harness/temporal-server.ts';
@@ -30,6 +33,7 @@ export const floorSuite: Suite = {
     const summaries: ContenderSummary[] = [];
     const rounds: Record<string, Record<string, RoundResult[]>> = {};
     const bursts: BurstResult[] = [];
+    let anatomy: HistoryAnatomy[];
     const levels = (options.quick ? [1, 4] : [1, 16]).map((concurrency) => roundAt(options, concurrency));
     const burstSize = options.quick ? 20 : 200;
     try {
@@ -70,6 +74,9 @@ export const floorSuite: Suite = {
         rounds[`c${level.concurrency}`] = Object.fromEntries(results);
         for (const contender of contenders) summaries.push(summarizeRounds(results.get(contender.name) ?? []));
       }
+      // Read before the bursts, so the histories are the rounds' cycles.
+      const queues = [[names.floor, FLOOR_WORKFLOW, 'baton-bench-floor'], [names.embedded, AGENT_RUN_WORKFLOW, embedded.taskQueue], [names.postgres, AGENT_RUN_WORKFLOW, postgres.taskQueue]] as const;
+      anatomy = await Promise.all(queues.map(([contender, workflowType, taskQueue]) => historyAnatomy({ temporal, contender, workflowType, taskQueue, runs: 10 })));
       for (const contender of contenders) {
         log(`floor: burst of ${burstSize} starts, then ${burstSize} resumes, on ${contender.name}`);
         const burst = await runBurst(contender.name, contender.legs, burstSize);
@@ -97,9 +104,11 @@ export const floorSuite: Suite = {
       verdictTable(verdicts, names.floor),
       '\nCPU per cycle by process, relative to the floor\'s:\n',
       cpuRatioTable(verdicts, names.floor),
+      `\nPer run, mean over each contender's last ${anatomy[0]?.runs ?? 0} completed runs' histories (what Temporal stores and the dev server processes):\n`,
+      anatomyTable(anatomy),
       `\nBurst: ${burstSize} starts at once, then (once all answered) ${burstSize} resumes at once, one contender after another; latency of each request as its client saw it:\n`,
       burstTable(bursts),
     ].join('\n');
-    return { suite: 'floor', title: `The yardstick: Baton vs ${names.floor}`, markdown, data: { levels, summaries, verdicts, bursts, rounds }, missing: [] };
+    return { suite: 'floor', title: `The yardstick: Baton vs ${names.floor}`, markdown, data: { levels, summaries, verdicts, bursts, anatomy, rounds }, missing: [] };
   },
 };
