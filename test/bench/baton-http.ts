@@ -1,10 +1,16 @@
 // The approval cycle through Baton's v1 HTTP API, as a service calling it would run it:
 // POST /v1/agents/lead-router/workflow (answers once paused), then
 // POST /v1/workflow-runs/{runId}/resume (answers once completed).
-import { benchLead, benchLeadState, benchRoutedTo, type Contender, type CycleTiming } from './contender.ts';
+import { type ApprovalLegs, benchLead, benchLeadState, benchRoutedTo, type Contender, timedCycle } from './contender.ts';
 import type { BatonProcess } from './harness/baton-process.ts';
 import { startBatonDeployment } from './harness/baton-stack.ts';
 import { postJson } from './http-json.ts';
+
+/** What the resume leg needs from the start leg. */
+export interface PausedRun {
+  runId: string;
+  step: string;
+}
 
 interface V1RunResponse {
   run_id: string;
@@ -16,7 +22,7 @@ interface V1RunResponse {
 }
 
 /** `diagnose` adds what the API process printed to a failed request's error. */
-export function createBatonHttpContender(apiUrl: string, name = 'baton-http', diagnose: () => string = () => '', apiKey?: string): Contender {
+export function createBatonHttpContender(apiUrl: string, name = 'baton-http', diagnose: () => string = () => '', apiKey?: string): Contender & { legs: ApprovalLegs<PausedRun> } {
   const post = async (url: string, body: unknown) => {
     try {
       return await postJson<V1RunResponse>(url, body, apiKey);
@@ -25,30 +31,31 @@ export function createBatonHttpContender(apiUrl: string, name = 'baton-http', di
       throw details ? new Error(`${(error as Error).message}\n--- API process ---\n${details}`, { cause: error }) : error;
     }
   };
-  return {
-    name,
-    async setup() {},
-    async cycle(): Promise<CycleTiming> {
-      const t0 = performance.now();
+  const legs: ApprovalLegs<PausedRun> = {
+    async start() {
       const started = await post(`${apiUrl}/v1/agents/lead-router/workflow`, {
         input: { task: benchLead, state: benchLeadState },
       });
-      const t1 = performance.now();
       const pending = started.output.pendingAction;
       if (started.output.status !== 'paused' || pending?.type !== 'confirmation' || !pending.options?.includes('approve')) {
         throw new Error(`baton run ${started.run_id} did not pause for approval: ${JSON.stringify(started.output)}`);
       }
-
-      const t2 = performance.now();
-      const resumed = await post(`${apiUrl}/v1/workflow-runs/${encodeURIComponent(started.run_id)}/resume`, {
-        input: { resume: { step: pending.step, input: 'approve' } },
-      });
-      const t3 = performance.now();
-      if (resumed.output.status !== 'completed' || (resumed.output.result as { routedTo?: string } | null)?.routedTo !== benchRoutedTo) {
-        throw new Error(`baton run ${started.run_id} did not complete: ${JSON.stringify(resumed.output)}`);
-      }
-      return { startMs: t1 - t0, resumeMs: t3 - t2 };
+      return { runId: started.run_id, step: pending.step };
     },
+    async resume(paused) {
+      const resumed = await post(`${apiUrl}/v1/workflow-runs/${encodeURIComponent(paused.runId)}/resume`, {
+        input: { resume: { step: paused.step, input: 'approve' } },
+      });
+      if (resumed.output.status !== 'completed' || (resumed.output.result as { routedTo?: string } | null)?.routedTo !== benchRoutedTo) {
+        throw new Error(`baton run ${paused.runId} did not complete: ${JSON.stringify(resumed.output)}`);
+      }
+    },
+  };
+  return {
+    name,
+    legs,
+    async setup() {},
+    cycle: () => timedCycle(legs),
     async teardown() {},
   };
 }

@@ -3,7 +3,7 @@
 //
 //   npm run bench                          all suites, quotable sizes (≥5 rounds each)
 //   npm run bench -- --quick               smoke sizes, 2 rounds: checks the harness, not for quoting
-//   npm run bench -- --only=peers,facade   some suites (facade, throughput, readmodel, webhooks, scale, peers)
+//   npm run bench -- --only=peers,facade   some suites (floor, facade, throughput, readmodel, webhooks, scale, peers)
 //   npm run bench -- --repeats=7           more rounds
 // The same options as environment variables: BENCH_QUICK=1, BENCH_ONLY=…, BENCH_REPEATS=….
 import os from 'node:os';
@@ -11,13 +11,14 @@ import { parseArgs } from 'node:util';
 import { describeMachine, writeResults } from './report.ts';
 import type { BenchOptions, Suite, SuiteReport } from './suite.ts';
 import { facadeSuite } from './suites/facade.ts';
+import { floorSuite } from './suites/floor.ts';
 import { peersSuite } from './suites/peers.ts';
 import { readModelSuite } from './suites/readmodel.ts';
 import { scaleSuite } from './suites/scale.ts';
 import { throughputSuite } from './suites/throughput.ts';
 import { webhooksSuite } from './suites/webhooks.ts';
 
-const suites: Suite[] = [facadeSuite, throughputSuite, readModelSuite, webhooksSuite, scaleSuite, peersSuite];
+const suites: Suite[] = [floorSuite, facadeSuite, throughputSuite, readModelSuite, webhooksSuite, scaleSuite, peersSuite];
 
 function parseOptions(argv: string[]): { quick: boolean; repeats: number; only: Suite[] } {
   const { values } = parseArgs({

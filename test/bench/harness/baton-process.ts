@@ -8,7 +8,8 @@ import proto from '@temporalio/proto';
 export const batonCliPath = fileURLToPath(new URL('../../../src/cli/baton.ts', import.meta.url));
 
 export interface BatonProcess {
-  role: 'worker' | 'api';
+  /** `start` is `baton start` (worker and API in one process). */
+  role: 'worker' | 'api' | 'start';
   pid: number;
   /** Last lines it printed, for error messages. */
   output(): string;
@@ -28,9 +29,14 @@ function killChildrenOnExit(): void {
 }
 
 /** `cliPath` picks another tree's CLI (an earlier commit's engine, see source-tree.ts); this tree's by default. */
-export function spawnBaton(role: 'worker' | 'api', env: Record<string, string>, cliPath = batonCliPath): BatonProcess {
+export function spawnBaton(role: BatonProcess['role'], env: Record<string, string>, cliPath = batonCliPath): BatonProcess {
+  return spawnNodeScript(role, [cliPath, role], env);
+}
+
+/** Any Node script of the bench as a child process (a peer's worker), kept and stopped like Baton's. */
+export function spawnNodeScript(role: BatonProcess['role'], args: readonly string[], env: Record<string, string>): BatonProcess {
   // process.execPath is the Node 24 that runs the bench (npm puts node_modules/.bin first on PATH).
-  const child = spawn(process.execPath, [cliPath, role], {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -75,6 +75,42 @@ export async function startBatonStack(options: BatonStackOptions): Promise<Baton
   }
 }
 
+/**
+ * Baton on its embedded defaults, as `npm start` runs it: one `baton start` process (worker and API
+ * together, the store in PGlite under its BATON_HOME) but pointed at the bench's dev server through
+ * TEMPORAL_ADDRESS, so it shares that server with the other contenders instead of starting its own.
+ * The returned stack lists the one process as both its API and its only worker.
+ */
+export async function startBatonEmbedded(options: { temporal: BenchTemporal; taskQueue: string; log?: (line: string) => void }): Promise<BatonStack> {
+  const log = options.log ?? (() => {});
+  const homeDir = await mkdtemp(path.join(os.tmpdir(), 'baton-bench-embedded-'));
+  const port = await freePort();
+  // DATABASE_URL empty (not inherited from the bench's environment): the store is PGlite.
+  const proc = spawnBaton('start', {
+    TEMPORAL_ADDRESS: options.temporal.address,
+    TEMPORAL_NAMESPACE: options.temporal.namespace,
+    BATON_TASK_QUEUE: options.taskQueue,
+    DATABASE_URL: '',
+    BATON_HOME: homeDir,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+  });
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await proc.stop();
+    await rm(homeDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForWorkers({ address: options.temporal.address, namespace: options.temporal.namespace, taskQueue: options.taskQueue, count: 1, processes: [proc] });
+    await waitForHttp(apiUrl, proc);
+    log(`Baton embedded (baton start, PGlite in ${homeDir}) on ${options.taskQueue}: pid ${proc.pid}, API ${apiUrl}`);
+    return { taskQueue: options.taskQueue, apiUrl, api: proc, workers: [proc], stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 /** A dev server, a fresh store database and one stack: what most suites need. */
 export async function startBatonDeployment(options: { workers: number; api: boolean; taskQueue?: string; env?: Record<string, string>; log?: (line: string) => void }) {
   const temporal = await startBenchTemporal(options.log);

@@ -8,13 +8,12 @@
 // and the same dev server as the "after" one, each deployment on its own task queue and its own store
 // database; the two take turns round by round. Switching the write off in today's code would not be
 // "before": it would keep today's fewer upserts and so credit the read model with savings it never paid for.
-import { Client, Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import pg from 'pg';
 import { AGENT_RUN_WORKFLOW } from '../../../src/workflows/messages.ts';
 import { createBatonHttpContender, describeProcess } from '../baton-http.ts';
 import type { Contender } from '../contender.ts';
 import { readCpuOf } from '../cpu.ts';
+import { type HistoryAnatomy, historyAnatomy } from '../history-anatomy.ts';
 import { type BatonStack, startBatonStack } from '../harness/baton-stack.ts';
 import { benchPostgresServer, createPostgresCpuMeter, recreateDatabase } from '../harness/postgres.ts';
 import { checkoutCommit, describeWorkTree } from '../harness/source-tree.ts';
@@ -35,22 +34,6 @@ interface Deployment {
   database: string;
   databaseUrl: string;
   meter: Awaited<ReturnType<typeof createPostgresCpuMeter>> | null;
-}
-
-/** What completed runs' histories hold, per run (mean over the runs read): where the engines differ in Temporal's work. */
-interface HistoryAnatomy {
-  contender: string;
-  runs: number;
-  events: number;
-  workflowTasks: number;
-  /** Baton's own upserts (status, step, pending action). */
-  batonUpserts: number;
-  /** The SDK's upserts of TemporalChangeVersion that go with each patched() marker. */
-  patchUpserts: number;
-  localActivities: number;
-  activities: number;
-  /** One run's history, event by event (JSON results only). */
-  example: { runId: string; events: string[] };
 }
 
 /** Completed runs whose histories are read for the anatomy table. */
@@ -99,7 +82,7 @@ export const readModelSuite: Suite = {
         rounds[`c${level.concurrency}`] = Object.fromEntries(results);
         for (const contender of contenders) summaries.push(summarizeRounds(results.get(contender.name) ?? []));
       }
-      anatomy = await Promise.all(deployments.map((deployment) => historyAnatomy(deployment, temporal)));
+      anatomy = await Promise.all(deployments.map((deployment) => historyAnatomy({ temporal, contender: deployment.contender.name, workflowType: AGENT_RUN_WORKFLOW, taskQueue: deployment.stack.taskQueue, runs: ANATOMY_RUNS })));
       storeCheck = await checkStores(deployments);
     } finally {
       for (const deployment of deployments) {
@@ -142,61 +125,6 @@ export const readModelSuite: Suite = {
     };
   },
 };
-
-/**
- * Reads the histories of a deployment's newest completed runs and counts their events. Runs are
- * picked from Temporal by task queue: the earlier engine's list reads visibility for the whole
- * namespace, so it would also show the other deployment's runs.
- */
-async function historyAnatomy(deployment: Deployment, temporal: { address: string; namespace: string }): Promise<HistoryAnatomy> {
-  const client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
-  const query = `WorkflowType = '${AGENT_RUN_WORKFLOW}' AND TaskQueue = '${deployment.stack.taskQueue}' AND ExecutionStatus = 'Completed'`;
-  try {
-    // Visibility may lag a moment behind the last cycle.
-    let runIds: string[] = [];
-    for (let attempt = 0; attempt < 40 && runIds.length < ANATOMY_RUNS; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
-      runIds = [];
-      for await (const execution of client.workflow.list({ query, pageSize: ANATOMY_RUNS })) {
-        runIds.push(execution.workflowId);
-        if (runIds.length >= ANATOMY_RUNS) break;
-      }
-    }
-    if (runIds.length === 0) throw new Error(`${deployment.contender.name}: no completed run on ${deployment.stack.taskQueue}`);
-    return await countEvents(client, deployment.contender.name, runIds);
-  } finally {
-    await client.connection.close();
-  }
-}
-
-async function countEvents(client: Client, contender: string, runIds: readonly string[]): Promise<HistoryAnatomy> {
-  type Event = proto.temporal.api.history.v1.IHistoryEvent;
-  const type = proto.temporal.api.enums.v1.EventType;
-  const name = (event: Event) => {
-    const base = (type[event.eventType ?? 0] ?? String(event.eventType)).replace(/^EVENT_TYPE_/, '');
-    const marker = event.markerRecordedEventAttributes?.markerName;
-    return marker ? `${base} ${marker}` : base;
-  };
-  const histories = await Promise.all(runIds.map(async (runId) => ({ runId, events: (await client.workflow.getHandle(runId).fetchHistory()).events ?? [] })));
-  const mean = (count: (events: Event[]) => number) => histories.reduce((sum, history) => sum + count(history.events), 0) / histories.length;
-  const ofType = (wanted: proto.temporal.api.enums.v1.EventType) => (events: Event[]) => events.filter((event) => event.eventType === wanted).length;
-  // The attribute names each upsert set: the SDK's own patch bookkeeping sets TemporalChangeVersion alone.
-  const upserts = (events: Event[]) =>
-    events.flatMap((event) => (event.eventType === type.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ? [Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {})] : []));
-  const onlyChangeVersion = (keys: string[]) => keys.length > 0 && keys.every((key) => key === 'TemporalChangeVersion');
-  const first = histories[0] as (typeof histories)[number];
-  return {
-    contender,
-    runs: histories.length,
-    events: mean((events) => events.length),
-    workflowTasks: mean(ofType(type.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)),
-    batonUpserts: mean((events) => upserts(events).filter((keys) => !onlyChangeVersion(keys)).length),
-    patchUpserts: mean((events) => upserts(events).filter(onlyChangeVersion).length),
-    localActivities: mean((events) => events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length),
-    activities: mean(ofType(type.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)),
-    example: { runId: first.runId, events: first.events.map(name) },
-  };
-}
 
 /** The before engine wrote no read model; the after one recorded every run, each as it ended. */
 async function checkStores(deployments: readonly Deployment[]) {
