@@ -74,18 +74,28 @@ export async function mapTemporalErrors<T>(call: () => Promise<T>): Promise<T> {
 const retryWindowMs = 5_000;
 const retryDelaysMs = [200, 800];
 
-/** Sends a call again while Temporal reports it as not reached or rate limited, within a bounded window. */
-export async function retryTransient<T>(call: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + retryWindowMs;
+/**
+ * Sends a call again while Temporal reports it as not reached or rate limited, within a bounded
+ * window; and, past the window, once or twice more after Temporal timed out waiting on it (an
+ * Update a busy worker has not taken yet: sent again with its id, it waits on the same Update).
+ */
+export async function retryTransient<T>(call: () => Promise<T>, options: { windowMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (options.windowMs ?? retryWindowMs);
   for (let attempt = 0; ; attempt++) {
     try {
       return await mapTemporalErrors(call);
     } catch (error) {
       const delay = retryDelaysMs[attempt];
-      if (delay === undefined || !isTransient(error) || Date.now() + delay > deadline) throw error;
+      if (delay === undefined || !isTransient(error)) throw error;
+      if (!timedOutWaiting(error) && Date.now() + delay > deadline) throw error;
       await setTimeout(delay);
     }
   }
+}
+
+function timedOutWaiting(error: unknown): boolean {
+  const details = batonErrorOf(error)?.details as { grpcStatus?: string } | undefined;
+  return details?.grpcStatus === 'DEADLINE_EXCEEDED';
 }
 
 /** Codes that say nothing was decided: the same request may succeed if sent again. */

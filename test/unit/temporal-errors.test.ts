@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import { createRouter } from '../../api/router.ts';
 import { BatonError, errorHttpStatus, type ErrorCode } from '../../src/domain/errors.ts';
-import { batonErrorOf, grpcStatusCodes, grpcStatusNames, isTransient, type GrpcStatusName } from '../../src/temporal/temporal-errors.ts';
+import { batonErrorOf, grpcStatusCodes, grpcStatusNames, isTransient, retryTransient, type GrpcStatusName } from '../../src/temporal/temporal-errors.ts';
 
 /** An error as @temporalio/client throws it: a ServiceError around grpc-js's status error. */
 function temporalError(name: GrpcStatusName, details: string): ServiceError {
@@ -81,5 +81,29 @@ describe('Temporal error mapping', () => {
 
   it('treats only "not reached" and "rate limited" as worth sending again', () => {
     expect(table.filter(([name]) => isTransient(temporalError(name, 'x'))).map(([name]) => name)).toStrictEqual(['CANCELLED', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED', 'UNAVAILABLE']);
+  });
+
+  it('sends an Update again after Temporal timed out waiting on it, even past the retry window, but at most twice', async () => {
+    let calls = 0;
+    const timingOut = async () => {
+      calls++;
+      if (calls < 3) throw new WorkflowUpdateRPCTimeoutOrCancelledError('timed out waiting for the update');
+      return 'answered';
+    };
+    expect(await retryTransient(timingOut, { windowMs: 0 })).toBe('answered');
+    expect(calls).toBe(3);
+    calls = -10;
+    await expect(retryTransient(timingOut, { windowMs: 0 })).rejects.toMatchObject({ code: 'engine_unavailable' });
+    expect(calls).toBe(-7);
+  });
+
+  it('does not send a call again past the retry window when Temporal could not be reached', async () => {
+    let calls = 0;
+    const unreachable = async () => {
+      calls++;
+      throw temporalError('UNAVAILABLE', 'connection refused');
+    };
+    await expect(retryTransient(unreachable, { windowMs: 0 })).rejects.toMatchObject({ code: 'engine_unavailable' });
+    expect(calls).toBe(1);
   });
 });
