@@ -180,8 +180,8 @@ const envSchema = z.object({
   BATON_WORKER_MAX_CACHED_WORKFLOWS: positiveInt,
   BATON_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').default(10_000),
   BATON_CANCEL_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').max(600_000, 'at most 600000 (10 minutes)').default(5_000),
-  LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(logLevels, { error: `one of ${logLevels.join(', ')}` })).default('info'),
-  LOG_FORMAT: z.string().trim().toLowerCase().pipe(z.enum(['json', 'pretty'], { error: 'json or pretty' })).optional(),
+  LOG_LEVEL: z.string().trim().toLowerCase().transform((value) => value || 'info').pipe(z.enum(logLevels, { error: `one of ${logLevels.join(', ')}` })).default('info'),
+  LOG_FORMAT: z.string().trim().toLowerCase().transform((value) => value || undefined).pipe(z.enum(['json', 'pretty'], { error: 'json or pretty' }).optional()).optional(),
   // Unset: no Prometheus exporter for the worker's Temporal metrics. 0 is refused: Core would not say which port it took.
   BATON_METRICS_PORT: z.coerce.number({ error: 'a port number' }).int('a whole port number').min(1, 'a port from 1 to 65535').max(65535, 'a port from 1 to 65535').optional()
     .or(z.literal('').transform(() => undefined)),

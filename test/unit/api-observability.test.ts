@@ -155,7 +155,7 @@ describe('secrets in logs', () => {
     expect((await app.request('/api/v1/agents', { method: 'POST', headers, body: JSON.stringify(agent) })).status).toBe(200);
     // Refused: a credential in plain text, which the error names but the log does not repeat.
     const plain = { ...agent, id: 'plain', config: { ...agent.config, headers: { authorization: `Bearer ${marker}` } } };
-    expect((await app.request('/api/v1/agents', { method: 'POST', headers, body: JSON.stringify(plain) })).status).toBe(400);
+    expect((await app.request('/api/v1/agents', { method: 'POST', headers, body: JSON.stringify(plain) })).status).toBe(422);
     expect((await app.request('/api/v1/agents', { method: 'POST', headers: { ...headers, Authorization: `Bearer ${marker}` }, body: '{}' })).status).toBe(401);
     expect((await app.request('/api/v1/agents/partner', { headers })).status).toBe(200);
     expect(lines.length).toBeGreaterThanOrEqual(4);
