@@ -79,10 +79,15 @@ function banner(role: RuntimeRole, runtime: Runtime): string {
     ['Temporal UI', runtime.urls.temporalUi],
     ['Temporal', `${runtime.urls.temporal} (namespace ${runtime.config.temporal.namespace}, task queue ${runtime.config.taskQueue})`],
     ['Metrics', runtime.urls.api && `${runtime.urls.api}/metrics`],
-    ['Core metrics', role !== 'api' && runtime.config.metrics.workerBindAddress ? `http://${runtime.config.metrics.workerBindAddress}/metrics` : undefined],
+    ['Core metrics', role !== 'api' && runtime.config.metrics.workerBindAddress ? `http://${reachable(runtime.config.metrics.workerBindAddress)}/metrics` : undefined],
   ];
   const title = role === 'worker' ? 'Baton worker is running' : 'Baton is running';
   return [title, ...rows.filter(([, value]) => value).map(([label, value]) => `  ${label.padEnd(12)} ${value}`), 'Press Ctrl-C to stop.'].join('\n');
+}
+
+// A wildcard bind is reachable on loopback; a URL to 0.0.0.0 does not work everywhere.
+function reachable(bindAddress: string): string {
+  return bindAddress.replace(/^(0\.0\.0\.0|\[::\]):/, '127.0.0.1:');
 }
 
 function onceSignalled() {
