@@ -12,17 +12,17 @@ describe('recordRun', () => {
   it('tells of a failed run once: when its write lands, not when a repeated write is a no-op', async () => {
     const landed = [true, false];
     const told: RunSnapshot[] = [];
-    const { recordRun } = createRunRecordActivities({ record: async () => landed.shift()! }, (snapshot) => told.push(snapshot));
-    await recordRun(failed);
-    await recordRun(failed);
+    const activities = createRunRecordActivities({ record: async () => landed.shift()! }, (snapshot) => told.push(snapshot));
+    await activities.recordRun(failed);
+    await activities.recordRun(failed);
     expect(told).toEqual([failed]);
   });
 
   it('tells nothing of runs that did not fail', async () => {
     const told: RunSnapshot[] = [];
-    const { recordRun } = createRunRecordActivities({ record: async () => true }, (snapshot) => told.push(snapshot));
-    await recordRun({ ...failed, status: 'completed', error: null });
-    await recordRun({ ...failed, status: 'paused', error: null });
+    const activities = createRunRecordActivities({ record: async () => true }, (snapshot) => told.push(snapshot));
+    await activities.recordRun({ ...failed, status: 'completed', error: null });
+    await activities.recordRun({ ...failed, status: 'paused', error: null });
     expect(told).toEqual([]);
   });
 });
