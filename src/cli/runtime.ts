@@ -9,6 +9,7 @@ import { createBatonWorker, shutdownForceAfterGraceMs } from '../../workers/crea
 import type { Config } from '../config.ts';
 import { errorFields, lineLog, type Logger, silentLogger } from '../observability/logger.ts';
 import { createApiMetrics } from '../observability/metrics.ts';
+import { startTracing } from '../observability/tracing.ts';
 import type { Store } from '../store/open-store.ts';
 import type { RunService } from '../temporal/run-service.ts';
 import { connectClient, connectNative, temporalTarget } from '../temporal/connection.ts';
@@ -103,7 +104,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     if (options.role !== 'all' && !config.databaseUrl) throw new Error(`baton ${options.role} needs DATABASE_URL (a PostgreSQL shared by the API and the workers; only baton start uses embedded PGlite)`);
 
     const target = temporalTarget(config.temporal, devServer?.address);
-    const client = await connectClient(target);
+    const tracing = config.tracing ? startTracing(config.tracing) : undefined;
+    // Pushed before the client and worker, so it runs after they stopped: their last spans go out too.
+    if (tracing) closers.push(['the trace exporter', () => tracing.flush()]);
+    const client = await connectClient(target, tracing ? { interceptors: tracing.clientInterceptors } : {});
     // Set once the engine is wired; its abandoned Queries must not retry on a closed connection.
     const wired: { runs?: RunService } = {};
     closers.push(['the Temporal client', async () => {
@@ -140,6 +144,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
         shutdownGraceMs: config.shutdownGraceMs,
+        ...(tracing ? { interceptors: tracing.worker.interceptors, sinks: tracing.worker.sinks, workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),
       });
       const running = worker.run();
       done = running;

@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -6,8 +8,12 @@ import { freePort } from '../../src/temporal/dev-server.ts';
 import { isolatedEnv, killAllBatons, spawnBaton, type BatonProcess } from '../fixtures/baton-process.ts';
 
 // One `baton start` against the test's Temporal dev server: its JSON log lines, GET /metrics as runs
-// start, pause, resume and finish, and the worker's Temporal Core metrics on BATON_METRICS_PORT.
+// start, pause, resume and finish, the worker's Temporal Core metrics on BATON_METRICS_PORT, and its
+// traces sent to an OTLP/HTTP receiver (a stand-in for an OpenTelemetry collector, speaking HTTP).
 let home: string;
+let collector: Server;
+interface ReceivedSpan { name: string; traceId: string; service: string }
+const spans: ReceivedSpan[] = [];
 let baton: BatonProcess;
 let api: string;
 let coreMetrics: string;
@@ -15,6 +21,15 @@ const taskQueue = `observability-${Date.now()}`;
 
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'baton-observability-'));
+  collector = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    request.on('end', () => {
+      if (request.url === '/v1/traces') spans.push(...spansOf(JSON.parse(body) as OtlpTraces));
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
   const port = await freePort();
   const metricsPort = await freePort();
   baton = spawnBaton(['start'], isolatedEnv({
@@ -26,6 +41,8 @@ beforeAll(async () => {
     BATON_METRICS_PORT: String(metricsPort),
     BATON_METRICS_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+    OTEL_SERVICE_NAME: 'baton-under-test',
   }));
   await baton.ready();
   api = `http://127.0.0.1:${port}`;
@@ -34,8 +51,23 @@ beforeAll(async () => {
 afterAll(async () => {
   killAllBatons();
   await baton?.exited;
+  collector?.close();
   await rm(home, { recursive: true, force: true });
 });
+
+interface OtlpTraces {
+  resourceSpans: Array<{
+    resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+    scopeSpans: Array<{ spans: Array<{ name: string; traceId: string }> }>;
+  }>;
+}
+
+function spansOf(traces: OtlpTraces): ReceivedSpan[] {
+  return traces.resourceSpans.flatMap((resource) => {
+    const service = resource.resource.attributes.find((attribute) => attribute.key === 'service.name')?.value.stringValue ?? '';
+    return resource.scopeSpans.flatMap((scope) => scope.spans.map((span) => ({ name: span.name, traceId: span.traceId, service })));
+  });
+}
 
 /** The process's log lines (stderr is JSON lines when not a terminal); the banner's lines are not JSON. */
 function logEntries(): Array<Record<string, unknown>> {
@@ -95,5 +127,20 @@ describe('baton start with BATON_METRICS_PORT', () => {
       const text = await (await fetch(coreMetrics)).text();
       return text.split('\n').some((line) => line.startsWith('temporal_') && line.includes(`task_queue="${taskQueue}"`));
     }, { timeout: 15_000 }).toBe(true);
+  });
+});
+
+describe('baton start with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  it('traces a run from the API\'s start through its workflow and activities, in one trace', async () => {
+    const started = await call('POST', '/v1/agents/lead-router/workflow', { input: { task: 'Traced lead', state: { leadId: 'lead-3' } } });
+    expect(started.json.output.status).toBe('paused');
+    const named = (prefix: string) => spans.filter((span) => span.name.startsWith(prefix));
+    await expect.poll(() => named('RunActivity:').length, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
+    await expect.poll(() => named('RunWorkflow:').length, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
+    expect(spans.every((span) => span.service === 'baton-under-test')).toBe(true);
+    // The client's span and the workflow's are one trace: the context went through Temporal's headers.
+    const clientTraces = new Set(spans.filter((span) => /^(StartWorkflow|UpdateWithStartWorkflow|StartUpdate)/.test(span.name)).map((span) => span.traceId));
+    expect(clientTraces.size, JSON.stringify(spans.map((span) => span.name))).toBeGreaterThan(0);
+    expect(named('RunWorkflow:').some((span) => clientTraces.has(span.traceId))).toBe(true);
   });
 });
