@@ -130,6 +130,25 @@ describe('baton start with BATON_METRICS_PORT', () => {
   });
 });
 
+describe('a failed run', () => {
+  it('is one warn line with its step, code and message, and counted as failed', async () => {
+    const json = async (method: string, url: string, body?: unknown) => (await fetch(`${api}${url}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ id: string; runId: string; status: string }>;
+    // An agent on a loopback port: refused by the egress policy, the step fails without retrying for long.
+    await json('POST', '/api/v1/agents', { id: 'unreachable', kind: 'http', config: { url: 'http://127.0.0.1:9/agent', headers: { 'x-team': 'ops' } } });
+    const workflow = await json('POST', '/api/v1/workflows', { name: 'Fails' });
+    await json('POST', `/api/v1/workflows/${workflow.id}/steps`, { name: 'reach', agentId: 'unreachable', action: 'Reach out' });
+    const started = await json('POST', `/api/v1/workflows/${workflow.id}/run`, { input: 'go' });
+    const failedLines = () => logEntries().filter((entry) => entry.runId === started.runId);
+    await expect.poll(failedLines, { timeout: 30_000, interval: 250 }).toHaveLength(1);
+    const run = (await (await fetch(`${api}/api/v1/workflows/runs/${started.runId}`)).json()) as { status: string; error: { code: string; message: string; step: string } };
+    expect(run.status).toBe('FAILED');
+    expect(failedLines()[0]).toMatchObject({ level: 'warn', component: 'runs', step: 'reach', code: run.error.code });
+    expect(failedLines()[0]!.msg).toBe(`run ${started.runId} failed at step "reach": ${run.error.code}: ${run.error.message}`);
+    expect(failedLines()[0]).not.toHaveProperty('stack');
+    await expect.poll(() => sample(`${api}/metrics`, 'baton_runs_finished_total{status="failed"}'), { timeout: 10_000 }).toBe(1);
+  });
+});
+
 describe('baton start with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   it('traces a run from the API\'s start through its workflow and activities, in one trace', async () => {
     const started = await call('POST', '/v1/agents/lead-router/workflow', { input: { task: 'Traced lead', state: { leadId: 'lead-3' } } });
