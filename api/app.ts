@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { BatonError } from '../src/domain/errors.ts';
+import { type Logger, silentLogger } from '../src/observability/logger.ts';
+import type { ApiMetrics } from '../src/observability/metrics.ts';
 import { docsRoutes } from './docs.ts';
 import type { AppEnv } from './env.ts';
 import { healthRoutes, type ReadinessChecks } from './health.ts';
@@ -8,6 +10,8 @@ import { apiKeyAuth } from './middleware/auth.ts';
 import { allowedMethods } from './middleware/method-not-allowed.ts';
 import { errorBody, handleError } from './middleware/error-handler.ts';
 import { jsonGuard } from './middleware/json-guard.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { metricsRoutes } from './metrics-route.ts';
 import { createRouter } from './router.ts';
 import type { createInboxRoutes } from './inbox/inbox-routes.ts';
 
@@ -31,6 +35,12 @@ export interface AppDeps {
   /** The operators' inbox (HTML, its own sign-in), mounted at /inbox; not in the OpenAPI document. */
   inbox?: ReturnType<typeof createInboxRoutes>;
   version?: string;
+  /** One line per request, with its id; default: no lines. */
+  logger?: Logger;
+  /** HTTP metrics, and GET /metrics to read them with the rest of the process's metrics. */
+  metrics?: ApiMetrics;
+  /** BATON_METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string;
 }
 
 /** The HTTP app: health, docs and OpenAPI, then the authenticated `/v1` and `/api/v1` resources, and the inbox. */
@@ -45,6 +55,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}.`), 405);
   });
 
+  // First: every answer, whatever refuses the request later, gets its id, its log line and its metric.
+  app.use('*', requestLog(deps.logger ?? silentLogger(), deps.metrics));
   app.use('*', bodyLimit({
     maxSize: deps.maxBodyBytes,
     onError: () => { throw new BatonError('payload_too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`); },
@@ -60,6 +72,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.route('/', healthRoutes(deps.readiness));
   app.route('/', docsRoutes('/openapi.json'));
+  // Not in the OpenAPI document: an operator's endpoint in Prometheus' format, like the inbox is a person's.
+  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics, deps.metricsToken));
 
   for (const mounted of deps.routes ?? []) {
     app.route(mounted.path, mounted.app);

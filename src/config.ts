@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { pauseTimeoutSchema } from './domain/duration.ts';
+import { type LogFormat, type LogLevel, logLevels } from './observability/logger.ts';
 import { slugSchema } from './domain/ids.ts';
 import { EgressAllowListError, parseEgressAllowList } from './security/egress-allow-list.ts';
 import { resolveTemporalSettings, temporalAddressPattern, type Problem, type TemporalSettings } from './temporal/temporal-settings.ts';
@@ -189,6 +190,15 @@ const envSchema = z.object({
   BATON_WORKER_MAX_CACHED_WORKFLOWS: positiveInt,
   BATON_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').default(10_000),
   BATON_CANCEL_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').max(600_000, 'at most 600000 (10 minutes)').default(5_000),
+  LOG_LEVEL: z.string().trim().toLowerCase().transform((value) => value || 'info').pipe(z.enum(logLevels, { error: `one of ${logLevels.join(', ')}` })).default('info'),
+  LOG_FORMAT: z.string().trim().toLowerCase().transform((value) => value || undefined).pipe(z.enum(['json', 'pretty'], { error: 'json or pretty' }).optional()).optional(),
+  // Unset: no Prometheus exporter for the worker's Temporal metrics. 0 is refused: Core would not say which port it took.
+  BATON_METRICS_PORT: z.coerce.number({ error: 'a port number' }).int('a whole port number').min(1, 'a port from 1 to 65535').max(65535, 'a port from 1 to 65535').optional()
+    .or(z.literal('').transform(() => undefined)),
+  BATON_METRICS_HOST: z.string().trim().min(1, 'a host name or address').default('0.0.0.0'),
+  BATON_METRICS_TOKEN: optionalText,
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: 'an http(s) URL, e.g. http://collector:4318' }).optional().or(z.literal('').transform(() => undefined)),
+  OTEL_SERVICE_NAME: optionalText,
   BATON_MAX_EVENT_STREAMS: z.coerce.number({ error: 'a positive whole number' }).int('a positive whole number').positive('a positive whole number').default(1_000),
 });
 
@@ -236,6 +246,16 @@ export interface Config {
   cancelGraceMs: number;
   /** How many run event streams (SSE) one API process holds open at once; more get 503 too_many_streams. */
   maxEventStreams: number;
+  /** LOG_FORMAT unset: pretty when stderr is a terminal, JSON lines otherwise. */
+  log: { level: LogLevel; format?: LogFormat };
+  metrics: {
+    /** Where the worker's Temporal Core metrics are served for Prometheus (`host:port`); unset: not served. */
+    workerBindAddress?: string;
+    /** When set, GET /metrics on the API needs `Authorization: Bearer <token>`. */
+    token?: string;
+  };
+  /** OTLP/HTTP traces of runs, activities and Temporal client calls, when an endpoint is set. */
+  tracing?: { endpoint: string; serviceName?: string };
 }
 
 export class ConfigError extends Error {
@@ -291,10 +311,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env,
     cancelGraceMs: e.BATON_CANCEL_GRACE_MS,
     maxEventStreams: e.BATON_MAX_EVENT_STREAMS,
+    log: { level: e.LOG_LEVEL, ...(e.LOG_FORMAT ? { format: e.LOG_FORMAT } : {}) },
+    metrics: {
+      ...(e.BATON_METRICS_PORT ? { workerBindAddress: `${e.BATON_METRICS_HOST.includes(':') ? `[${e.BATON_METRICS_HOST}]` : e.BATON_METRICS_HOST}:${e.BATON_METRICS_PORT}` } : {}),
+      ...(e.BATON_METRICS_TOKEN ? { token: e.BATON_METRICS_TOKEN } : {}),
+    },
+    ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, ...(e.OTEL_SERVICE_NAME ? { serviceName: e.OTEL_SERVICE_NAME } : {}) } } : {}),
   };
 }
 
-const secretVariables = new Set(['BATON_API_KEYS', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_KEY_DATA', 'OPENAI_API_KEY', 'DATABASE_URL']);
+const secretVariables = new Set(['BATON_API_KEYS', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_KEY_DATA', 'OPENAI_API_KEY', 'DATABASE_URL', 'BATON_METRICS_TOKEN']);
 
 // Secrets never reach a log: for those, say only that a value was there.
 function describeValue(variable: string, value: string | undefined): string {

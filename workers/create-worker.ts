@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { bundleWorkflowCode, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerInterceptors, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 
 /** The engine's workflow module (exports `agentRun`); bundled into the worker's sandbox. */
 export const defaultWorkflowsPath = fileURLToPath(new URL('../src/workflows/index.ts', import.meta.url));
@@ -30,6 +30,11 @@ export interface BatonWorkerOptions {
   /** How long in-flight activities get to finish on shutdown before they are cancelled; the stop is forced 3 s later. */
   shutdownGraceMs?: number;
   identity?: string;
+  /** Tracing: activity interceptors and the sinks the workflow interceptors export through. */
+  interceptors?: WorkerInterceptors;
+  sinks?: WorkerOptions['sinks'];
+  /** Workflow interceptor modules bundled with the workflow code (ignored when workflowBundle is given). */
+  workflowInterceptorModules?: string[];
 }
 
 /** How long cancelled activities get, after the grace, to notice their cancellation before the worker stops without them. */
@@ -43,7 +48,7 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     activities: options.activities ?? {},
     // Bundled here rather than by Worker.create, which prints webpack's whole report at INFO.
-    workflowBundle: options.workflowBundle ?? await bundleInChildProcess(options.workflowsPath),
+    workflowBundle: options.workflowBundle ?? await bundleInChildProcess(options.workflowsPath, options.workflowInterceptorModules),
     ...(options.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities } : {}),
     ...(options.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks } : {}),
     maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows,
@@ -52,21 +57,23 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Wo
     // must not hold the stop open: after this the worker gives up on it and run() rejects.
     shutdownForceTime: grace + shutdownForceAfterGraceMs,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.sinks ? { sinks: options.sinks } : {}),
   });
 }
 
 /** Bundles the workflow code once (a few seconds of webpack) for reuse by many workers. */
-export async function bundleBatonWorkflows(workflowsPath = defaultWorkflowsPath): Promise<WorkflowBundle> {
-  return await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+export async function bundleBatonWorkflows(workflowsPath = defaultWorkflowsPath, workflowInterceptorModules: string[] = []): Promise<WorkflowBundle> {
+  return await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietBundlerLogger });
 }
 
 /**
  * Bundles in a short-lived Node process: webpack inside the worker leaves ~160 MB of heap and
  * native memory behind that the worker's RSS never gives back (measured: 360 MB at rest, 200 MB this way).
  */
-export async function bundleInChildProcess(workflowsPath = defaultWorkflowsPath): Promise<WorkflowBundle> {
+export async function bundleInChildProcess(workflowsPath = defaultWorkflowsPath, workflowInterceptorModules: string[] = []): Promise<WorkflowBundle> {
   const script = `const { bundleBatonWorkflows } = await import(${JSON.stringify(import.meta.url)});
-const { code } = await bundleBatonWorkflows(${JSON.stringify(workflowsPath)});
+const { code } = await bundleBatonWorkflows(${JSON.stringify(workflowsPath)}, ${JSON.stringify(workflowInterceptorModules)});
 process.stdout.write(code);`;
   // The parent's flags (type stripping on Node 22, loaders) but never a second debugger on its port.
   const flags = process.execArgv.filter((flag) => !flag.startsWith('--inspect'));

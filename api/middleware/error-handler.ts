@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type ErrorBody, type ErrorCode, errorHttpStatus } from '../../src/domain/errors.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { batonErrorOf } from '../../src/temporal/temporal-errors.ts';
 
 /** Seconds a client should wait before retrying while Temporal is unreachable or rate limiting. */
@@ -27,11 +28,19 @@ export function handleError(error: Error, c: Context): Response {
   const known = batonErrorOf(error);
   if (known) {
     if (retryLaterCodes.has(known.code)) c.header('Retry-After', String(ENGINE_RETRY_AFTER_SECONDS));
-    if (operatorCodes.has(known.code)) console.error(`[api] ${c.req.method} ${c.req.path}: ${known.code}: ${stackOf(error)}`);
+    if (operatorCodes.has(known.code)) loggerOf(c).error({ code: known.code, error: { type: error.name, message: error.message, stack: stackOf(error) } }, `${c.req.method} ${c.req.path}: ${known.code}: ${error.message}`);
     return c.json(errorBody(known.code, known.message, known.details), known.status as ContentfulStatusCode);
   }
-  console.error(`[api] ${c.req.method} ${c.req.path} failed: ${stackOf(error)}`);
+  // The stack even below debug: an unexpected error is a bug to fix, and its stack says where.
+  loggerOf(c).error({ error: { type: error.name, message: error.message, stack: stackOf(error) } }, `${c.req.method} ${c.req.path} failed: ${error.name}: ${error.message}`);
   return c.json(errorBody('internal', 'Internal error.'), 500);
+}
+
+// Outside the app's request log (a sub-app tested alone) there is no request logger: say it on stderr as before.
+const fallbackLogger = createLogger({ level: 'info', format: 'json' });
+
+function loggerOf(c: Context): Logger {
+  return (c.get('log') as Logger | undefined) ?? fallbackLogger;
 }
 
 function httpExceptionCode(status: number): ErrorCode {

@@ -7,12 +7,16 @@ export interface RunRecordStore {
   record(snapshot: RunSnapshot): Promise<boolean>;
 }
 
-export function createRunRecordActivities(runs: RunRecordStore) {
+/** A failed run's failure (its error names the step, code and message), once: when it lands. */
+export type RunFailedListener = (snapshot: RunSnapshot) => void;
+
+export function createRunRecordActivities(runs: RunRecordStore, onRunFailed?: RunFailedListener) {
   return {
     /** Writes the run's snapshot to the read model; an older or repeated version is a no-op. */
     async recordRun(snapshot: RunSnapshot): Promise<void> {
       try {
-        await runs.record(snapshot);
+        // Only the write that lands tells: a retried activity or a replayed settle says nothing twice.
+        if ((await runs.record(snapshot)) && snapshot.status === 'failed') onRunFailed?.(snapshot);
       } catch (error) {
         const sqlState = refusedValueState(error);
         // A value the store refuses stays refused: no point in retrying it for a minute.

@@ -1,5 +1,7 @@
 import { Runtime as TemporalRuntime } from '@temporalio/worker';
 import { loadConfig } from '../config.ts';
+import { createLogger, defaultLogFormat, lineLog } from '../observability/logger.ts';
+import { temporalRuntimeOptions } from '../observability/temporal-runtime.ts';
 import { runsCommand } from './runs-command.ts';
 import { closeMarginMs, createRuntime, type Runtime, type RuntimeRole } from './runtime.ts';
 
@@ -35,14 +37,20 @@ async function serve(role: RuntimeRole, args: string[], io: CommandIo): Promise<
     return 2;
   }
   const config = loadConfig(io.env);
+  // Log lines go where errors go (stderr); stdout carries the banner only.
+  const logger = createLogger({
+    level: config.log.level,
+    format: defaultLogFormat(config.log.format),
+    destination: { write: (line: string) => io.err(line.endsWith('\n') ? line.slice(0, -1) : line) },
+  }).child({ role: role === 'all' ? 'start' : role });
   if (!temporalRuntimeInstalled) {
-    // We stop the worker ourselves, in order with the API and the dev server; the SDK must not race us.
-    TemporalRuntime.install({ shutdownSignals: [] });
+    // The API role makes no Core connection: Core's metrics exporter belongs to the worker's process.
+    TemporalRuntime.install(temporalRuntimeOptions(logger, { metricsBindAddress: role === 'api' ? undefined : config.metrics.workerBindAddress }));
     temporalRuntimeInstalled = true;
   }
-  const log = (line: string) => io.err(`[baton] ${line}`);
+  const log = lineLog(logger);
   const stopSignal = onceSignalled();
-  const runtime = await createRuntime(config, { role, log });
+  const runtime = await createRuntime(config, { role, logger });
   io.out(banner(role, runtime));
 
   const outcome = await Promise.race([
@@ -70,9 +78,16 @@ function banner(role: RuntimeRole, runtime: Runtime): string {
     ['Docs', runtime.urls.docs],
     ['Temporal UI', runtime.urls.temporalUi],
     ['Temporal', `${runtime.urls.temporal} (namespace ${runtime.config.temporal.namespace}, task queue ${runtime.config.taskQueue})`],
+    ['Metrics', runtime.urls.api && `${runtime.urls.api}/metrics`],
+    ['Core metrics', role !== 'api' && runtime.config.metrics.workerBindAddress ? `http://${reachable(runtime.config.metrics.workerBindAddress)}/metrics` : undefined],
   ];
   const title = role === 'worker' ? 'Baton worker is running' : 'Baton is running';
   return [title, ...rows.filter(([, value]) => value).map(([label, value]) => `  ${label.padEnd(12)} ${value}`), 'Press Ctrl-C to stop.'].join('\n');
+}
+
+// A wildcard bind is reachable on loopback; a URL to 0.0.0.0 does not work everywhere.
+function reachable(bindAddress: string): string {
+  return bindAddress.replace(/^(0\.0\.0\.0|\[::\]):/, '127.0.0.1:');
 }
 
 function onceSignalled() {

@@ -16,6 +16,9 @@ import { callHttpAgent } from '../agents/http-agent.ts';
 import { createBuiltInToolRegistry } from '../agents/tools/built-in-tools.ts';
 import type { ToolRegistry } from '../agents/tools/tool-registry.ts';
 import type { Config } from '../config.ts';
+import { finishedStatuses, type RunSnapshot } from '../domain/run.ts';
+import { lineLog, type Logger, silentLogger } from '../observability/logger.ts';
+import type { ApiMetrics } from '../observability/metrics.ts';
 import { exampleDefinitions, exampleStoredAgents, registerExampleAgents } from '../examples/index.ts';
 import { createProjectSecrets, type ProjectSecrets } from '../security/project-secrets.ts';
 import { createEgressPolicy, type EgressPolicy } from '../security/egress-policy.ts';
@@ -52,6 +55,10 @@ export interface EngineContext {
   client: Client;
   role: RuntimeRole;
   log: (line: string) => void;
+  /** The process logger: each part logs through a child of it naming the part. */
+  logger?: Logger;
+  /** The API's metrics (API roles): runs started, resumed and finished, paused now, webhook deliveries. */
+  metrics?: ApiMetrics;
   /** Worker-local agents and tools to add to the built-ins (embedding Baton in your own process). */
   extend?: { agents?: (registry: AgentRegistry) => void; tools?: (registry: ToolRegistry) => void };
 }
@@ -66,7 +73,8 @@ export function configuredProjects(config: Config): string[] {
  * `baton start`, `baton api` and `baton worker` all come through here.
  */
 export async function wireEngine(context: EngineContext): Promise<EngineParts> {
-  const { config, client, role, log } = context;
+  const { config, client, role, log, metrics } = context;
+  const logger = context.logger ?? silentLogger();
   const store = await openStore(
     config.databaseUrl
       ? { databaseUrl: config.databaseUrl, schema: config.databaseSchema }
@@ -98,12 +106,16 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
     if (role !== 'api') {
       const tools = createBuiltInToolRegistry({ env: config.env, egress });
       context.extend?.tools?.(tools);
-      parts.activities = createActivities({ agents, sessions: store.sessions, runs: store.runs, llm: { env: config.env, secrets, tools, egress } });
+      const runLogger = logger.child({ component: 'runs' });
+      parts.activities = createActivities({ agents, sessions: store.sessions, runs: store.runs, llm: { env: config.env, secrets, tools, egress }, onRunFailed: (snapshot) => logFailedRun(runLogger, snapshot) });
     }
     if (role !== 'worker') {
-      const runs = new RunService({ client, readModel: store.runs, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs });
+      const runs = new RunService({ client, readModel: store.runs, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs, ...(metrics ? { observer: metrics } : {}) });
       parts.runs = runs;
-      const runEvents = createRunEventHub({ feed: store.runFeed, runs: store.runs, maxStreams: config.maxEventStreams, log });
+      // Finished runs from the change feed (a run finishes once); paused and the rest counted at scrape.
+      metrics?.readRunCounts(() => store.runs.countByStatus());
+      const stopCountingFinished = metrics ? store.runFeed.subscribe((change) => { if (finishedStatuses.includes(change.status)) metrics.runFinished(change.status); }) : () => {};
+      const runEvents = createRunEventHub({ feed: store.runFeed, runs: store.runs, maxStreams: config.maxEventStreams, log: lineLog(logger.child({ component: 'run-events' })) });
       parts.runEvents = runEvents;
       const stopBackfill = new AbortController();
       let backfill: Promise<void> = Promise.resolve();
@@ -117,6 +129,7 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
       parts.close = async () => {
         // Streams end before the store closes under them.
         runEvents.close();
+        stopCountingFinished();
         stopBackfill.abort();
         await backfill;
         await closeStore();
@@ -130,8 +143,8 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
         { path: '/api/v1', app: createAgentRoutes({ store, secrets, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
         { path: '/api/v1', app: createWebhookRoutes({ store, egress }), document: documentWebhookEvents },
       ];
-      parts.inbox = createInboxRoutes({ runs, store, keys: inboxKeys(config), log });
-      sender = createWebhookSender({ store, egress, log });
+      parts.inbox = createInboxRoutes({ runs, store, keys: inboxKeys(config), log: lineLog(logger.child({ component: 'inbox' })) });
+      sender = createWebhookSender({ store, egress, log: lineLog(logger.child({ component: 'webhooks' })), ...(metrics ? { observe: (outcome, seconds) => metrics.webhookDelivery(outcome, seconds) } : {}) });
       sender.start();
     }
     return parts;
@@ -139,6 +152,15 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
     await store.close();
     throw error;
   }
+}
+
+/** One line per failed run: the step, the code and the message; never the run's input, output or agent config. */
+function logFailedRun(logger: Logger, snapshot: RunSnapshot): void {
+  const error = snapshot.error;
+  logger.warn(
+    { runId: snapshot.runId, project: snapshot.project, definitionId: snapshot.definitionId, step: error?.step ?? null, code: error?.code ?? 'unknown' },
+    `run ${snapshot.runId} failed${error?.step ? ` at step "${error.step}"` : ''}: ${error?.code ?? 'unknown'}: ${error?.message ?? 'no error recorded'}`,
+  );
 }
 
 /** Each API key's project and label, for the inbox sign-in: the label names who answered in the audit trail. */

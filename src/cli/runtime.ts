@@ -7,6 +7,9 @@ import { createApp } from '../../api/app.ts';
 import type { RunEventHub } from '../../api/run-event-hub.ts';
 import { createBatonWorker, shutdownForceAfterGraceMs } from '../../workers/create-worker.ts';
 import type { Config } from '../config.ts';
+import { errorFields, lineLog, type Logger, silentLogger } from '../observability/logger.ts';
+import { createApiMetrics } from '../observability/metrics.ts';
+import { startTracing } from '../observability/tracing.ts';
 import type { Store } from '../store/open-store.ts';
 import type { RunService } from '../temporal/run-service.ts';
 import { connectClient, connectNative, temporalTarget } from '../temporal/connection.ts';
@@ -21,6 +24,9 @@ export type RuntimeRole = 'all' | 'api' | 'worker';
 
 export interface RuntimeOptions {
   role: RuntimeRole;
+  /** Where Baton's log lines go (the process logger); default: nowhere. */
+  logger?: Logger;
+  /** Also takes Baton's progress lines as plain text (tests); default: the logger's. */
   log?: (line: string) => void;
   /** Test seam: the worker's workflow module (default src/workflows/index.ts). */
   workflowsPath?: string;
@@ -54,7 +60,12 @@ export interface Runtime {
  * unset, search attributes, the engine's parts (store, activities, routes), the worker and the API.
  */
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
-  const log = options.log ?? (() => {});
+  const logger = options.logger ?? silentLogger();
+  const log = options.log ?? lineLog(logger);
+  // The API's metrics (HTTP, runs, webhooks); a worker's are Temporal Core's own exporter.
+  const metrics = options.role === 'worker' ? undefined : createApiMetrics({
+    onCollectError: (error) => logger.warn({ error: errorFields(logger, error) }, `metrics: counting runs by status failed: ${error.message}`),
+  });
   // [what, closer, how long it may take]: a part that hangs (a pool waiting on a stuck query) is left behind, not waited for.
   const closers: Array<[string, () => Promise<unknown>, number?]> = [];
   const close = async () => {
@@ -93,7 +104,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     if (options.role !== 'all' && !config.databaseUrl) throw new Error(`baton ${options.role} needs DATABASE_URL (a PostgreSQL shared by the API and the workers; only baton start uses embedded PGlite)`);
 
     const target = temporalTarget(config.temporal, devServer?.address);
-    const client = await connectClient(target);
+    const tracing = config.tracing ? startTracing(config.tracing) : undefined;
+    // Pushed before the client and worker, so it runs after they stopped: their last spans go out too.
+    if (tracing) closers.push(['the trace exporter', () => tracing.flush()]);
+    const client = await connectClient(target, tracing ? { interceptors: tracing.clientInterceptors } : {});
     // Set once the engine is wired; its abandoned Queries must not retry on a closed connection.
     const wired: { runs?: RunService } = {};
     closers.push(['the Temporal client', async () => {
@@ -110,7 +124,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       log(`warning: ${(error as Error).message}; register them on the cluster yourself (see README)`);
     }
 
-    const engine = await wireEngine({ config, client, role: options.role, log, extend: options.extend });
+    const engine = await wireEngine({ config, client, role: options.role, log, logger, metrics, extend: options.extend });
     wired.runs = engine.runs;
     if (engine.close) closers.push(['the engine', engine.close]);
 
@@ -130,6 +144,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
         shutdownGraceMs: config.shutdownGraceMs,
+        ...(tracing ? { interceptors: tracing.worker.interceptors, sinks: tracing.worker.sinks, workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),
       });
       const running = worker.run();
       done = running;
@@ -157,6 +172,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         readiness: { temporal: { client, taskQueue: config.taskQueue }, store: engine.storeCheck },
         routes: engine.routes,
         inbox: engine.inbox,
+        logger: logger.child({ component: 'http' }),
+        metrics,
+        metricsToken: config.metrics.token,
       });
       const server = await listen(app.fetch, config.host, config.port);
       closers.push(['the API server', () => closeServer(server)]);

@@ -37,6 +37,8 @@ export interface RunRepository {
   /** Offset pages (Spring-style APIs), same order as list. */
   page(project: string, filter: RunFilter, page: { offset: number; limit: number; order?: RunOrder }): Promise<RunSnapshot[]>;
   count(project: string, filter: RunFilter): Promise<number>;
+  /** Runs of every project by status: one grouped count, for the metrics scrape. */
+  countByStatus(): Promise<Partial<Record<RunStatus, number>>>;
   /** Which of `runIds` have a row (for the backfill). */
   known(project: string, runIds: readonly string[]): Promise<Set<string>>;
   /** Whether the one-time job `name` has run on this database, and marking it done. */
@@ -124,6 +126,11 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
     async count(project, filter) {
       const row = await filtered(db, project, filter).select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
       return Number(row.count);
+    },
+
+    async countByStatus() {
+      const rows = await db.selectFrom('runs').select('status').select((eb) => eb.fn.countAll<string>().as('count')).groupBy('status').execute();
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
     },
 
     async known(project, runIds) {

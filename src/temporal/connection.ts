@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type TLSConfig, type WorkflowClientInterceptor } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalSettings } from '../config.ts';
 
@@ -36,14 +36,14 @@ const defaultRetry = defaultGrpcRetryOptions({ maxAttempts: 3 });
 const apiRetryOptions = { ...defaultRetry, delayFunction: (attempt: number, status: Parameters<typeof defaultRetry.delayFunction>[1]) => Math.min(maxClientRetryDelayMs, defaultRetry.delayFunction(attempt, status)) };
 
 /** A client connection (API, operator commands) honouring API key and (m)TLS. */
-export async function connectClient(target: TemporalTarget): Promise<Client> {
+export async function connectClient(target: TemporalTarget, extra: { interceptors?: WorkflowClientInterceptor[] } = {}): Promise<Client> {
   const options = await connectionOptions(target);
   const connection = await Connection.connect({
     ...options,
     // The SDK's default retries an unreachable server for ~20 s; an API caller should get 503 in ~1 s.
     interceptors: [makeGrpcRetryInterceptor(apiRetryOptions)],
   }).catch((error: unknown) => { throw new TemporalConnectionError(target, error); });
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, ...(extra.interceptors ? { interceptors: { workflow: extra.interceptors } } : {}) });
 }
 
 /** The worker's native connection, same settings as the client's. */

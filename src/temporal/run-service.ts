@@ -30,6 +30,13 @@ export interface RunServiceOptions {
    * workflow task keeps failing is terminated once it passes. Default 5 s.
    */
   cancelGraceMs?: number;
+  /** Told of every start and applied answer (the API's run metrics). */
+  observer?: RunObserver;
+}
+
+export interface RunObserver {
+  runStarted(): void;
+  runResumed(): void;
 }
 
 export interface CancelledRun {
@@ -59,6 +66,7 @@ export class RunService {
   private readonly taskQueue: string;
   private readonly defaultPauseTimeout: PauseTimeout;
   private readonly cancelGraceMs: number;
+  private readonly observer: RunObserver | undefined;
   // When get() last gave up on a Query still in flight (see settleAbandonedCalls).
   private abandonedAt = 0;
 
@@ -68,6 +76,7 @@ export class RunService {
     this.taskQueue = options.taskQueue;
     this.defaultPauseTimeout = options.defaultPauseTimeout;
     this.cancelGraceMs = options.cancelGraceMs ?? defaultCancelGraceMs;
+    this.observer = options.observer;
   }
 
   /** Starts a run and returns at once (Agent Manager API: 202). A repeated idempotency key returns the same run. */
@@ -78,6 +87,7 @@ export class RunService {
     let handle;
     try {
       handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, options);
+      this.observer?.runStarted();
     } catch (error) {
       // The idempotent run already finished: the retried start returns it, not a second run.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw toBatonError(error);
@@ -114,6 +124,7 @@ export class RunService {
         args: [{ project: input.project, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) }],
         startWorkflowOperation,
       });
+      this.observer?.runStarted();
       // Not settled within waitMs: the caller now knows a run no list shows yet.
       if (snapshot.status === 'running') await this.readModel.record(snapshot).catch(() => {});
       return snapshot;
@@ -145,7 +156,9 @@ export class RunService {
     // failing is refused by Temporal itself (~20 s later, as workflow_task_failing) rather than
     // every resume paying a round trip for that rare case.
     try {
-      return await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project, ...(options.by ? { by: options.by } : {}) }], updateId }));
+      const applied = await retryTransient(() => handle.executeUpdate(resumeUpdate, { args: [request, { project, ...(options.by ? { by: options.by } : {}) }], updateId }));
+      this.observer?.runResumed();
+      return applied;
     } catch (error) {
       // Temporal answers an Update to a closed workflow as "not found"; to the caller it is finished.
       if (error instanceof BatonError && error.code === 'run_not_found') {

@@ -14,6 +14,8 @@ export interface WebhookSenderOptions {
   /** Every delivery goes through it: the URL is checked again (DNS may have changed) and pinned. */
   egress: Pick<EgressPolicy, 'fetch'>;
   log?: (line: string) => void;
+  /** Told of every finished attempt: delivered, retrying (due again later) or failed (given up); and how long it took. */
+  observe?: (outcome: 'delivered' | 'retrying' | 'failed', seconds: number) => void;
   /** Wait before the 2nd attempt; each later wait doubles. Default 1 s. */
   initialBackoffMs?: number;
   /** Longest wait between two attempts. Default 10 min. */
@@ -158,6 +160,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     };
     let responseStatus: number | null = null;
     let error: string | null = null;
+    const began = performance.now();
     try {
       const response = await options.egress.fetch(claim.url, {
         method: 'POST',
@@ -189,6 +192,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       Object.assign(outcome, { status: giveUp ? 'failed' : 'pending', error, nextAttemptAt: giveUp ? null : new Date(next) });
       if (giveUp) log(`webhooks: gave up on event ${claim.eventId} (${claim.type}, run ${claim.runId}) for webhook ${claim.webhookId} after ${claim.attempts + 1} attempts: ${error}`);
     }
+    options.observe?.(outcome.status === 'pending' ? 'retrying' : outcome.status, (performance.now() - began) / 1000);
     await repository.recordAttempt(claim, outcome);
     if (outcome.status === 'pending' && outcome.nextAttemptAt) wakeAt(outcome.nextAttemptAt.getTime());
   }

@@ -61,8 +61,11 @@ describe('a failed insert', () => {
     });
     expect(response.status).toBe(500);
     expect(await response.text()).not.toContain(marker);
-    await expect.poll(() => baton.output(), { timeout: 5000 }).toContain('[api] POST /api/v1/agents failed: StoreQueryError');
-    expect(baton.output()).toContain('violates check constraint "agents_refused_id" (SQLSTATE 23514)');
+    const failure = () => baton.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: string; msg: string; reqId?: string })
+      .find((entry) => entry.msg.startsWith('POST /api/v1/agents failed: StoreQueryError'));
+    await expect.poll(failure, { timeout: 5000 }).toBeDefined();
+    expect(failure()).toMatchObject({ level: 'error', reqId: response.headers.get('x-request-id') });
+    expect(failure()!.msg).toContain('violates check constraint "agents_refused_id" (SQLSTATE 23514)');
     expect(baton.output()).not.toContain(marker);
   });
 });

@@ -18,6 +18,15 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   deploy?: { replicas?: number };
   ports?: unknown[];
+  /** `source:target[:mode]` (docker-compose 1.x) or the long form (Compose v2). */
+  volumes?: Array<string | { source: string; target: string }>;
+}
+
+interface ScrapeConfig {
+  job_name: string;
+  metrics_path?: string;
+  static_configs?: Array<{ targets: string[] }>;
+  dns_sd_configs?: Array<{ names: string[]; type: string; port: number }>;
 }
 
 // What an operator must export; compose refuses to render the file without them.
@@ -45,7 +54,7 @@ beforeAll(async () => {
 
 describe('docker-compose.yml', () => {
   it('has PostgreSQL, Temporal on PostgreSQL with its UI, the Baton API and workers', () => {
-    expect(Object.keys(services).sort()).toEqual(['baton-api', 'baton-worker', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui']);
+    expect(Object.keys(services).sort()).toEqual(['baton-api', 'baton-worker', 'postgres', 'prometheus', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui']);
     expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
     expect(services.temporal!.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
     expect(services['temporal-ui']!.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
@@ -120,5 +129,30 @@ describe('docker-compose.yml', () => {
       const failure = await composeConfig(env).then(() => null, (error: unknown) => error as { stderr: string });
       expect(failure?.stderr).toContain(`set ${missing}`);
     }
+  });
+});
+
+describe('Prometheus in docker-compose.yml', () => {
+  it('scrapes the API\'s /metrics on its PORT and every worker replica\'s Core metrics on BATON_METRICS_PORT', async () => {
+    const prometheus = services.prometheus!;
+    const mounts = (prometheus.volumes ?? []).map((volume) => {
+      if (typeof volume !== 'string') return volume;
+      const [source = '', target = ''] = volume.split(':');
+      return { source, target };
+    });
+    const mounted = mounts.find((volume) => volume.target === '/etc/prometheus/prometheus.yml');
+    expect(mounted?.source).toBe(`${repoRoot.replace(/\/$/, '')}/.ci/compose/prometheus.yml`);
+    const config = parse(await readFile(mounted!.source, 'utf8')) as { scrape_configs: ScrapeConfig[] };
+    const job = (name: string) => config.scrape_configs.find((scrape) => scrape.job_name === name);
+
+    const api = services['baton-api']!.environment!;
+    expect(job('baton-api')).toMatchObject({ metrics_path: '/metrics', static_configs: [{ targets: [`baton-api:${api.PORT}`] }] });
+    expect(loadConfig(api).metrics.token).toBeUndefined();
+
+    const worker = services['baton-worker']!.environment!;
+    const workerMetrics = loadConfig(worker).metrics.workerBindAddress;
+    expect(workerMetrics).toBe(`0.0.0.0:${worker.BATON_METRICS_PORT}`);
+    // By DNS, so `--scale baton-worker=N` needs no change here: the name resolves to every replica.
+    expect(job('baton-worker')).toMatchObject({ metrics_path: '/metrics', dns_sd_configs: [{ names: ['baton-worker'], type: 'A', port: Number(worker.BATON_METRICS_PORT) }] });
   });
 });

@@ -196,7 +196,8 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
     const project = uniqueProject();
     const receiver = await startReceiver((request, earlier) => (request.type === 'run.paused' && earlier.length < 3 ? 500 : 200));
     const hook = await webhook(project, { url: receiver.url });
-    startSender();
+    const observed: string[] = [];
+    startSender({ observe: (outcome, seconds) => { if (seconds >= 0) observed.push(outcome); } });
     const runId = newRunId();
     await store.runs.record(snapshot(project, runId, 'paused', 2));
     await store.runs.record(snapshot(project, runId, 'completed', 3));
@@ -215,6 +216,8 @@ describe.each(backends)('webhook delivery on $name', (backend) => {
     expect(await deliveryOf(project, hook.id, pausedId)).toMatchObject({ status: 'delivered', attempts: 4, lastResponseStatus: 200, lastError: null, nextAttemptAt: null });
     // Delivered is final: the completed event went out after it, and the paused one was not sent again.
     expect(receiver.received.filter((r) => r.eventId === pausedId && r.answered === 200)).toHaveLength(1);
+    // What the baton_webhook_deliveries_total metric counts: every attempt, by outcome.
+    expect(observed).toEqual(['retrying', 'retrying', 'retrying', 'delivered', 'delivered']);
   });
 
   it('shows a failing attempt in the deliveries list while it retries', async () => {

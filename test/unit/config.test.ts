@@ -260,3 +260,37 @@ describe('loadConfig', () => {
     expect(errorOf({ PORT: 'eighty' }).message).toContain('"eighty"');
   });
 });
+
+describe('logging, metrics and tracing settings', () => {
+  it('logs at info, picks the format by terminal, serves no Core metrics, leaves /metrics open and traces nothing by default', () => {
+    const config = loadConfig({});
+    expect(config.log).toEqual({ level: 'info' });
+    expect(config.metrics).toEqual({});
+    expect(config.tracing).toBeUndefined();
+  });
+
+  it('reads LOG_LEVEL and LOG_FORMAT in any case, and an empty value as unset', () => {
+    expect(loadConfig({ LOG_LEVEL: 'WARN', LOG_FORMAT: 'Pretty' }).log).toEqual({ level: 'warn', format: 'pretty' });
+    expect(loadConfig({ LOG_LEVEL: '', LOG_FORMAT: '' }).log).toEqual({ level: 'info' });
+  });
+
+  it('names a bad LOG_LEVEL, LOG_FORMAT or BATON_METRICS_PORT with what it takes', () => {
+    const error = errorOf({ LOG_LEVEL: 'loud', LOG_FORMAT: 'xml', BATON_METRICS_PORT: '0' });
+    expect(error.variables).toEqual(['LOG_LEVEL', 'LOG_FORMAT', 'BATON_METRICS_PORT']);
+    expect(error.message).toContain('LOG_LEVEL: one of trace, debug, info, warn, error, fatal, silent (got "loud")');
+    expect(error.message).toContain('LOG_FORMAT: json or pretty (got "xml")');
+    expect(error.message).toContain('BATON_METRICS_PORT: a port from 1 to 65535 (got "0")');
+  });
+
+  it('binds the worker\'s Core metrics on BATON_METRICS_HOST (all interfaces by default) and BATON_METRICS_PORT', () => {
+    expect(loadConfig({ BATON_METRICS_PORT: '9464' }).metrics.workerBindAddress).toBe('0.0.0.0:9464');
+    expect(loadConfig({ BATON_METRICS_PORT: '9464', BATON_METRICS_HOST: '127.0.0.1' }).metrics.workerBindAddress).toBe('127.0.0.1:9464');
+    expect(loadConfig({ BATON_METRICS_PORT: '9464', BATON_METRICS_HOST: '::' }).metrics.workerBindAddress).toBe('[::]:9464');
+  });
+
+  it('keeps BATON_METRICS_TOKEN secret in its errors and turns tracing on with an OTLP endpoint', () => {
+    expect(loadConfig({ BATON_METRICS_TOKEN: 'scrape-me' }).metrics.token).toBe('scrape-me');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'baton-eu' }).tracing).toEqual({ endpoint: 'http://collector:4318', serviceName: 'baton-eu' });
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector' }).variables).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+  });
+});
