@@ -187,7 +187,9 @@ const envSchema = z.object({
   }),
   BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt,
   BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt,
-  BATON_WORKER_MAX_CACHED_WORKFLOWS: positiveInt,
+  // The SDK turns 1 into 2 with only a warning; 0 (no cache) replays every run at every workflow task.
+  BATON_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'a whole number of runs, 2 or more' }).int('a whole number of runs, 2 or more').min(2, 'a whole number of runs, 2 or more').optional(),
+  BATON_WORKER_MEMORY_SAVER: flag,
   BATON_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').default(10_000),
   BATON_CANCEL_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').max(600_000, 'at most 600000 (10 minutes)').default(5_000),
   LOG_LEVEL: z.string().trim().toLowerCase().transform((value) => value || 'info').pipe(z.enum(logLevels, { error: `one of ${logLevels.join(', ')}` })).default('info'),
@@ -238,7 +240,13 @@ export interface Config {
   openai: { baseUrl?: string; apiKey?: string };
   /** BATON_EGRESS_ALLOW entries: non-public destinations tenants' agents and tools may reach. */
   egressAllow: string[];
-  worker: { maxConcurrentActivities?: number; maxConcurrentWorkflowTasks?: number; maxCachedWorkflows?: number };
+  worker: {
+    maxConcurrentActivities?: number;
+    maxConcurrentWorkflowTasks?: number;
+    maxCachedWorkflows?: number;
+    /** V8's memory saver mode for the worker's isolates (main and workflow thread): compact heaps for some GC CPU. */
+    memorySaver: boolean;
+  };
   shutdownGraceMs: number;
   /** The environment this was read from: agents, tools and model endpoints take their settings (OPENAI_BASE_URL, secretEnv, apiKeyEnv) from it. */
   env: Readonly<Record<string, string | undefined>>;
@@ -306,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: e.BATON_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: e.BATON_WORKER_MAX_CACHED_WORKFLOWS,
+      memorySaver: e.BATON_WORKER_MEMORY_SAVER ?? true,
     },
     shutdownGraceMs: e.BATON_SHUTDOWN_GRACE_MS,
     env,

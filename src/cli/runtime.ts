@@ -143,6 +143,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         maxConcurrentActivities: config.worker.maxConcurrentActivities,
         maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
+        memorySaver: config.worker.memorySaver,
         shutdownGraceMs: config.shutdownGraceMs,
         ...(tracing ? { interceptors: tracing.worker.interceptors, sinks: tracing.worker.sinks, workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),
       });

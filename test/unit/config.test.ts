@@ -56,6 +56,7 @@ describe('loadConfig', () => {
       BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
       BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20',
       BATON_WORKER_MAX_CACHED_WORKFLOWS: '1000',
+      BATON_WORKER_MEMORY_SAVER: 'false',
       BATON_SHUTDOWN_GRACE_MS: '2500',
     });
     expect(config.port).toBe(8080);
@@ -72,7 +73,7 @@ describe('loadConfig', () => {
     expect(config.pauseTimeout).toBe('never');
     expect(config.maxBodyBytes).toBe(512 * 1024);
     expect(config.openai).toEqual({ baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test' });
-    expect(config.worker).toEqual({ maxConcurrentActivities: 50, maxConcurrentWorkflowTasks: 20, maxCachedWorkflows: 1000 });
+    expect(config.worker).toEqual({ maxConcurrentActivities: 50, maxConcurrentWorkflowTasks: 20, maxCachedWorkflows: 1000, memorySaver: false });
     expect(config.shutdownGraceMs).toBe(2500);
   });
 
@@ -160,6 +161,22 @@ describe('loadConfig', () => {
     for (const value of ['0', '-3', 'many', '2.5']) expect(errorOf({ BATON_MAX_EVENT_STREAMS: value }).variables).toEqual(['BATON_MAX_EVENT_STREAMS']);
   });
 
+  it('sizes the worker\'s cache from BATON_WORKER_MAX_CACHED_WORKFLOWS (the worker\'s own default when unset) and keeps V8\'s memory saver on unless turned off', () => {
+    expect(loadConfig({}).worker).toEqual({ maxConcurrentActivities: undefined, maxConcurrentWorkflowTasks: undefined, maxCachedWorkflows: undefined, memorySaver: true });
+    expect(loadConfig({ BATON_WORKER_MAX_CACHED_WORKFLOWS: '2' }).worker.maxCachedWorkflows).toBe(2);
+    expect(loadConfig({ BATON_WORKER_MAX_CACHED_WORKFLOWS: ' 500 ' }).worker.maxCachedWorkflows).toBe(500);
+    expect(loadConfig({ BATON_WORKER_MEMORY_SAVER: 'off' }).worker.memorySaver).toBe(false);
+    expect(loadConfig({ BATON_WORKER_MEMORY_SAVER: 'yes' }).worker.memorySaver).toBe(true);
+  });
+
+  it('refuses a worker cache the SDK would quietly change (1, 0) and says what it takes', () => {
+    for (const value of ['1', '0', '-3', '64.5', 'lots']) {
+      const error = errorOf({ BATON_WORKER_MAX_CACHED_WORKFLOWS: value });
+      expect(error.variables).toEqual(['BATON_WORKER_MAX_CACHED_WORKFLOWS']);
+      expect(error.message).toContain('BATON_WORKER_MAX_CACHED_WORKFLOWS: a whole number of runs, 2 or more');
+    }
+  });
+
   it('treats an empty optional variable as unset', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: '', OPENAI_BASE_URL: '', TEMPORAL_API_KEY: '' });
     expect(config.temporal.address).toBeUndefined();
@@ -214,6 +231,7 @@ describe('loadConfig', () => {
       ['BATON_WORKER_MAX_CONCURRENT_ACTIVITIES', { BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: '0' }],
       ['BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', { BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 'many' }],
       ['BATON_WORKER_MAX_CACHED_WORKFLOWS', { BATON_WORKER_MAX_CACHED_WORKFLOWS: '1.5' }],
+      ['BATON_WORKER_MEMORY_SAVER', { BATON_WORKER_MEMORY_SAVER: 'sometimes' }],
       ['BATON_SHUTDOWN_GRACE_MS', { BATON_SHUTDOWN_GRACE_MS: '-5' }],
     ];
     it.each(bad)('%s in %j', (variable, env) => {

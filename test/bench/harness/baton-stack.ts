@@ -8,7 +8,8 @@ import { type BatonProcess, spawnBaton, waitForHttp, waitForWorkers } from './ba
 import { recreateDatabase } from './postgres.ts';
 import { type BenchTemporal, startBenchTemporal } from './temporal-server.ts';
 
-export const BENCH_STORE_DATABASE = 'baton_bench_store';
+/** BENCH_STORE_DATABASE (a `baton_bench_` name) keeps two benches on one PostgreSQL server apart. */
+export const BENCH_STORE_DATABASE = process.env.BENCH_STORE_DATABASE ?? 'baton_bench_store';
 
 export interface BatonStackOptions {
   temporal: BenchTemporal;

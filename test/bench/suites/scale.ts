@@ -10,6 +10,7 @@ import { startBatonDeployment } from '../harness/baton-stack.ts';
 import { getJson } from '../http-json.ts';
 import { megabytes, readRssBytes, sampleRss } from '../rss.ts';
 import { ms, table } from '../report.ts';
+import { measureResumeLatency, type ResumeLatency } from '../resume-latency.ts';
 import { summarize, type Summary } from '../stats.ts';
 import type { BenchOptions, Suite, SuiteReport } from '../suite.ts';
 import { loadAgentDefinition, runStartOptions } from '../temporal-direct.ts';
@@ -21,6 +22,8 @@ const PAUSE_ALL_TIMEOUT_MS = 1_800_000;
 export const INBOX_PATH = '/inbox';
 const PROJECT = 'default';
 const AGENT = 'lead-router';
+/** The worker's default sticky cache (BATON_WORKER_MAX_CACHED_WORKFLOWS unset); the suite's runs far outnumber it. */
+const WORKER_CACHE = 128;
 
 interface RssCheckpoint { pausedRuns: number | string; workerBytes: number | null; apiBytes: number | null }
 
@@ -65,12 +68,16 @@ export const scaleSuite: Suite = {
       const began = performance.now();
       let startSeconds: number;
       let oldestPaused: string | undefined;
+      // In start order: the first ones left the worker's cache long ago, the last ones are in it.
+      const started: string[] = [];
       try {
         let next = 0;
         const starter = async () => {
           while (next < target) {
             next += 1;
-            await client.workflow.start(AGENT_RUN_WORKFLOW, runStartOptions({ runId: newRunId(), project: PROJECT, agent: AGENT, definition, taskQueue, leadId: `lead-${next}` }));
+            const runId = newRunId();
+            started.push(runId);
+            await client.workflow.start(AGENT_RUN_WORKFLOW, runStartOptions({ runId, project: PROJECT, agent: AGENT, definition, taskQueue, leadId: `lead-${next}` }));
           }
         };
         await Promise.all(Array.from({ length: START_CONCURRENCY }, starter));
@@ -98,7 +105,6 @@ export const scaleSuite: Suite = {
         oldestPaused = (await store.runs.list(PROJECT, pausedFilter, { limit: 1, order: 'oldest' })).runs[0]?.runId;
       } finally {
         await store.close();
-        await client.connection.close();
       }
       const workerPeak = (await workerSampler?.stop())?.peakBytes ?? null;
       const apiPeak = (await apiSampler?.stop())?.peakBytes ?? null;
@@ -114,6 +120,20 @@ export const scaleSuite: Suite = {
       const historyTotal = (await getJson<{ totalElements: number }>(historyUrl)).totalElements;
       const v1Count = await countV1Pages(`${apiUrl}/v1/workflow-runs?status=paused&agent=${AGENT}&limit=100`);
       await checkpoint('after the reads');
+
+      // Last, as it completes runs: a resume of a run evicted from the worker's cache against one still in it.
+      const resumeSamples = options.quick ? 3 : 15;
+      const cachedCount = Math.min(resumeSamples, Math.floor(WORKER_CACHE / 4));
+      let resume: ResumeLatency;
+      try {
+        resume = await measureResumeLatency(client, PROJECT, {
+          evicted: target > WORKER_CACHE + 2 * resumeSamples ? started.slice(0, resumeSamples) : [],
+          cached: started.slice(-cachedCount),
+        });
+      } finally {
+        await client.connection.close();
+      }
+      await checkpoint('after the resumes');
 
       const under = (summary: Summary) => (summary.p50 < 100 && summary.p99 < 100 ? 'yes' : 'NO');
       const readRows = [
@@ -131,6 +151,11 @@ export const scaleSuite: Suite = {
         '',
         table(['read (first page, 20 items)', 'p50', 'p99', 'under 100 ms', 'samples'], readRows),
         '',
+        table(['resume → completed (Temporal client, as RunService)', 'p50', 'p99', 'samples'], [
+          resumeRow(`run evicted from the worker's cache (among the first started)`, resume.evicted),
+          resumeRow(`run in the worker's cache (among the last started; cache ${WORKER_CACHE})`, resume.cached),
+        ]),
+        '',
         table(['count (through the API)', 'expected', 'got', 'exact'], [
           ['run history totalElements', String(target), String(historyTotal), historyTotal === target ? 'yes' : 'NO'],
           [`v1 list, all pages (paused, ${AGENT})`, String(target), String(v1Count), v1Count === target ? 'yes' : 'NO'],
@@ -143,7 +168,7 @@ export const scaleSuite: Suite = {
         suite: 'scale',
         title: `Scale: ${target} paused runs`,
         markdown,
-        data: { target, startSeconds, checkpoints, workerPeak, apiPeak, v1FirstPage, historyFirstPage, inbox, historyTotal, v1Count },
+        data: { target, startSeconds, checkpoints, workerPeak, apiPeak, v1FirstPage, historyFirstPage, inbox, historyTotal, v1Count, resume },
         missing,
       };
     } finally {
@@ -151,6 +176,10 @@ export const scaleSuite: Suite = {
     }
   },
 };
+
+function resumeRow(label: string, summary: Summary | null): string[] {
+  return summary ? [label, `${ms(summary.p50)} ms`, `${ms(summary.p99)} ms`, String(summary.n)] : [label, 'n/a', 'n/a', '0'];
+}
 
 /** The id (`wf-…`) of the definition published as the lead-router agent. */
 async function leadRouterDefinitionId(apiUrl: string): Promise<string> {
