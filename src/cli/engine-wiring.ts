@@ -101,7 +101,10 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
       parts.activities = createActivities({ agents, sessions: store.sessions, runs: store.runs, llm: { env: config.env, secrets, tools, egress } });
     }
     if (role !== 'worker') {
-      const runs = new RunService({ client, readModel: store.runs, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs });
+      // Only registered (worker-local) agents are known without a store read; those marked `local`
+      // (quick in-process code) run as local activities.
+      const agentKindOf = (agentId: string) => (agents.runsLocally(agentId) ? 'function' as const : undefined);
+      const runs = new RunService({ client, readModel: store.runs, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs, agentKindOf });
       parts.runs = runs;
       const runEvents = createRunEventHub({ feed: store.runFeed, runs: store.runs, maxStreams: config.maxEventStreams, log });
       parts.runEvents = runEvents;

@@ -4,6 +4,7 @@
 import { setTimeout } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import { ulid } from 'ulid';
+import type { AgentKind } from '../domain/agent.ts';
 import type { PauseTimeout } from '../domain/duration.ts';
 import { BatonError } from '../domain/errors.ts';
 import { runIdSchema } from '../domain/ids.ts';
@@ -29,6 +30,11 @@ export interface RunServiceOptions {
    * workflow task keeps failing is terminated once it passes. Default 5 s.
    */
   cancelGraceMs?: number;
+  /**
+   * An agent's kind when known without a store read (the worker-local function agents of the
+   * registry): written into the run's start so function agents run as local activities.
+   */
+  agentKindOf?: (agentId: string) => AgentKind | undefined;
 }
 
 export interface CancelledRun {
@@ -57,6 +63,7 @@ export class RunService {
   private readonly taskQueue: string;
   private readonly defaultPauseTimeout: PauseTimeout;
   private readonly cancelGraceMs: number;
+  private readonly agentKindOf: ((agentId: string) => AgentKind | undefined) | undefined;
   // When get() last gave up on a Query still in flight (see settleAbandonedCalls).
   private abandonedAt = 0;
 
@@ -66,6 +73,7 @@ export class RunService {
     this.taskQueue = options.taskQueue;
     this.defaultPauseTimeout = options.defaultPauseTimeout;
     this.cancelGraceMs = options.cancelGraceMs ?? defaultCancelGraceMs;
+    this.agentKindOf = options.agentKindOf;
   }
 
   /** Starts a run and returns at once (Agent Manager API: 202). A repeated idempotency key returns the same run. */
@@ -301,6 +309,17 @@ export class RunService {
     return await this.readModel.count(project, checkedFilter(filter));
   }
 
+  /** The known kinds of the definition's step agents; undefined when none is known. */
+  private agentKindsOf(definition: StartRunRequest['definition']): Record<string, AgentKind> | undefined {
+    if (!this.agentKindOf) return undefined;
+    const kinds: Record<string, AgentKind> = {};
+    for (const step of definition.steps) {
+      const kind = step.type === 'agent' ? this.agentKindOf(step.agentId) : undefined;
+      if (step.type === 'agent' && kind) kinds[step.agentId] = kind;
+    }
+    return Object.keys(kinds).length > 0 ? kinds : undefined;
+  }
+
   private startOptions(request: StartRunRequest, recording: { startRecorded: boolean }): { input: RunStart; options: WorkflowStartOptions<(input: RunStart) => Promise<RunSnapshot>> & { workflowIdConflictPolicy: 'USE_EXISTING' } } {
     const key = request.idempotencyKey;
     const input: RunStart = {
@@ -315,6 +334,8 @@ export class RunService {
       createdAt: new Date().toISOString(),
       ...(recording.startRecorded ? { startRecorded: true } : {}),
     };
+    const agentKinds = this.agentKindsOf(request.definition);
+    if (agentKinds) input.agentKinds = agentKinds;
     const { definition } = request;
     const now = new Date();
     return {
