@@ -195,6 +195,12 @@ const scenarios: Record<string, () => Promise<string>> = {
     await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
     return paused.runId;
   },
+  // Since the resumeAndSettle Update: resume-and-wait is one Update that answers at the next settle.
+  async 'resume-and-settle'() {
+    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-792' }, input: null });
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
+    return paused.runId;
+  },
   async 'branch-fail'() {
     const steps: Definition['steps'] = [
       { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], next: { reject: 'fail' } },

@@ -20,6 +20,7 @@ interface RecordedHistory {
     activityTaskCompletedEventAttributes?: { result?: { payloads: Array<{ data: string }> } };
     workflowExecutionFailedEventAttributes?: { failure?: { applicationFailureInfo?: { type?: string } } };
     markerRecordedEventAttributes?: { details?: { data?: { payloads?: Array<{ data: string }> } } };
+    workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
   }>;
 }
 
@@ -36,10 +37,10 @@ async function replay(workflowsPath: string): Promise<ReplayResult[]> {
 }
 
 describe('recorded histories', () => {
-  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities', async () => {
+  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
       'branch-fail', 'branched', 'cancelled', 'completed', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
-      'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
+      'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
     ]);
   });
 
@@ -105,15 +106,23 @@ describe('recorded histories', () => {
     expect([scheduled('function-agent-local'), localRuns('function-agent-local'), histories['function-agent-local']!.includes(patchData)]).toEqual([[], 2, true]);
   });
 
+  it('hold both ways of resume-and-wait: resume then settled, and one resumeAndSettle Update', async () => {
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const updates = (name: string) => events[name]!.flatMap((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? []);
+    // The settled after resume came once the run had closed (RunService then read the run instead).
+    expect(updates('function-agent-local')).toEqual(['settled', 'resume']);
+    expect(updates('resume-and-settle')).toEqual(['settled', 'resumeAndSettle']);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(17);
+    expect(results).toHaveLength(18);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(17);
+    expect(results).toHaveLength(18);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });
