@@ -20,6 +20,7 @@ import { exampleDefinitions, exampleStoredAgents, registerExampleAgents } from '
 import { createProjectSecrets, type ProjectSecrets } from '../security/project-secrets.ts';
 import { createEgressPolicy, type EgressPolicy } from '../security/egress-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { cacheStartDefinitions } from '../store/definition-cache.ts';
 import { backfillRunReadModel } from '../temporal/run-backfill.ts';
 import { RunService } from '../temporal/run-service.ts';
 import { createWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
@@ -125,10 +126,12 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
         await closeStore();
       };
       const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
+      // Starts read a definition's stamp, and its steps only when it changed.
+      const startDefinitions = cacheStartDefinitions(store.definitions);
       parts.routes = [
-        ...createV1Routes({ runs, definitions: store.definitions, store, runEvents, defaultWaitMs: 30_000 }),
+        ...createV1Routes({ runs, definitions: startDefinitions, store, runEvents, defaultWaitMs: 30_000 }),
         { path: '/api/v1', app: createWorkflowDefinitionRoutes({ store, agentExists }) },
-        { path: '/api/v1', app: createAgentManagerRunRoutes({ store, runs }) },
+        { path: '/api/v1', app: createAgentManagerRunRoutes({ store, runs, startDefinitions }) },
         { path: '/api/v1', app: createAgentManagerRunEventRoutes({ store, runs, runEvents }) },
         { path: '/api/v1', app: createAgentRoutes({ store, secrets, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
         { path: '/api/v1', app: createWebhookRoutes({ store, egress }), document: documentWebhookEvents },
