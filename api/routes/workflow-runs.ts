@@ -24,6 +24,8 @@ import { links } from './openapi-links.ts';
 
 export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
+  /** How a run start reads its definition (default: the store's); see cacheStartDefinitions. */
+  startDefinitions?: Pick<Store['definitions'], 'get'>;
   runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'page' | 'count'>;
 }
 
@@ -118,7 +120,7 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
   return createRouter()
     .openapi(runRoute, async (c) => {
       const project = c.get('project');
-      const definition = await definitions.get(project, c.req.valid('param').id);
+      const definition = await (deps.startDefinitions ?? definitions).get(project, c.req.valid('param').id);
       if (definition.steps.length === 0) {
         throw new BatonError('workflow_has_no_steps', `Workflow ${JSON.stringify(definition.id)} has no steps: add one before running it.`, { workflowId: definition.id });
       }

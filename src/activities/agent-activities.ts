@@ -14,6 +14,8 @@ export type AgentStepRequest = Omit<AgentContext, 'session'> & {
   agentId: string;
   /** Append the answer to the session; false when a human reviews it first (the workflow appends then). */
   recordSession: boolean;
+  /** Sent to the local activity: only a function agent runs there; any other kind answers `remote`. */
+  localOnly?: boolean;
 };
 
 /**
@@ -22,7 +24,9 @@ export type AgentStepRequest = Omit<AgentContext, 'session'> & {
  */
 export type AgentStepResult =
   | { kind: 'output'; output: unknown }
-  | { kind: 'llm'; config: LlmAgentConfig; session: SessionEntry[] };
+  | { kind: 'llm'; config: LlmAgentConfig; session: SessionEntry[] }
+  // The agent is no longer a function agent (as the starter saw it): the workflow runs it as an activity.
+  | { kind: 'remote' };
 
 export interface SessionAppendRequest {
   project: string;
@@ -38,15 +42,18 @@ export function createAgentActivities({ agents, sessions }: AgentActivitiesDeps)
   return {
     /** Runs one agent step: resolves the agent, hands it the context and the activity's abort signal. */
     async runAgentStep(request: AgentStepRequest): Promise<AgentStepResult> {
-      const { agentId, recordSession, ...fields } = request;
+      const { agentId, recordSession, localOnly, ...fields } = request;
       const agent = await agents.resolve(request.project, agentId);
       // Not retryable: registering an agent needs a deploy or an API call, not another attempt.
       if (!agent) throw ApplicationFailure.create({ type: 'agent_not_found', nonRetryable: true, message: `agent "${agentId}" is not registered`, details: [{ agentId }] });
+      // An http or llm agent may call out for long: that belongs in a regular (heartbeating) activity.
+      if (localOnly && agent.kind !== 'function') return { kind: 'remote' };
       const session = await sessions.list(request.project, request.sessionId);
       if (agent.kind === 'llm') return { kind: 'llm', config: agent.config, session };
 
       const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
+      // A local activity cannot heartbeat (it is cancelled through the workflow task instead).
+      const beat = context.info.isLocal ? undefined : setInterval(() => context.heartbeat(), heartbeatEveryMs);
       let output: unknown;
       try {
         output = (await agent.run({ ...fields, session }, context.cancellationSignal)) ?? null;

@@ -10,6 +10,14 @@ export interface FunctionAgentSpec {
   kind: 'function';
   description?: string;
   run: AgentRunner;
+  /**
+   * True for quick in-process code (the built-in agents): the step runs as a local activity, inside
+   * the workflow task that reached it, saving an activity task and a workflow task. Leave it unset
+   * for an agent that may take seconds (it waits on I/O): while a local activity runs, the run takes
+   * no Update or Query, a start-and-wait's waitMs cannot end, and a stopping worker cannot hand the
+   * step to another one.
+   */
+  local?: boolean;
 }
 
 export type LlmAgentConfig = z.infer<typeof llmAgentConfigSchema>;
@@ -32,6 +40,8 @@ export interface AgentRegistry {
   register(id: string, agent: FunctionAgentSpec): AgentRegistry;
   /** A registered (worker-local) agent. */
   get(id: string): ResolvedAgent | undefined;
+  /** Whether a registered function agent runs as a local activity (its spec says `local: true`). */
+  runsLocally(id: string): boolean;
   /** Registered agents in the domain's Agent shape (function agents are listed read-only). */
   list(): Agent[];
   /** Registered agents first (they serve every project), then the lookup for the project's own. */
@@ -40,6 +50,7 @@ export interface AgentRegistry {
 
 export function createAgentRegistry(options: { lookup?: AgentLookup } = {}): AgentRegistry {
   const agents = new Map<string, ResolvedAgent & { kind: 'function' }>();
+  const local = new Set<string>();
   const registry: AgentRegistry = {
     register(id, agent) {
       const slug = slugSchema.safeParse(id);
@@ -47,9 +58,11 @@ export function createAgentRegistry(options: { lookup?: AgentLookup } = {}): Age
       if (agents.has(id)) throw new Error(`agent "${id}" is already registered`);
       if (agent.kind !== 'function' || typeof agent.run !== 'function') throw new TypeError(`agent "${id}" must be {kind: 'function', run}`);
       agents.set(id, { id, kind: 'function', description: agent.description ?? null, run: agent.run });
+      if (agent.local === true) local.add(id);
       return registry;
     },
     get: (id) => agents.get(id),
+    runsLocally: (id) => local.has(id),
     list: () => [...agents.values()].map((agent) => ({ id: agent.id, kind: 'function', description: agent.description, config: {} })),
     async resolve(project, agentId) {
       return agents.get(agentId) ?? (await options.lookup?.(project, agentId));

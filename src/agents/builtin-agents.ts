@@ -7,6 +7,7 @@ import type { AgentRegistry, FunctionAgentSpec } from './agent-registry.ts';
 /** `echo`: returns its input unchanged (a pass-through step, or a placeholder while designing). */
 export const echoAgent: FunctionAgentSpec = {
   kind: 'function',
+  local: true,
   description: 'Returns its input unchanged.',
   run: async (context) => context.input ?? null,
 };
@@ -17,6 +18,7 @@ export const echoAgent: FunctionAgentSpec = {
  */
 export const templateAgent: FunctionAgentSpec = {
   kind: 'function',
+  local: true,
   description: 'Renders its action as a {{…}} template over task, state, input and steps; returns the text.',
   run: async (context) => renderTemplate(context.action, context),
 };
@@ -28,6 +30,7 @@ export const templateAgent: FunctionAgentSpec = {
  */
 export const jsonExtractAgent: FunctionAgentSpec = {
   kind: 'function',
+  local: true,
   description: 'Parses JSON out of its input text; an action like "$.category" picks one field.',
   run: async (context) => {
     const value = typeof context.input === 'string' ? extractJson(context.input) : context.input;

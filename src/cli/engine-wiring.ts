@@ -23,6 +23,7 @@ import { exampleDefinitions, exampleStoredAgents, registerExampleAgents } from '
 import { createProjectSecrets, type ProjectSecrets } from '../security/project-secrets.ts';
 import { createEgressPolicy, type EgressPolicy } from '../security/egress-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { cacheStartDefinitions } from '../store/definition-cache.ts';
 import { backfillRunReadModel } from '../temporal/run-backfill.ts';
 import { RunService } from '../temporal/run-service.ts';
 import { createWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
@@ -110,7 +111,10 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
       parts.activities = createActivities({ agents, sessions: store.sessions, runs: store.runs, llm: { env: config.env, secrets, tools, egress }, onRunFailed: (snapshot) => logFailedRun(runLogger, snapshot) });
     }
     if (role !== 'worker') {
-      const runs = new RunService({ client, readModel: store.runs, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs, ...(metrics ? { observer: metrics } : {}) });
+      // Only registered (worker-local) agents are known without a store read; those marked `local`
+      // (quick in-process code) run as local activities.
+      const agentKindOf = (agentId: string) => (agents.runsLocally(agentId) ? 'function' as const : undefined);
+      const runs = new RunService({ client, readModel: store.runs, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs, agentKindOf, ...(metrics ? { observer: metrics } : {}) });
       parts.runs = runs;
       // Finished runs from the change feed (a run finishes once); paused and the rest counted at scrape.
       metrics?.readRunCounts(() => store.runs.countByStatus());
@@ -135,10 +139,12 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
         await closeStore();
       };
       const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
+      // Starts read a definition's stamp, and its steps only when it changed.
+      const startDefinitions = cacheStartDefinitions(store.definitions);
       parts.routes = [
-        ...createV1Routes({ runs, definitions: store.definitions, store, runEvents, defaultWaitMs: 30_000 }),
+        ...createV1Routes({ runs, definitions: startDefinitions, store, runEvents, defaultWaitMs: 30_000 }),
         { path: '/api/v1', app: createWorkflowDefinitionRoutes({ store, agentExists }) },
-        { path: '/api/v1', app: createAgentManagerRunRoutes({ store, runs }) },
+        { path: '/api/v1', app: createAgentManagerRunRoutes({ store, runs, startDefinitions }) },
         { path: '/api/v1', app: createAgentManagerRunEventRoutes({ store, runs, runEvents }) },
         { path: '/api/v1', app: createAgentRoutes({ store, secrets, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
         { path: '/api/v1', app: createWebhookRoutes({ store, egress }), document: documentWebhookEvents },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { slugSchema } from './ids.ts';
 
 export const agentKindSchema = z.enum(['function', 'http', 'llm']);
+export type AgentKind = z.infer<typeof agentKindSchema>;
 
 /** The name of an environment variable of the worker, e.g. PARTNER_TOKEN. */
 export const envVariableNameSchema = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as PARTNER_TOKEN');

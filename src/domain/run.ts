@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentKindSchema } from './agent.ts';
 import { pauseTimeoutSchema } from './duration.ts';
 import { definitionSchema } from './definition.ts';
 import { projectIdSchema, runIdSchema, sessionIdSchema } from './ids.ts';
@@ -96,6 +97,11 @@ export const runStartSchema = z.object({
    * run has settled, which the workflow records): the workflow then skips its own write at start.
    */
   startRecorded: z.boolean().optional(),
+  /**
+   * The kind of an agent step's agent, by agent id, as the starter knew it: a `function` agent (quick
+   * code in the worker) runs as a local activity. Agents missing here run as regular activities.
+   */
+  agentKinds: z.record(z.string(), agentKindSchema).optional(),
 });
 export type RunStart = z.infer<typeof runStartSchema>;
 

@@ -54,11 +54,13 @@ export function assignLead(context: Pick<AgentContext, 'input' | 'state' | 'step
 export const leadRouterAgents: Record<string, FunctionAgentSpec> = {
   'lead-classifier': {
     kind: 'function',
+    local: true,
     description: 'Example (lead-router): classifies a lead as enterprise, mid-market or smb from its state.',
     run: async (context) => ({ category: classifyLead(context.state) }),
   },
   'lead-assigner': {
     kind: 'function',
+    local: true,
     description: 'Example (lead-router): assigns the lead to the confirmed sales team.',
     run: async (context) => assignLead(context),
   },

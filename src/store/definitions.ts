@@ -14,6 +14,7 @@ import { createDefinitionStepRepository, type DefinitionStepRepository } from '.
 import {
   defaultStepName,
   definitionFromRow,
+  iso,
   newDefinitionId,
   newStepId,
   stepFromInput,
@@ -39,10 +40,25 @@ export interface DefinitionRepository extends DefinitionStepRepository {
   delete(project: string, id: string): Promise<void>;
   /** The definition published under an agent slug, or null. */
   findByAgent(project: string, agent: string): Promise<Definition | null>;
+  /** Which state of a definition is current (one row read, no steps); null when there is none. */
+  stamp(project: string, id: string): Promise<DefinitionStamp | null>;
+  /** The same for the definition published under an agent slug. */
+  stampByAgent(project: string, agent: string): Promise<DefinitionStamp | null>;
   /** A new definition named name + " (Copy)" with every step copied under new ids; not published under the agent slug. */
   clone(project: string, id: string): Promise<Definition>;
   /** Inserts a built-in example under its stable id unless one exists; an existing one (maybe edited) is kept. */
   upsertExample(project: string, example: ExampleDefinition): Promise<{ definition: Definition; created: boolean }>;
+}
+
+/**
+ * Names one state of a definition: every change (steps included) bumps `version`, and a definition
+ * deleted and created again under its id (a built-in example) has new timestamps.
+ */
+export interface DefinitionStamp {
+  id: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
 }
 
 function agentTaken(agent: string | null | undefined) {
@@ -141,6 +157,16 @@ export function createDefinitionRepository(db: Kysely<Database>): DefinitionRepo
       return row ? getDefinition(db, project, row.id) : null;
     },
 
+    async stamp(project, id) {
+      const row = await db.selectFrom('definitions').select(['id', 'version', 'created_at', 'updated_at']).where('project', '=', project).where('id', '=', id).executeTakeFirst();
+      return row ? stampOf(row) : null;
+    },
+
+    async stampByAgent(project, agent) {
+      const row = await db.selectFrom('definitions').select(['id', 'version', 'created_at', 'updated_at']).where('project', '=', project).where('agent', '=', agent).executeTakeFirst();
+      return row ? stampOf(row) : null;
+    },
+
     async clone(project, id) {
       return db.transaction().execute(async (trx) => {
         const source = await getDefinition(trx, project, id);
@@ -211,4 +237,8 @@ export function createDefinitionRepository(db: Kysely<Database>): DefinitionRepo
       });
     },
   };
+}
+
+function stampOf(row: { id: string; version: number; created_at: Date | string; updated_at: Date | string }): DefinitionStamp {
+  return { id: row.id, version: row.version, createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) };
 }

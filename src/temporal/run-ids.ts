@@ -27,12 +27,12 @@ export function idempotentSessionId(project: string, key: string): string {
 }
 
 /**
- * The ids of the resume and settled Updates for an Idempotency-Key. The answer is part of the
+ * The ids of the resume, settled and resumeAndSettle Updates for an Idempotency-Key. The answer is part of the
  * digest: the same key with another answer is a new resume (which the run judges), not a replay.
  */
-export function idempotentResumeIds(project: string, runId: string, key: string, answer: unknown): { resume: string; settled: string } {
+export function idempotentResumeIds(project: string, runId: string, key: string, answer: unknown): { resume: string; settled: string; resumeAndSettle: string } {
   const digest = digest32('resume', project, runId, key, canonicalJson(answer));
-  return { resume: `resume-${digest}`, settled: `settled-${digest}` };
+  return { resume: `resume-${digest}`, settled: `settled-${digest}`, resumeAndSettle: `resume-settle-${digest}` };
 }
 
 /** JSON with object keys sorted, so equal answers give equal text whatever order a client sent. */

@@ -2,15 +2,17 @@
 // resume (Update), get (Query) and cancel as Temporal calls; list and count from the store's run
 // read model, which the workflow writes at start and at each settle (never Temporal visibility).
 import { setTimeout } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import { ulid } from 'ulid';
+import type { AgentKind } from '../domain/agent.ts';
 import type { PauseTimeout } from '../domain/duration.ts';
 import { BatonError } from '../domain/errors.ts';
 import { runIdSchema } from '../domain/ids.ts';
 import { finishedStatuses, summaryOf, type Actor, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
 import type { RunRepository } from '../store/runs.ts';
 import { initialSnapshot } from '../domain/initial-snapshot.ts';
-import { AGENT_RUN_WORKFLOW, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
+import { AGENT_RUN_WORKFLOW, resumeAndSettleUpdate, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
 import { queryUnlessWorkflowTaskFailing, snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type QueryOutcome } from './run-history.ts';
 import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
@@ -30,6 +32,11 @@ export interface RunServiceOptions {
    * workflow task keeps failing is terminated once it passes. Default 5 s.
    */
   cancelGraceMs?: number;
+  /**
+   * An agent's kind when known without a store read (the worker-local function agents of the
+   * registry): written into the run's start so function agents run as local activities.
+   */
+  agentKindOf?: (agentId: string) => AgentKind | undefined;
   /** Told of every start and applied answer (the API's run metrics). */
   observer?: RunObserver;
 }
@@ -66,6 +73,7 @@ export class RunService {
   private readonly taskQueue: string;
   private readonly defaultPauseTimeout: PauseTimeout;
   private readonly cancelGraceMs: number;
+  private readonly agentKindOf: ((agentId: string) => AgentKind | undefined) | undefined;
   private readonly observer: RunObserver | undefined;
   // When get() last gave up on a Query still in flight (see settleAbandonedCalls).
   private abandonedAt = 0;
@@ -76,6 +84,7 @@ export class RunService {
     this.taskQueue = options.taskQueue;
     this.defaultPauseTimeout = options.defaultPauseTimeout;
     this.cancelGraceMs = options.cancelGraceMs ?? defaultCancelGraceMs;
+    this.agentKindOf = options.agentKindOf;
     this.observer = options.observer;
   }
 
@@ -160,19 +169,24 @@ export class RunService {
       this.observer?.runResumed();
       return applied;
     } catch (error) {
-      // Temporal answers an Update to a closed workflow as "not found"; to the caller it is finished.
-      if (error instanceof BatonError && error.code === 'run_not_found') {
-        const snapshot = await this.get(project, runId);
-        throw new BatonError('run_finished', `run is ${snapshot.status}`, { status: snapshot.status });
-      }
-      // A run stuck before its first pause may still validate an answer between two attempts of its
-      // failing task (and refuse it as not paused): say why it will never be paused.
-      if (error instanceof BatonError && error.code === 'run_not_paused') {
-        const failing = await mapTemporalErrors(async () => workflowTaskFailure(this.client, await handle.describe())).catch(() => null);
-        if (failing) throw new BatonError('workflow_task_failing', workflowTaskFailingError(failing).message);
-      }
-      throw error;
+      throw await this.explainRefusal(project, runId, error);
     }
+  }
+
+  /** What a refused answer means to the caller. */
+  private async explainRefusal(project: string, runId: string, error: unknown): Promise<unknown> {
+    // Temporal answers an Update to a closed workflow as "not found"; to the caller it is finished.
+    if (error instanceof BatonError && error.code === 'run_not_found') {
+      const snapshot = await this.get(project, runId);
+      return new BatonError('run_finished', `run is ${snapshot.status}`, { status: snapshot.status });
+    }
+    // A run stuck before its first pause may still validate an answer between two attempts of its
+    // failing task (and refuse it as not paused): say why it will never be paused.
+    if (error instanceof BatonError && error.code === 'run_not_paused') {
+      const failing = await mapTemporalErrors(async () => workflowTaskFailure(this.client, await this.client.workflow.getHandle(runId).describe())).catch(() => null);
+      if (failing) return new BatonError('workflow_task_failing', workflowTaskFailingError(failing).message);
+    }
+    return error;
   }
 
   /** Whether the resume Update `updateId` was applied to the run (it is in its history). */
@@ -188,19 +202,42 @@ export class RunService {
   }
 
   /**
-   * Answers the paused step and waits until the run pauses again or finishes (or `waitMs` passes).
-   * With an `idempotencyKey` both Updates get ids derived from it and the answer, so the same
-   * request sent again answers exactly as the first did, even after the run moved on or finished. The
-   * comment is not part of the ids: a retry that rewords it is still the same answer, and the run keeps
-   * the first one's comment (as it keeps the first one's `by`).
+   * Answers the paused step and waits until the run pauses again or finishes (or `waitMs` passes),
+   * in one round trip: the `resumeAndSettle` Update. With an `idempotencyKey` the Update ids derive
+   * from it and the answer, so the same request sent again answers exactly as the first did, even
+   * after the run moved on or finished. The comment is not part of the ids: a retry that rewords it
+   * is still the same answer, and the run keeps the first one's comment (as it keeps the first one's `by`).
    */
   async resumeAndWait(project: string, runId: string, request: ResumeRequest, options: { waitMs?: number; idempotencyKey?: string; by?: Actor } = {}): Promise<RunSnapshot> {
     const ids = options.idempotencyKey === undefined ? undefined : idempotentResumeIds(project, runId, options.idempotencyKey, request.input);
+    const handle = this.client.workflow.getHandle(checkedRunId(runId));
+    // Chosen once, so a resend after a lost answer is the same Update (Temporal dedupes by id).
+    const updateId = ids?.resumeAndSettle ?? `resume-${ulid()}`;
+    const caller = { project, ...(options.by ? { by: options.by } : {}), ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) };
+    // Most runs settle again within moments, and that settle is recorded anyway; only a run still
+    // busy after a while is written as answered (so the inbox stops offering its question): read
+    // back then, which records what it finds.
+    const recordIfSlow = globalThis.setTimeout(() => { this.get(project, runId).catch(() => {}); }, answeredRecordDelayMs);
+    try {
+      const settled = await retryTransient(() => handle.executeUpdate(resumeAndSettleUpdate, { args: [request, caller], updateId }));
+      this.observer?.runResumed();
+      return settled;
+    } catch (error) {
+      clearTimeout(recordIfSlow);
+      // A worker from before this Update, or (keyed) a resend of an answer a two-Update resume gave:
+      // the two Updates either repeat that first outcome or refuse as they always did.
+      if (unknownUpdate(error) || (ids && error instanceof BatonError && movedOnCodes.has(error.code))) return await this.resumeThenSettle(project, runId, request, options, ids);
+      throw await this.explainRefusal(project, runId, error);
+    } finally {
+      clearTimeout(recordIfSlow);
+    }
+  }
+
+  /** resumeAndWait as two Updates (`resume`, then `settled`), for workers that lack `resumeAndSettle`. */
+  private async resumeThenSettle(project: string, runId: string, request: ResumeRequest, options: { waitMs?: number; by?: Actor }, ids: ReturnType<typeof idempotentResumeIds> | undefined): Promise<RunSnapshot> {
     const applied = await this.applyAnswer(project, runId, request, { ...(ids ? { updateId: ids.resume } : {}), ...(options.by ? { by: options.by } : {}) });
     // The answer is applied: nothing after this may fail the request, or a retry would meet its own success as a 409.
     const handle = this.client.workflow.getHandle(runId);
-    // Most runs settle again within moments, and that settle is recorded anyway; only a run still
-    // busy after a while is written as answered (so the inbox stops offering its question).
     const recordIfSlow = globalThis.setTimeout(() => { this.readModel.record(applied).catch(() => {}); }, answeredRecordDelayMs);
     try {
       return await retryTransient(() =>
@@ -317,6 +354,17 @@ export class RunService {
     return await this.readModel.count(project, checkedFilter(filter));
   }
 
+  /** The known kinds of the definition's step agents; undefined when none is known. */
+  private agentKindsOf(definition: StartRunRequest['definition']): Record<string, AgentKind> | undefined {
+    if (!this.agentKindOf) return undefined;
+    const kinds: Record<string, AgentKind> = {};
+    for (const step of definition.steps) {
+      const kind = step.type === 'agent' ? this.agentKindOf(step.agentId) : undefined;
+      if (step.type === 'agent' && kind) kinds[step.agentId] = kind;
+    }
+    return Object.keys(kinds).length > 0 ? kinds : undefined;
+  }
+
   private startOptions(request: StartRunRequest, recording: { startRecorded: boolean }): { input: RunStart; options: WorkflowStartOptions<(input: RunStart) => Promise<RunSnapshot>> & { workflowIdConflictPolicy: 'USE_EXISTING' } } {
     const key = request.idempotencyKey;
     const input: RunStart = {
@@ -331,6 +379,8 @@ export class RunService {
       createdAt: new Date().toISOString(),
       ...(recording.startRecorded ? { startRecorded: true } : {}),
     };
+    const agentKinds = this.agentKindsOf(request.definition);
+    if (agentKinds) input.agentKinds = agentKinds;
     const { definition } = request;
     const now = new Date();
     return {
@@ -357,6 +407,17 @@ export class RunService {
       },
     };
   }
+}
+
+// Refusals a keyed resend meets once its first answer (two Updates, by an older API) moved the run on.
+const movedOnCodes = new Set(['run_not_paused', 'step_mismatch', 'run_finished', 'run_not_found']);
+
+/** A worker without the `resumeAndSettle` handler refused the Update (the SDK's words for it). */
+function unknownUpdate(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
+    if (current instanceof ApplicationFailure && /No registered handler for update: resumeAndSettle/.test(current.message)) return true;
+  }
+  return false;
 }
 
 function checkedRunId(runId: string): string {

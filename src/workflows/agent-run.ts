@@ -3,7 +3,7 @@ import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, 
 import { nextStepIndex, resolveNext } from '../domain/branching.ts';
 import type { ResumeRequest, RunSnapshot, RunStart } from '../domain/run.ts';
 import type { Step } from '../domain/step.ts';
-import { resumeUpdate, settledUpdate, snapshotQuery, type RunCaller, type SettledRequest } from './messages.ts';
+import { resumeAndSettleUpdate, resumeUpdate, settledUpdate, snapshotQuery, type ResumeAndSettleCaller, type RunCaller, type SettledRequest } from './messages.ts';
 import { RunPublisher } from './run-publisher.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { RunState } from './run-state.ts';
@@ -21,6 +21,10 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
   setHandler(snapshotQuery, () => run.snapshot);
   setHandler(resumeUpdate, (request: ResumeRequest, caller?: RunCaller) => run.resume(request, caller), { validator: (request: ResumeRequest, caller?: RunCaller) => run.validateResume(request, caller) });
   setHandler(settledUpdate, (request: SettledRequest) => run.settled(request), { validator: (request: SettledRequest) => run.validateSettled(request) });
+  // A new handler adds no command: recorded histories replay unchanged.
+  setHandler(resumeAndSettleUpdate, (request: ResumeRequest, caller?: ResumeAndSettleCaller) => run.resumeAndSettle(request, caller), {
+    validator: (request: ResumeRequest, caller?: ResumeAndSettleCaller) => run.validateResumeAndSettle(request, caller),
+  });
 
   try {
     // Listed from its first moment, before any step runs, unless its starter lists it (RunService does).

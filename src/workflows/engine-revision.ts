@@ -4,14 +4,14 @@
 import { patched } from '@temporalio/workflow';
 
 /** The patched() ids of workflow changes (each keeps its own id: older histories recorded it). */
-export type EngineChange = 'session-append-local-activity' | 'session-append-bounded-retry' | 'run-read-model';
+export type EngineChange = 'session-append-local-activity' | 'session-append-bounded-retry' | 'run-read-model' | 'function-agent-local-activity';
 
 /**
  * Engine revisions, newest first: a run that recorded a revision has every change it lists. A new
  * change gets its id above and a new revision at the top listing it and every earlier change.
  */
 export const engineRevisions: ReadonlyArray<{ id: string; changes: readonly EngineChange[] }> = [
-  { id: 'engine-revision-1', changes: ['session-append-local-activity', 'session-append-bounded-retry', 'run-read-model'] },
+  { id: 'engine-revision-1', changes: ['session-append-local-activity', 'session-append-bounded-retry', 'run-read-model', 'function-agent-local-activity'] },
 ];
 
 /** Whether the run takes `change`; call it where the change applies, as one would call patched(). */

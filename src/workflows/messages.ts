@@ -36,5 +36,17 @@ export interface SettledRequest extends RunCaller {
  */
 export const settledUpdate = defineUpdate<RunSnapshot, [SettledRequest]>('settled');
 
+export interface ResumeAndSettleCaller extends RunCaller {
+  /** Give up waiting after this many ms and return the run as it stands (status `running`). */
+  waitMs?: number;
+}
+
+/**
+ * Answer a paused step and wait for the next pause or the end, in one Update: the resume Update's
+ * validator and change, then the settled Update's wait past the answered version. A worker older
+ * than this Update refuses it ("No registered handler"); RunService then sends `resume` and `settled`.
+ */
+export const resumeAndSettleUpdate = defineUpdate<RunSnapshot, [ResumeRequest, ResumeAndSettleCaller?]>('resumeAndSettle');
+
 /** The run as it stands; works on open and closed runs. */
 export const snapshotQuery = defineQuery<RunSnapshot>('snapshot');

@@ -5,7 +5,7 @@ import type { PendingAction } from '../domain/pending-action.ts';
 import { initialSnapshot } from '../domain/initial-snapshot.ts';
 import type { ResumeRequest, RunError, RunSnapshot, RunStart, RunStatus, StepRecord } from '../domain/run.ts';
 import type { Step } from '../domain/step.ts';
-import type { RunCaller, SettledRequest } from './messages.ts';
+import type { ResumeAndSettleCaller, RunCaller, SettledRequest } from './messages.ts';
 import { checkResume, type ResumeRejection } from './resume-check.ts';
 
 const settledStatuses: readonly RunStatus[] = ['paused', 'completed', 'failed', 'cancelled'];
@@ -115,6 +115,19 @@ export class RunState {
     this.snapshot.status = 'running';
     this.touch();
     return this.snapshot;
+  }
+
+  validateResumeAndSettle(request: ResumeRequest, caller?: ResumeAndSettleCaller): void {
+    this.validateResume(request, caller);
+    this.validateSettled({ ...(caller?.waitMs !== undefined ? { waitMs: caller.waitMs } : {}) });
+  }
+
+  /** Applies the answer as resume does, then answers at the next settle past it (as settled does). */
+  async resumeAndSettle(request: ResumeRequest, caller?: ResumeAndSettleCaller): Promise<RunSnapshot> {
+    const { waitMs, ...resumeCaller } = caller ?? {};
+    // resume returns the live snapshot: its version must be read now, before the run moves on.
+    const afterVersion = this.resume(request, resumeCaller).version;
+    return await this.settled({ afterVersion, ...(waitMs !== undefined ? { waitMs } : {}) });
   }
 
   /** The read model holds the run at `version` (or gave up on it: see RunRecorder). */

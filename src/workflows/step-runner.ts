@@ -40,6 +40,8 @@ const sessionAppendAttempts = 10;
 export const sessionAppendLocalPatch = 'session-append-local-activity' satisfies EngineChange;
 /** patched() id: the session append retries a bounded number of times, then fails the run with store_write_failed. */
 export const sessionAppendBoundedPatch = 'session-append-bounded-retry' satisfies EngineChange;
+/** patched() id: an agent step whose agent the starter saw as a function agent runs as a local activity. */
+export const functionAgentLocalPatch = 'function-agent-local-activity' satisfies EngineChange;
 
 export class StepRunner {
   private readonly start: RunStart;
@@ -66,9 +68,8 @@ export class StepRunner {
     this.publisher.publish(this.run.snapshot);
     let output: unknown;
     try {
-      const activities = proxyActivities<Activities>(agentActivityOptions(step, `${position}/${this.total} ${step.name} · ${step.agentId}`));
       const request = this.agentRequest(step, input);
-      const result = await activities.runAgentStep(request);
+      const result = await this.runAgent(step, agentActivityOptions(step, `${position}/${this.total} ${step.name} · ${step.agentId}`), request);
       output = result.kind === 'output' ? result.output : await this.llmLoop(step, position, request, result, record);
     } catch (error) {
       const failure = isCancellation(error) ? null : stepFailure(error, step);
@@ -84,6 +85,23 @@ export class StepRunner {
     const reviewed = await this.waitForHuman(step, { step: step.name, type: 'review', message, proposedOutput: output }, input, record);
     await this.recordInSession(step, position, input, reviewed, step.agentId);
     return reviewed;
+  }
+
+  /**
+   * A function agent (quick code in the worker, as the starter saw it) runs as a local activity: in
+   * the workflow task that reached the step, so no activity task and no extra workflow task. Other
+   * agents, and runs started before the patch, use a regular activity.
+   */
+  private async runAgent(step: AgentStep, options: ActivityOptions, request: AgentStepRequest): Promise<Exclude<AgentStepResult, { kind: 'remote' }>> {
+    if (this.start.agentKinds?.[step.agentId] === 'function' && changeApplies(functionAgentLocalPatch)) {
+      // Same attempts, backoff and per-attempt timeout; backoffs past a minute become workflow timers.
+      const { startToCloseTimeout, retry, summary } = options;
+      const local = await proxyLocalActivities<Activities>({ startToCloseTimeout, retry, summary }).runAgentStep({ ...request, localOnly: true });
+      if (local.kind !== 'remote') return local;
+    }
+    const result = await proxyActivities<Activities>(options).runAgentStep(request);
+    if (result.kind === 'remote') throw new RunFailure('step_failed', `agent "${step.agentId}" answered as a local activity would`, step.name);
+    return result;
   }
 
   private async humanStep(step: ApprovalStep | InputStep, position: number, input: unknown): Promise<unknown> {

@@ -15,6 +15,9 @@ import { createRuntime, type Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AgentManagerRunDetail, RunAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { Definition } from '../../src/domain/definition.ts';
+import type { RunSnapshot } from '../../src/domain/run.ts';
+import type { AgentStep } from '../../src/domain/step.ts';
+import { RunService } from '../../src/temporal/run-service.ts';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake-server.ts';
 import { jsonCaller } from '../fixtures/json-call.ts';
 
@@ -26,6 +29,9 @@ let home: string;
 let model: OpenAiFake;
 let receiver: Server;
 let receiverUrl: string;
+let taskQueue: string;
+// A port nothing listens on: an http agent there fails every attempt to connect.
+let closedPort: number;
 // The http agent's receiver: busy (503) for the first two requests, then it answers.
 let receiverRequests = 0;
 // Calls per run id, so each test counts only its own run's attempts.
@@ -50,6 +56,22 @@ async function runOneStep(agentId: string, step: Record<string, unknown> = {}): 
     if (!(error instanceof WorkflowFailedError)) throw error;
   });
   return { runId, detail: (await call<AgentManagerRunDetail>('GET', `/api/v1/workflows/runs/${runId}`)).json };
+}
+
+/**
+ * Runs a one-step definition through a RunService that takes every agent for a function agent, as
+ * an API process would whose registry holds an agent the worker's does not (or no longer does).
+ */
+async function runDirect(agentId: string, step: Partial<AgentStep> = {}): Promise<{ runId: string; snapshot: RunSnapshot }> {
+  const project = 'default';
+  const at = new Date().toISOString();
+  const definition: Definition = {
+    id: `wf-direct-${agentId}`, project, name: 'direct', description: null, agent: null, pauseTimeout: null, version: 1, createdAt: at, updatedAt: at,
+    steps: [{ id: 'st-1', name: 'call', stepOrder: 1, type: 'agent', agentId, action: 'do it', requireApproval: false, ...step }],
+  };
+  const runs = new RunService({ client: runtime.client, readModel: runtime.store.runs, taskQueue, defaultPauseTimeout: '1h', agentKindOf: () => 'function' });
+  const snapshot = await runs.startAndWait({ project, definition, task: 't', state: {}, input: 'x' });
+  return { runId: snapshot.runId, snapshot };
 }
 
 async function historyEvents(runId: string): Promise<HistoryEvent[]> {
@@ -86,6 +108,24 @@ function agentActivity(events: HistoryEvent[], activityType = 'runAgentStep') {
   };
 }
 
+/**
+ * The local activities of a run (function agents run as local activities): one marker per activity,
+ * written once it is done, with the last attempt and, when it failed, its failure.
+ */
+function localActivities(events: HistoryEvent[], activityType = 'runAgentStep') {
+  return events.flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    const data = marker?.details?.data?.payloads?.[0]?.data;
+    if (marker?.markerName !== 'core_local_activity' || !data) return [];
+    const details = JSON.parse(Buffer.from(data).toString()) as { activity_type: string; attempt: number };
+    return details.activity_type === activityType ? [{ attempt: details.attempt, failure: marker.failure?.cause?.message ?? marker.failure?.message ?? null }] : [];
+  });
+}
+
+function scheduledActivities(events: HistoryEvent[]): string[] {
+  return events.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+}
+
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'baton-retries-'));
   model = await startOpenAiFake([{ status: 503, message: 'overloaded' }, { status: 503, message: 'overloaded' }, { content: 'forty-two' }]);
@@ -99,13 +139,19 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/agent`;
-  const config = loadConfig({ TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), BATON_HOME: home, PORT: '0', BATON_TASK_QUEUE: `retries-${Date.now()}`, BATON_EGRESS_ALLOW: '127.0.0.1' });
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  closedPort = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
+  taskQueue = `retries-${Date.now()}`;
+  const config = loadConfig({ TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), BATON_HOME: home, PORT: '0', BATON_TASK_QUEUE: taskQueue, BATON_EGRESS_ALLOW: '127.0.0.1' });
   runtime = await createRuntime(config, {
     role: 'all',
     extend: {
       agents: (registry) => {
         registry.register('fails-twice', {
           kind: 'function',
+          local: true,
           run: async (context) => {
             const attempt = countCall(context.runId);
             if (attempt <= 2) throw new Error(`upstream busy (call ${attempt})`);
@@ -114,6 +160,7 @@ beforeAll(async () => {
         });
         registry.register('always-down', {
           kind: 'function',
+          local: true,
           run: async (context) => {
             throw new Error(`upstream down (call ${countCall(context.runId)})`);
           },
@@ -131,30 +178,58 @@ afterAll(async () => {
 });
 
 describe('agentRun retries a failing agent step', () => {
-  it('completes a step whose agent fails twice under retry {attempts: 3, backoff: 100ms}, on the third attempt', async () => {
+  it('completes a function agent step that fails twice under retry {attempts: 3, backoff: 100ms}, on the third attempt of its local activity', async () => {
     const { runId, detail } = await runOneStep('fails-twice', { retry: { attempts: 3, backoff: '100ms' } });
     expect([detail.status, detail.result]).toEqual(['COMPLETED', 'answered on call 3']);
-    const activity = agentActivity(await historyEvents(runId));
-    expect(activity.options).toMatchObject({ maximumAttempts: 3, initialIntervalMs: 100, backoffCoefficient: 2 });
-    expect([activity.lastAttempt, activity.failureBeforeLastAttempt, activity.completed !== null, activity.failed]).toEqual([3, 'upstream busy (call 2)', true, null]);
+    const events = await historyEvents(runId);
+    expect(scheduledActivities(events)).toEqual([]);
+    expect(localActivities(events)).toEqual([{ attempt: 3, failure: null }]);
     expect(calls.get(runId)).toBe(3);
   });
 
-  it('fails the run with step_failed after exactly the configured attempts when the agent always fails', async () => {
+  it('fails the run with step_failed after exactly the configured attempts when a function agent always fails', async () => {
     const { runId, detail } = await runOneStep('always-down', { retry: { attempts: 4, backoff: '100ms', backoffCoefficient: 1 } });
     expect(detail.status).toBe('FAILED');
-    const activity = agentActivity(await historyEvents(runId));
-    expect(activity.options).toMatchObject({ maximumAttempts: 4, initialIntervalMs: 100, backoffCoefficient: 1 });
-    expect(activity.lastAttempt).toBe(4);
-    expect([activity.failed?.failure?.message, activity.failed?.retryState]).toEqual(['upstream down (call 4)', temporal.api.enums.v1.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED]);
+    const events = await historyEvents(runId);
+    expect(scheduledActivities(events)).toEqual([]);
+    expect(localActivities(events)).toEqual([{ attempt: 4, failure: 'upstream down (call 4)' }]);
     expect(calls.get(runId)).toBe(4);
     const failure = await runtime.client.workflow.getHandle(runId).result().then(() => null, (error: unknown) => (error as WorkflowFailedError).cause);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect([(failure as ApplicationFailure).type, failure?.message]).toEqual(['step_failed', 'upstream down (call 4)']);
   });
 
-  it('uses the default policy on a step without retry: 3 attempts, 1 s backoff doubling, 10 s heartbeat timeout, 10 min per attempt', async () => {
+  it('gives a function agent step without retry the default 3 attempts, 1 s backoff doubling', async () => {
+    const startedAt = Date.now();
     const { runId, detail } = await runOneStep('always-down');
+    expect(detail.status).toBe('FAILED');
+    expect(localActivities(await historyEvents(runId))).toEqual([{ attempt: 3, failure: 'upstream down (call 3)' }]);
+    expect(calls.get(runId)).toBe(3);
+    // Backoffs of 1 s and 2 s between the three attempts.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(3_000);
+  });
+
+  it('fails a step the starter took for a function agent that the worker does not hold with agent_not_found, on the first attempt', async () => {
+    const { runId, snapshot } = await runDirect('never-registered', { retry: { attempts: 5, backoff: '100ms', backoffCoefficient: 2 } });
+    expect([snapshot.status, snapshot.error?.code]).toEqual(['failed', 'agent_not_found']);
+    const events = await historyEvents(runId);
+    expect([scheduledActivities(events), localActivities(events)]).toEqual([[], [{ attempt: 1, failure: 'agent "never-registered" is not registered' }]]);
+  });
+
+  it('runs a step the starter took for a function agent that is an http agent as a regular activity', async () => {
+    expect((await call('POST', '/api/v1/agents', { id: 'now-http', kind: 'http', config: { url: receiverUrl } })).status).toBe(200);
+    receiverRequests = 2;
+    const { runId, snapshot } = await runDirect('now-http');
+    expect([snapshot.status, snapshot.result]).toEqual(['completed', { request: 3 }]);
+    const events = await historyEvents(runId);
+    expect([scheduledActivities(events), localActivities(events).length]).toEqual([['runAgentStep'], 1]);
+    receiverRequests = 0;
+  });
+
+  it('uses the default policy on an http agent step without retry: 3 attempts, 1 s backoff doubling, 10 s heartbeat timeout, 10 min per attempt', async () => {
+    // Nothing listens there: every attempt fails to connect.
+    expect((await call('POST', '/api/v1/agents', { id: 'unreachable', kind: 'http', config: { url: `http://127.0.0.1:${closedPort}/agent` } })).status).toBe(200);
+    const { runId, detail } = await runOneStep('unreachable');
     expect(detail.status).toBe('FAILED');
     const activity = agentActivity(await historyEvents(runId));
     expect(activity.options).toEqual({
@@ -166,7 +241,6 @@ describe('agentRun retries a failing agent step', () => {
       startToCloseTimeoutMs: 600_000,
     });
     expect([activity.lastAttempt, activity.failed?.retryState]).toEqual([3, temporal.api.enums.v1.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED]);
-    expect(calls.get(runId)).toBe(3);
   });
 
   it('retries an http agent whose receiver answers 503 twice, and completes with its third answer', async () => {

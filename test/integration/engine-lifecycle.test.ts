@@ -170,8 +170,9 @@ describe('agentRun lifecycle', () => {
     ]);
     expect(attributes.get(updatedAtKey)?.toISOString()).toBe(paused.updatedAt);
     const history = await engine.client.workflow.getHandle(paused.runId).fetchHistory();
-    const scheduled = history.events?.find((event) => event.activityTaskScheduledEventAttributes);
-    const summary = scheduled?.userMetadata?.summary?.data;
+    // echo is a function agent: its step is a local activity, whose marker carries the summary.
+    const step = history.events?.find((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    const summary = step?.userMetadata?.summary?.data;
     expect(summary && Buffer.from(summary).toString()).toBe('"1/2 only · echo"');
     // The Web UI reads current details through the SDK's built-in metadata query.
     const metadata = await engine.client.workflow.getHandle(paused.runId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');

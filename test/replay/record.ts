@@ -91,6 +91,8 @@ const runtime = await createRuntime(
 const client = runtime.client;
 const runs = new RunService({ client, readModel: runtime.store.runs, taskQueue, defaultPauseTimeout: '7d' });
 const leadRouter = exampleAsDefinition(leadRouterExample, project);
+// The RunService the API uses: it writes the function agents' kinds into the start.
+const apiRuns = runtime.runs!;
 
 /** Stores an http or llm agent the way users do, over the API. */
 async function createAgent(agent: { id: string; kind: 'http' | 'llm'; config: Record<string, unknown> }): Promise<void> {
@@ -186,6 +188,19 @@ const scenarios: Record<string, () => Promise<string>> = {
     return paused.runId;
   },
   'read-model-review-and-input': reviewAndInput,
+  // Since patch function-agent-local-activity: started through the API's RunService, which knows the
+  // registry's function agents, so classify and route run as local activities (markers, no activity tasks).
+  async 'function-agent-local'() {
+    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-791' }, input: null });
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
+    return paused.runId;
+  },
+  // Since the resumeAndSettle Update: resume-and-wait is one Update that answers at the next settle.
+  async 'resume-and-settle'() {
+    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-792' }, input: null });
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
+    return paused.runId;
+  },
   async 'branch-fail'() {
     const steps: Definition['steps'] = [
       { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], next: { reject: 'fail' } },

@@ -4,7 +4,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { runReadModelPatch } from '../../src/workflows/run-recorder.ts';
-import { sessionAppendLocalPatch } from '../../src/workflows/step-runner.ts';
+import { functionAgentLocalPatch, sessionAppendLocalPatch } from '../../src/workflows/step-runner.ts';
 
 // Histories recorded by test/replay/record.ts (read it before re-recording: only with patched()).
 const historiesDir = new URL('./histories/', import.meta.url);
@@ -20,6 +20,7 @@ interface RecordedHistory {
     activityTaskCompletedEventAttributes?: { result?: { payloads: Array<{ data: string }> } };
     workflowExecutionFailedEventAttributes?: { failure?: { applicationFailureInfo?: { type?: string } } };
     markerRecordedEventAttributes?: { details?: { data?: { payloads?: Array<{ data: string }> } } };
+    workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
   }>;
 }
 
@@ -36,10 +37,10 @@ async function replay(workflowsPath: string): Promise<ReplayResult[]> {
 }
 
 describe('recorded histories', () => {
-  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail', async () => {
+  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
-      'branch-fail', 'branched', 'cancelled', 'completed', 'failed-after-retries', 'http-agent', 'llm-tool-approval',
-      'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
+      'branch-fail', 'branched', 'cancelled', 'completed', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
+      'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
     ]);
   });
 
@@ -91,15 +92,37 @@ describe('recorded histories', () => {
     expect(recordRunMarkers('read-model-listed-by-starter')).toBe(2);
   });
 
+  it('take both branches of patch function-agent-local-activity: function agents as activities before it, as local activities after', async () => {
+    const histories = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, JSON.stringify(entry.history)]));
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const patchData = Buffer.from(JSON.stringify({ id: functionAgentLocalPatch, deprecated: false })).toString('base64');
+    const scheduled = (name: string) => events[name]!.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    const localRuns = (name: string) => events[name]!.filter((event) => {
+      const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return data !== undefined && (JSON.parse(Buffer.from(data, 'base64').toString()) as { activity_type?: string }).activity_type === 'runAgentStep';
+    }).length;
+    // The same lead router cycle: classify and route as activity tasks, then as local activities.
+    expect([scheduled('read-model-listed-by-starter'), localRuns('read-model-listed-by-starter'), histories['read-model-listed-by-starter']!.includes(patchData)]).toEqual([['runAgentStep', 'runAgentStep'], 0, false]);
+    expect([scheduled('function-agent-local'), localRuns('function-agent-local'), histories['function-agent-local']!.includes(patchData)]).toEqual([[], 2, true]);
+  });
+
+  it('hold both ways of resume-and-wait: resume then settled, and one resumeAndSettle Update', async () => {
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const updates = (name: string) => events[name]!.flatMap((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? []);
+    // The settled after resume came once the run had closed (RunService then read the run instead).
+    expect(updates('function-agent-local')).toEqual(['settled', 'resume']);
+    expect(updates('resume-and-settle')).toEqual(['settled', 'resumeAndSettle']);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(16);
+    expect(results).toHaveLength(18);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(16);
+    expect(results).toHaveLength(18);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -26,6 +26,15 @@ describe('agent registry', () => {
     expect(await registry.resolve('p', 'missing')).toBeUndefined();
   });
 
+  it('runs registered function agents as local activities only when their spec says local: true (the built-in ones do)', () => {
+    const registry = createAgentRegistry()
+      .register('quick', { kind: 'function', local: true, run: async () => 1 })
+      .register('waits', { kind: 'function', run: async () => 2 });
+    expect([registry.runsLocally('quick'), registry.runsLocally('waits'), registry.runsLocally('missing')]).toEqual([true, false, false]);
+    const builtins = registerBuiltinAgents(createAgentRegistry());
+    expect(['echo', 'template', 'json-extract'].map((id) => builtins.runsLocally(id))).toEqual([true, true, true]);
+  });
+
   it('rejects duplicate ids, ids that are not slugs, and specs without run', () => {
     const registry = createAgentRegistry().register('one', { kind: 'function', run: async () => 1 });
     expect(() => registry.register('one', { kind: 'function', run: async () => 2 })).toThrow(/already registered/);

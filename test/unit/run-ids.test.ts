@@ -28,6 +28,8 @@ describe('run ids', () => {
     const ids = idempotentResumeIds('acme', 'wfr_1', 'key-1', { decision: 'approve', note: 'ok' });
     expect(ids.resume).toMatch(/^resume-[0-9A-Z]{26}$/);
     expect(ids.settled).toBe(`settled-${ids.resume.slice('resume-'.length)}`);
+    // The one-Update resume-and-wait has an id of its own: a keyed resend after a two-Update answer is not mistaken for it.
+    expect(ids.resumeAndSettle).toBe(`resume-settle-${ids.resume.slice('resume-'.length)}`);
     expect(idempotentResumeIds('acme', 'wfr_1', 'key-1', { note: 'ok', decision: 'approve' })).toStrictEqual(ids);
     for (const other of [
       idempotentResumeIds('acme', 'wfr_1', 'key-1', { decision: 'reject', note: 'ok' }),
