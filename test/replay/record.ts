@@ -201,6 +201,13 @@ const scenarios: Record<string, () => Promise<string>> = {
     await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
     return paused.runId;
   },
+  // Since engine revision 1: one patch marker (and one TemporalChangeVersion upsert) stands for the
+  // read model, the session append's changes, function agents as local activities.
+  async 'engine-revision'() {
+    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-793' }, input: null });
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve', comment: 'revision one' }, { by: { via: 'api', label: 'recorder' } });
+    return paused.runId;
+  },
   async 'branch-fail'() {
     const steps: Definition['steps'] = [
       { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], next: { reject: 'fail' } },

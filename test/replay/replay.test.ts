@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { engineRevisions } from '../../src/workflows/engine-revision.ts';
 import { runReadModelPatch } from '../../src/workflows/run-recorder.ts';
 import { functionAgentLocalPatch, sessionAppendLocalPatch } from '../../src/workflows/step-runner.ts';
 
@@ -19,7 +20,8 @@ interface RecordedHistory {
     activityTaskStartedEventAttributes?: { attempt: number };
     activityTaskCompletedEventAttributes?: { result?: { payloads: Array<{ data: string }> } };
     workflowExecutionFailedEventAttributes?: { failure?: { applicationFailureInfo?: { type?: string } } };
-    markerRecordedEventAttributes?: { details?: { data?: { payloads?: Array<{ data: string }> } } };
+    markerRecordedEventAttributes?: { markerName?: string; details?: { data?: { payloads?: Array<{ data: string }> } } };
+    upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> } };
     workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
   }>;
 }
@@ -39,7 +41,7 @@ async function replay(workflowsPath: string): Promise<ReplayResult[]> {
 describe('recorded histories', () => {
   it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
-      'branch-fail', 'branched', 'cancelled', 'completed', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
+      'branch-fail', 'branched', 'cancelled', 'completed', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
       'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
     ]);
   });
@@ -114,15 +116,30 @@ describe('recorded histories', () => {
     expect(updates('resume-and-settle')).toEqual(['settled', 'resumeAndSettle']);
   });
 
+  it('take engine revision 1 in a new run: one patch marker and one TemporalChangeVersion upsert stand for every change it lists', async () => {
+    const histories = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, JSON.stringify(entry.history)]));
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const patchData = (id: string) => Buffer.from(JSON.stringify({ id, deprecated: false })).toString('base64');
+    const patchMarkers = (name: string) => events[name]!.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch').length;
+    const changeVersionUpserts = (name: string) => events[name]!.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion).length;
+    const [revision] = engineRevisions;
+    expect(histories['engine-revision']!.includes(patchData(revision!.id))).toBe(true);
+    for (const change of revision!.changes) expect([change, histories['engine-revision']!.includes(patchData(change))]).toEqual([change, false]);
+    expect([patchMarkers('engine-revision'), changeVersionUpserts('engine-revision')]).toEqual([1, 1]);
+    // The same cycle before the revision checked each change's own id.
+    expect([patchMarkers('resume-and-settle'), changeVersionUpserts('resume-and-settle')]).toEqual([4, 4]);
+    expect(events['engine-revision']!.length).toBeLessThan(events['resume-and-settle']!.length);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(18);
+    expect(results).toHaveLength(19);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(18);
+    expect(results).toHaveLength(19);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });
