@@ -3,7 +3,8 @@
 // folder under the OS temp dir (outside the repository, so typecheck, lint and the tests never see
 // it), with node_modules linked to this checkout's. Nothing is rebuilt or patched: the files are
 // exactly the commit's, and only commits whose runtime dependencies (package.json `dependencies`)
-// are this checkout's are accepted, so both engines load the very same libraries on the same Node.
+// this checkout has at the same versions are accepted, so both engines load the very same libraries
+// on the same Node (packages only this checkout uses are never loaded by the earlier engine).
 import { execFile } from 'node:child_process';
 import { access, mkdir, readFile, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -47,15 +48,17 @@ export async function describeWorkTree(): Promise<string> {
 
 /**
  * Unpacks `rev` (once; later runs reuse the folder, keyed by the full commit id) and returns where its
- * CLI is. Refuses a commit whose runtime dependencies differ from the current ones: its engine would
- * then run on libraries it was not written for (dev tools such as test drivers do not matter here).
+ * CLI is. Refuses a commit with a runtime dependency this checkout lacks or has at another version:
+ * its engine would then run on libraries it was not written for (dev tools such as test drivers do
+ * not matter here, nor packages only this checkout added).
  */
 export async function checkoutCommit(rev: string, log: (line: string) => void = () => {}): Promise<SourceTree> {
   const { commit, subject } = await describeCommit(rev);
-  const dependencies = (text: string) => JSON.stringify((JSON.parse(text) as { dependencies?: unknown }).dependencies ?? {});
+  const dependencies = (text: string) => (JSON.parse(text) as { dependencies?: Record<string, string> }).dependencies ?? {};
   const ours = dependencies(await readFile(path.join(repositoryRoot, 'package.json'), 'utf8'));
-  if (dependencies(await git('show', `${commit}:package.json`)) !== ours) {
-    throw new Error(`${commit.slice(0, 7)} has other dependencies in package.json than this checkout: its engine would run on libraries it was not written for`);
+  const differing = Object.entries(dependencies(await git('show', `${commit}:package.json`))).filter(([name, version]) => ours[name] !== version);
+  if (differing.length > 0) {
+    throw new Error(`${commit.slice(0, 7)} depends on ${differing.map(([name, version]) => `${name}@${version}`).join(', ')}, which this checkout does not have at that version: its engine would run on libraries it was not written for`);
   }
   const dir = path.join(os.tmpdir(), `baton-bench-tree-${commit}`);
   const marker = path.join(dir, '.bench-commit');
