@@ -133,7 +133,8 @@ describe('the Baton image built from .ci/Dockerfile', () => {
     for (const folder of ['src', 'api', 'workers']) {
       for (const file of await readdir(path.join(appDir, folder), { recursive: true })) {
         if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
-        const source = await readFile(path.join(appDir, folder, file), 'utf8');
+        // Examples in doc comments (`* import … from '@baton/sdk'`) are not imports.
+        const source = (await readFile(path.join(appDir, folder, file), 'utf8')).split('\n').filter((line) => !/^\s*(\*|\/\/)/.test(line)).join('\n');
         for (const [, specifier] of source.matchAll(/(?:^|\s)(?:from|import)\s*\(?\s*'([^'.][^']*)'/gm)) {
           const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!;
           if (!name.startsWith('node:') && name !== manifest.name && !(name in manifest.dependencies)) undeclared.push(`${folder}/${file}: ${specifier}`);
