@@ -7,8 +7,8 @@ export type LogLevel = (typeof logLevels)[number];
 export type LogFormat = 'json' | 'pretty';
 
 /**
- * Fields that may hold a credential or an agent's configuration wherever they appear (two levels
- * deep): Baton's own lines never carry them, this catches what a future line or a library adds.
+ * Fields that may hold a credential or an agent's configuration at the top of a line or nested up
+ * to two levels below it: Baton's own lines never carry them, this catches what a future line or a library adds.
  */
 export const redactedPaths = ['authorization', 'cookie', 'config', 'headers', 'apiKey', 'secret', 'password', 'token']
   .flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);

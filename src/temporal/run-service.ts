@@ -359,8 +359,9 @@ export class RunService {
     if (!this.agentKindOf) return undefined;
     const kinds: Record<string, AgentKind> = {};
     for (const step of definition.steps) {
-      const kind = step.type === 'agent' ? this.agentKindOf(step.agentId) : undefined;
-      if (step.type === 'agent' && kind) kinds[step.agentId] = kind;
+      if (step.type !== 'agent') continue;
+      const kind = this.agentKindOf(step.agentId);
+      if (kind) kinds[step.agentId] = kind;
     }
     return Object.keys(kinds).length > 0 ? kinds : undefined;
   }
