@@ -4,13 +4,27 @@
 import { patched } from '@temporalio/workflow';
 
 /** The patched() ids of workflow changes (each keeps its own id: older histories recorded it). */
-export type EngineChange = 'session-append-local-activity' | 'session-append-bounded-retry' | 'run-read-model' | 'function-agent-local-activity';
+export type EngineChange =
+  | 'session-append-local-activity'
+  | 'session-append-bounded-retry'
+  | 'run-read-model'
+  | 'function-agent-local-activity'
+  // A human step's deadline actions: reminders, onTimeout answer/goto, the deadline in the pending action.
+  | 'human-step-deadline'
+  // Approval steps with a quorum: several people answer before the step resolves.
+  | 'approval-quorum'
+  // A run forked from another run's step: starts at that step with the earlier outputs copied.
+  | 'run-fork';
 
 /**
  * Engine revisions, newest first: a run that recorded a revision has every change it lists. A new
  * change gets its id above and a new revision at the top listing it and every earlier change.
  */
 export const engineRevisions: ReadonlyArray<{ id: string; changes: readonly EngineChange[] }> = [
+  {
+    id: 'engine-revision-2',
+    changes: ['session-append-local-activity', 'session-append-bounded-retry', 'run-read-model', 'function-agent-local-activity', 'human-step-deadline', 'approval-quorum', 'run-fork'],
+  },
   { id: 'engine-revision-1', changes: ['session-append-local-activity', 'session-append-bounded-retry', 'run-read-model', 'function-agent-local-activity'] },
 ];
 

@@ -122,7 +122,7 @@ describe('recorded histories', () => {
     const patchData = (id: string) => Buffer.from(JSON.stringify({ id, deprecated: false })).toString('base64');
     const patchMarkers = (name: string) => events[name]!.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch').length;
     const changeVersionUpserts = (name: string) => events[name]!.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion).length;
-    const [revision] = engineRevisions;
+    const revision = engineRevisions.find((entry) => entry.id === 'engine-revision-1');
     expect(histories['engine-revision']!.includes(patchData(revision!.id))).toBe(true);
     for (const change of revision!.changes) expect([change, histories['engine-revision']!.includes(patchData(change))]).toEqual([change, false]);
     expect([patchMarkers('engine-revision'), changeVersionUpserts('engine-revision')]).toEqual([1, 1]);
