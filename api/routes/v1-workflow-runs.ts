@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { idempotencyKeyHeaderSchema } from '../../src/domain/run.ts';
 import {
+  v1ForkBodySchema,
   v1ListRunsQuerySchema,
   v1ResumeBodySchema,
   v1RunListSchema,
@@ -12,15 +13,16 @@ import {
   v1Conflict,
   v1ErrorResponses,
   v1NotFound,
+  v1RunLinks,
   v1RunResponse,
   v1BodyErrors,
   v1Unprocessable,
 } from './v1-openapi.ts';
-import { toV1Run, toV1RunListItem } from '../../src/domain/v1-shape.ts';
+import { toV1Run, toV1RunDetail, toV1RunListItem } from '../../src/domain/v1-shape.ts';
 
 export interface V1WorkflowRunRoutesDeps {
-  runs: Pick<RunService, 'resumeAndWait' | 'get' | 'list' | 'cancel'>;
-  /** How long a resume waits for the run to settle again when the caller names no `?waitMs=`. */
+  runs: Pick<RunService, 'resumeAndWait' | 'get' | 'list' | 'cancel' | 'forks' | 'prepareFork' | 'startAndWait'>;
+  /** How long a resume or fork waits for the run to settle again when the caller names no `?waitMs=`. */
   defaultWaitMs: number;
 }
 
@@ -56,6 +58,38 @@ const resumeRoute = createRoute({
   },
 });
 
+const forkRoute = createRoute({
+  method: 'post',
+  path: '/workflow-runs/{runId}/fork',
+  operationId: 'forkWorkflowRunV1',
+  summary: 'Start a new run from a step of this run',
+  description:
+    'Starts a new run of the same workflow as this run ran it (its definition snapshot, task and state, not the ' +
+    'workflow as it is now) at step `fromStep`, with the outputs of the steps this run ran before it copied ' +
+    '(listed in `steps` with `origin: copied`). Without `output` the step runs again on the input it got in this ' +
+    'run; with `output` that value is the step\'s output (`origin: given`: an approval\'s option, input valid ' +
+    'against an input step\'s schema, any JSON for an agent step) and the run goes on from the step\'s `next`. ' +
+    'Works on running, paused and finished runs; this run is not changed. A step run more than once (a `next` ' +
+    'loop) is forked from its latest run. The fork has a new session, `forkedFrom` names this run and this ' +
+    'run\'s GET lists it in `forks`. Answers like a start: once the fork is paused, completed or failed, or ' +
+    '`running` after `waitMs`. A retried request with the same Idempotency-Key returns the same fork.',
+  tags: ['v1'],
+  request: {
+    params: runParams,
+    query: v1WaitQuerySchema,
+    headers: idempotencyKeyHeaderSchema,
+    body: { required: true, content: { 'application/json': { schema: v1ForkBodySchema } } },
+  },
+  responses: {
+    200: { ...v1RunResponse('The new run once paused, completed or failed (or still running after waitMs)'), links: v1RunLinks },
+    ...v1ErrorResponses,
+    ...v1NotFound('run_not_found'),
+    ...v1Conflict('step_not_reached: the run has neither run nor waits on `fromStep`'),
+    ...v1BodyErrors,
+    ...v1Unprocessable('unknown_step: the run\'s workflow has no step `fromStep`; invalid_fork_output: `output` is not one of the approval\'s options, or fails the input step\'s schema'),
+  },
+});
+
 const listRoute = createRoute({
   method: 'get',
   path: '/workflow-runs',
@@ -84,7 +118,8 @@ const getRoute = createRoute({
     '`error.code` `workflow_task_failing` and the failure in `error.message`; its steps cannot be read. ' +
     'A run terminated after its cancellation grace period is `cancelled` with `error.code` `terminated`. ' +
     '`answers` is the audit trail of the run\'s resumes (step, answer, comment, who by API key label, when), oldest first; ' +
-    'it is absent until the first answer.',
+    'it is absent until the first answer. A forked run names its parent in `forkedFrom`; `forks` lists the runs forked ' +
+    'from this one, oldest first (absent when there are none).',
   tags: ['v1'],
   request: { params: runParams },
   responses: {
@@ -130,14 +165,26 @@ export function createV1WorkflowRunRoutes(deps: V1WorkflowRunRoutesDeps) {
       });
       return c.json(toV1Run(snapshot), 200);
     })
+    .openapi(forkRoute, async (c) => {
+      const project = c.get('project');
+      const { runId } = c.req.valid('param');
+      const { waitMs } = c.req.valid('query');
+      const body = c.req.valid('json');
+      const idempotencyKey = c.req.valid('header')['idempotency-key'];
+      const request = await deps.runs.prepareFork(project, runId, { fromStep: body.fromStep, ...('output' in body ? { output: { value: body.output } } : {}) }, idempotencyKey ? { idempotencyKey } : {});
+      const snapshot = await deps.runs.startAndWait({ ...request, waitMs: waitMs ?? deps.defaultWaitMs });
+      return c.json(toV1Run(snapshot), 200);
+    })
     .openapi(listRoute, async (c) => {
       const { status, agent, limit, cursor } = c.req.valid('query');
       const page = await deps.runs.list(c.get('project'), { status, agent }, { pageSize: limit, cursor });
       return c.json({ data: page.runs.map(toV1RunListItem), next_cursor: page.nextCursor }, 200);
     })
     .openapi(getRoute, async (c) => {
-      const snapshot = await deps.runs.get(c.get('project'), c.req.valid('param').runId);
-      return c.json(toV1Run(snapshot), 200);
+      const project = c.get('project');
+      const { runId } = c.req.valid('param');
+      const [snapshot, forks] = await Promise.all([deps.runs.get(project, runId), deps.runs.forks(project, runId)]);
+      return c.json(toV1RunDetail(snapshot, forks), 200);
     })
     .openapi(cancelRoute, async (c) => {
       const { snapshot, settled } = await deps.runs.cancel(c.get('project'), c.req.valid('param').runId);

@@ -3,12 +3,13 @@ import { ulid } from 'ulid';
 import {
   agentManagerRunDetailSchema,
   agentManagerRunPageSchema,
+  forkRunBodySchema,
   resumeAcceptedSchema,
   resumeRunBodySchema,
   runAcceptedSchema,
   runWorkflowBodySchema,
   toAgentManagerRun,
-  toAgentManagerRunDetail,
+  toAgentManagerRunDetailWithForks,
 } from '../../src/domain/agent-manager-runs.ts';
 import { pageQuerySchema, type PageQuery, type SpringPage } from '../../src/domain/definition-input.ts';
 import { BatonError } from '../../src/domain/errors.ts';
@@ -26,7 +27,7 @@ export interface AgentManagerRunRoutesDeps {
   store: Pick<Store, 'definitions'>;
   /** How a run start reads its definition (default: the store's); see cacheStartDefinitions. */
   startDefinitions?: Pick<Store['definitions'], 'get'>;
-  runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'page' | 'count'>;
+  runs: Pick<RunService, 'start' | 'resume' | 'resumeApplied' | 'get' | 'page' | 'count' | 'forks' | 'prepareFork'>;
 }
 
 const tags = ['Agent Manager: runs'];
@@ -69,7 +70,8 @@ const getRoute = createRoute({
     'A run whose workflow task keeps failing (it cannot make progress) is `RUNNING` with `error.code` ' +
     '`workflow_task_failing`; its steps cannot be read. A run terminated after its cancellation grace period is ' +
     '`CANCELLED` with `error.code` `terminated`. `answers` is the audit trail of the run\'s resumes (step, answer, ' +
-    'comment, who by API key label, when), oldest first.',
+    'comment, who by API key label, when), oldest first. A forked run names its parent in `forkedFrom`; `forks` lists ' +
+    'the runs forked from this one, oldest first (absent when there are none).',
   request: { params: z.object({ runId: pathIdSchema }) },
   responses: { 200: jsonResponse(agentManagerRunDetailSchema, 'The run as it stands'), ...commonErrors, ...notFound('run_not_found'), ...engineErrors },
 });
@@ -90,6 +92,33 @@ const resumeRoute = createRoute({
     ...commonErrors, ...notFound('run_not_found'), ...bodyErrors, ...engineErrors,
     ...conflict('run_not_paused, run_finished or step_mismatch; workflow_task_failing: the run\'s workflow task keeps failing, so it cannot take an answer'),
     422: errorResponse('invalid_resume_input: not one of the options, or fails the step\'s schema (details list them)'),
+  },
+});
+
+const forkRoute = createRoute({
+  method: 'post', path: '/workflows/runs/{runId}/fork', tags, operationId: 'forkWorkflowRun', summary: 'Start a new run from a step of this run',
+  description:
+    'Starts a new run of the same workflow as this run ran it (its snapshot, input and task, not the workflow as it ' +
+    'is now) at step `fromStep` (its name or id), with the outputs of the steps this run ran before it copied (listed ' +
+    'in `steps` with `origin: copied`; the step given an `output` has `origin: given`). Without `output` the step runs again on the input it got in this run; ' +
+    'with `output` that value is the step\'s output (an approval\'s option, input valid against an input step\'s ' +
+    'schema, any JSON for an agent step) and the run goes on from the step\'s `next`. Works on running, paused and ' +
+    'finished runs; this run is not changed. A step run more than once (a `next` loop) is forked from its latest run. ' +
+    'The fork has a new session; its `forkedFrom` names this run and this run\'s detail lists it in `forks`. Answers ' +
+    '202 at once, like a start; a retried request with the same Idempotency-Key answers the same fork.',
+  request: { params: z.object({ runId: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(forkRunBodySchema) },
+  responses: {
+    202: {
+      ...jsonResponse(runAcceptedSchema, 'The fork was started'),
+      links: links({
+        GetRun: ['getWorkflowRun', { runId: '$response.body#/runId' }],
+        ResumeRun: ['resumeWorkflowRun', { runId: '$response.body#/runId' }],
+        WatchRun: ['watchWorkflowRun', { runId: '$response.body#/runId' }],
+      }),
+    },
+    ...commonErrors, ...notFound('run_not_found'), ...bodyErrors, ...engineErrors,
+    ...conflict('step_not_reached: the run has neither run nor waits on `fromStep`'),
+    422: errorResponse('unknown_step: the run\'s workflow has no step `fromStep`; invalid_fork_output: `output` is not one of the approval\'s options, or fails the input step\'s schema (details list why)'),
   },
 });
 
@@ -138,8 +167,20 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
       return c.json({ ...page, content: page.content.map(toAgentManagerRun) }, 200);
     })
     .openapi(getRoute, async (c) => {
-      const snapshot = await deps.runs.get(c.get('project'), c.req.valid('param').runId);
-      return c.json(toAgentManagerRunDetail(snapshot), 200);
+      const project = c.get('project');
+      const { runId } = c.req.valid('param');
+      const [snapshot, forks] = await Promise.all([deps.runs.get(project, runId), deps.runs.forks(project, runId)]);
+      return c.json(toAgentManagerRunDetailWithForks(snapshot, forks), 200);
+    })
+    .openapi(forkRoute, async (c) => {
+      const project = c.get('project');
+      const { runId } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const idempotencyKey = c.req.valid('header')['idempotency-key'];
+      const request = await deps.runs.prepareFork(project, runId, { fromStep: body.fromStep, ...('output' in body ? { output: { value: body.output } } : {}) }, { acceptStepIds: true, ...(idempotencyKey ? { idempotencyKey } : {}) });
+      const started = await deps.runs.start(request);
+      const jobId = `job-${started.executionRunId ?? started.runId}`;
+      return c.json({ jobId, workflowId: request.definition.id, sessionId: started.sessionId, runId: started.runId }, 202);
     })
     .openapi(resumeRoute, async (c) => {
       const project = c.get('project');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { springPageSchema } from './definition-input.ts';
 import { pendingActionSchema, pendingActionTypeSchema } from './pending-action.ts';
-import { actorSchema, resumeCommentSchema, runErrorSchema, type AnswerRecord, type RunSnapshot, type RunStatus, type RunSummary, type StepRecord } from './run.ts';
+import { actorSchema, forkedFromSchema, resumeCommentSchema, runErrorSchema, type AnswerRecord, type RunSnapshot, type RunStatus, type RunSummary, type StepRecord } from './run.ts';
 import { sessionIdSchema } from './ids.ts';
 
 // The Agent Manager API's run endpoints: request and response bodies, and the pure
@@ -39,6 +39,15 @@ export const resumeRunBodySchema = z.object({
 }).meta({ id: 'ResumeRunBody' });
 export type ResumeRunBody = z.infer<typeof resumeRunBodySchema>;
 
+/** `POST /workflows/runs/{runId}/fork`: where the new run starts, and optionally that step's output. */
+export const forkRunBodySchema = z.object({
+  /** The step to start from, by name or id (`st-…`): it runs again on the input it got in the parent run. */
+  fromStep: z.string().min(1).max(200),
+  /** Taken as fromStep's output instead of running it (an approval's option, input valid against the step's schema, any JSON for an agent step); the run goes on from its `next`. */
+  output: z.union([z.string().max(100_000), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.number(), z.boolean(), z.null()]).optional(),
+}).meta({ id: 'ForkRunBody' });
+export type ForkRunBody = z.infer<typeof forkRunBodySchema>;
+
 export const resumeAcceptedSchema = z.object({
   /** `job-` + the id of the Temporal Update that applied the answer (visible in the run's history). */
   jobId: z.string(),
@@ -70,6 +79,8 @@ export const agentManagerStepSchema = z.object({
   output: z.unknown(),
   startedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
+  /** Only in a forked run, for steps it did not run: `copied` from the parent, or `given` (the fork's output). */
+  origin: z.enum(['copied', 'given']).optional(),
 }).meta({ id: 'WorkflowRunStep' });
 
 /** One answer to a paused step, as the run's audit trail keeps it: what was sent, why, by whom, when. */
@@ -98,6 +109,10 @@ export const agentManagerRunDetailSchema = agentManagerRunSchema.extend({
   error: runErrorSchema.nullable(),
   /** Every answer given to the run (resumes), oldest first: the audit trail. */
   answers: z.array(agentManagerAnswerSchema),
+  /** A forked run's parent run and the step it was forked at; absent on runs that were started. */
+  forkedFrom: forkedFromSchema.optional(),
+  /** The runs forked from this one, oldest first (GET only); absent when there are none. */
+  forks: z.array(z.string()).optional(),
 }).meta({ id: 'WorkflowRunDetail' });
 export type AgentManagerRunDetail = z.infer<typeof agentManagerRunDetailSchema>;
 
@@ -132,6 +147,7 @@ function toAgentManagerStep(step: StepRecord): z.infer<typeof agentManagerStepSc
     output: step.output ?? null,
     startedAt: step.startedAt,
     completedAt: step.completedAt,
+    ...(step.origin ? { origin: step.origin } : {}),
   };
 }
 
@@ -159,5 +175,13 @@ export function toAgentManagerRunDetail(snapshot: RunSnapshot): AgentManagerRunD
     error: snapshot.error,
     // Runs started before answers were recorded have none to show.
     answers: (snapshot.answers ?? []).map(toAgentManagerAnswer),
+    ...(snapshot.forkedFrom ? { forkedFrom: snapshot.forkedFrom } : {}),
   };
+}
+
+/** The detail a GET answers: with the runs forked from it, which only the read model knows. */
+export function toAgentManagerRunDetailWithForks(snapshot: RunSnapshot, forks: readonly string[]): AgentManagerRunDetail {
+  const detail = toAgentManagerRunDetail(snapshot);
+  if (forks.length > 0) detail.forks = [...forks];
+  return detail;
 }

@@ -22,8 +22,14 @@ export const errorHttpStatus = {
   workflow_task_failing: 409,
   conflict: 409,
   workflow_has_no_steps: 409,
+  /** A fork names a step the parent run has not reached (not run, not waiting on it). */
+  step_not_reached: 409,
   payload_too_large: 413,
   invalid_resume_input: 422,
+  /** A fork names a step its parent run's definition does not have. */
+  unknown_step: 422,
+  /** A fork's output is not one the step could answer (not one of an approval's options, or fails an input step's schema). */
+  invalid_fork_output: 422,
   unprocessable: 422,
   /** An agent references an environment variable its project is not granted (BATON_PROJECT_SECRETS). */
   secret_not_granted: 422,

@@ -23,6 +23,12 @@ export const stepRecordSchema = z.object({
   output: z.unknown(),
   startedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
+  /**
+   * Only on a forked run's records it did not execute itself: `copied` from the parent run (as the
+   * parent had them when it reached the fork's step), or `given`, the fork's step with the output
+   * the fork request supplied.
+   */
+  origin: z.enum(['copied', 'given']).optional(),
 });
 export type StepRecord = z.infer<typeof stepRecordSchema>;
 
@@ -53,6 +59,13 @@ export const answerRecordSchema = z.object({
 }).meta({ id: 'AnswerRecord' });
 export type AnswerRecord = z.infer<typeof answerRecordSchema>;
 
+/** Where a forked run came from: its parent run and the step it re-runs (or was given the output of). */
+export const forkedFromSchema = z.object({
+  runId: runIdSchema,
+  step: z.string(),
+}).meta({ id: 'ForkedFrom' });
+export type ForkedFrom = z.infer<typeof forkedFromSchema>;
+
 /** Everything a reader needs about a run; returned by the snapshot Query and the settled Update. */
 export const runSnapshotSchema = z.object({
   runId: runIdSchema,
@@ -74,8 +87,29 @@ export const runSnapshotSchema = z.object({
   version: z.number().int().min(0),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** The run and step this run was forked from; absent on runs that were started, not forked. */
+  forkedFrom: forkedFromSchema.optional(),
 });
 export type RunSnapshot = z.infer<typeof runSnapshotSchema>;
+
+/**
+ * How a forked run starts: at step `fromStep` of the parent's definition snapshot, with the steps the
+ * parent ran before it copied (their records and outputs), on `input` (what fromStep got in the parent).
+ * With `output`, fromStep is not run: that value is its output and the run goes on from its `next`.
+ */
+export const runForkSchema = z.object({
+  /** The parent run. */
+  runId: runIdSchema,
+  fromStep: z.string(),
+  /** The parent's step records before fromStep, each with origin `copied`. */
+  steps: z.array(stepRecordSchema),
+  /** Outputs by step name as `steps.<name>.output` shows them, from the copied records. */
+  outputs: z.record(z.string(), z.object({ output: z.unknown() })),
+  input: z.unknown(),
+  /** Wrapped, so null is an output too. */
+  output: z.object({ value: z.unknown() }).optional(),
+});
+export type RunFork = z.infer<typeof runForkSchema>;
 
 /** The agentRun workflow's single argument. */
 export const runStartSchema = z.object({
@@ -102,6 +136,8 @@ export const runStartSchema = z.object({
    * code in the worker) runs as a local activity. Agents missing here run as regular activities.
    */
   agentKinds: z.record(z.string(), agentKindSchema).optional(),
+  /** Present on a forked run only; plain runs start at their first step. */
+  fork: runForkSchema.optional(),
 });
 export type RunStart = z.infer<typeof runStartSchema>;
 
@@ -119,6 +155,8 @@ export const startRunRequestSchema = z.object({
   input: z.unknown(),
   sessionId: sessionIdSchema.optional(),
   idempotencyKey: z.string().min(1).max(200).optional(),
+  /** Set by RunService.fork: the run starts at the fork's step (its id then derives from the parent and the key). */
+  fork: runForkSchema.optional(),
 });
 export type StartRunRequest = z.infer<typeof startRunRequestSchema>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pendingActionSchema, pendingActionTypeSchema } from './pending-action.ts';
-import { actorSchema, resumeCommentSchema, runStatusSchema, stepStatusSchema } from './run.ts';
+import { actorSchema, forkedFromSchema, resumeCommentSchema, runStatusSchema, stepStatusSchema } from './run.ts';
 
 // The v1 agent-workflow API, request and response bodies exactly as its specification shows
 // them: `run_id` in snake case, everything under `output` in camel case. The route handlers, the
@@ -44,6 +44,15 @@ export const v1ResumeBodySchema = z.object({
 }).meta({ id: 'V1ResumeBody' });
 export type V1ResumeBody = z.infer<typeof v1ResumeBodySchema>;
 
+/** `POST /v1/workflow-runs/{runId}/fork`: where the new run starts, and optionally that step's output. */
+export const v1ForkBodySchema = z.object({
+  /** The step to start from: it runs again on the input it got in the parent run. */
+  fromStep: z.string().min(1).max(200),
+  /** Taken as fromStep's output instead of running it (an approval's option, input valid against the step's schema, any JSON for an agent step); the run goes on from its `next`. */
+  output: jsonValueSchema.optional(),
+}).meta({ id: 'V1ForkBody' });
+export type V1ForkBody = z.infer<typeof v1ForkBodySchema>;
+
 /** `?waitMs=`: how long to wait for the run to pause, complete or fail before answering `running`. */
 export const v1WaitQuerySchema = z.object({
   waitMs: z.coerce.number().int().min(0).max(v1MaxWaitMs).optional(),
@@ -53,6 +62,8 @@ export const v1StepSchema = z.object({
   name: z.string(),
   status: stepStatusSchema,
   output: z.unknown(),
+  /** Only in a forked run, for steps it did not run: `copied` from the parent, or `given` (the fork's output). */
+  origin: z.enum(['copied', 'given']).optional(),
 });
 export type V1Step = z.infer<typeof v1StepSchema>;
 
@@ -93,6 +104,10 @@ export const v1RunOutputSchema = z.object({
   error: v1RunErrorSchema.optional(),
   /** Every answer given to the run, oldest first; absent until the first answer (so bodies stay as the v1 specification shows them). */
   answers: z.array(v1AnswerSchema).optional(),
+  /** A forked run's parent run and the step it was forked at; absent on runs that were started. */
+  forkedFrom: forkedFromSchema.optional(),
+  /** The runs forked from this one, oldest first (GET only); absent when there are none. */
+  forks: z.array(z.string()).optional(),
 });
 
 /** The body of a start, resume, get and delete: `{ output, run_id }`. */

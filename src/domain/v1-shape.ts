@@ -12,7 +12,7 @@ function isUnansweredHumanStep(step: StepRecord): boolean {
 
 // `?? null` keeps every documented key in the JSON even when the engine left a value undefined.
 function toV1Step(step: StepRecord): V1Step {
-  return { name: step.name, status: step.status, output: step.output ?? null };
+  return { name: step.name, status: step.status, output: step.output ?? null, ...(step.origin ? { origin: step.origin } : {}) };
 }
 
 function toV1Answer(answer: AnswerRecord): V1Answer {
@@ -39,7 +39,15 @@ export function toV1Run(snapshot: RunSnapshot): V1Run {
   if (snapshot.error) output.error = snapshot.error;
   // The audit trail, once there is one: until the first answer the body is exactly the specification's.
   if (snapshot.answers?.length) output.answers = snapshot.answers.map(toV1Answer);
+  if (snapshot.forkedFrom) output.forkedFrom = snapshot.forkedFrom;
   return { output, run_id: snapshot.runId };
+}
+
+/** The v1 body of a run's GET: with the runs forked from it, which only the read model knows. */
+export function toV1RunDetail(snapshot: RunSnapshot, forks: readonly string[]): V1Run {
+  const body = toV1Run(snapshot);
+  if (forks.length > 0) body.output.forks = [...forks];
+  return body;
 }
 
 /** A list row, in the same snake case as `run_id`. */

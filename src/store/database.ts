@@ -63,6 +63,8 @@ export interface RunsTable {
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The run this one was forked from; null (absent on insert) for runs that were started. */
+  parent_run_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface WebhooksTable {

@@ -37,6 +37,8 @@ export interface RunRepository {
   /** Offset pages (Spring-style APIs), same order as list. */
   page(project: string, filter: RunFilter, page: { offset: number; limit: number; order?: RunOrder }): Promise<RunSnapshot[]>;
   count(project: string, filter: RunFilter): Promise<number>;
+  /** The runs forked from `runId` (of the same project), oldest first. */
+  forksOf(project: string, runId: string): Promise<string[]>;
   /** Runs of every project by status: one grouped count, for the metrics scrape. */
   countByStatus(): Promise<Partial<Record<RunStatus, number>>>;
   /** Which of `runIds` have a row (for the backfill). */
@@ -63,6 +65,7 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
         version: snapshot.version,
         created_at: snapshot.createdAt,
         updated_at: snapshot.updatedAt,
+        parent_run_id: snapshot.forkedFrom?.runId ?? null,
       };
       const upsert = db
         .insertInto('runs')
@@ -75,7 +78,7 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
             snapshot: eb.ref('excluded.snapshot'),
             version: eb.ref('excluded.version'),
             updated_at: eb.ref('excluded.updated_at'),
-            // created_at, definition, agent and session never change: the keyset stays put.
+            // created_at, definition, agent, session and parent never change: the keyset stays put.
           })).where('runs.version', '<', (eb) => eb.ref('excluded.version')),
         )
         .returning('run_id');
@@ -126,6 +129,11 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
     async count(project, filter) {
       const row = await filtered(db, project, filter).select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
       return Number(row.count);
+    },
+
+    async forksOf(project, runId) {
+      const rows = await db.selectFrom('runs').select('run_id').where('project', '=', project).where('parent_run_id', '=', runId).orderBy('created_at').orderBy('run_id').execute();
+      return rows.map((row) => row.run_id);
     },
 
     async countByStatus() {

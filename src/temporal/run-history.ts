@@ -116,7 +116,8 @@ export async function snapshotFromHistory(client: Client, description: WorkflowE
   };
 }
 
-async function startInput(client: Client, workflowId: string): Promise<RunStart | undefined> {
+/** The run's start (its definition snapshot, task, state, input), from the first event of its history. */
+export async function startInput(client: Client, workflowId: string): Promise<RunStart | undefined> {
   const { history } = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId }, maximumPageSize: 1 });
   const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
   return payloads ? await decodeFromPayloadsAtIndex<RunStart>(client.options.loadedDataConverter, 0, payloads) : undefined;

@@ -27,6 +27,14 @@ export function idempotentSessionId(project: string, key: string): string {
 }
 
 /**
+ * The run and session ids of a fork with an Idempotency-Key: derived from the parent too, so the same
+ * key forks each run once and never meets a start's key.
+ */
+export function idempotentForkIds(project: string, parentRunId: string, key: string): { runId: string; sessionId: string } {
+  return { runId: `wfr_${digest32('fork-run', project, parentRunId, key)}`, sessionId: `ses_${digest32('fork-session', project, parentRunId, key)}` };
+}
+
+/**
  * The ids of the resume, settled and resumeAndSettle Updates for an Idempotency-Key. The answer is part of the
  * digest: the same key with another answer is a new resume (which the run judges), not a replay.
  */

@@ -14,8 +14,9 @@ import type { RunRepository } from '../store/runs.ts';
 import { initialSnapshot } from '../domain/initial-snapshot.ts';
 import { AGENT_RUN_WORKFLOW, resumeAndSettleUpdate, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
-import { queryUnlessWorkflowTaskFailing, snapshotFromHistory, terminationReason, workflowTaskFailingError, workflowTaskFailure, type QueryOutcome } from './run-history.ts';
-import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
+import { planFork, type ForkRequest } from './run-fork.ts';
+import { queryUnlessWorkflowTaskFailing, snapshotFromHistory, startInput, terminationReason, workflowTaskFailingError, workflowTaskFailure, type QueryOutcome } from './run-history.ts';
+import { idempotentForkIds, idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from './run-ids.ts';
 import { KnownRunVersions } from './known-run-versions.ts';
 import { maxClientRetryDelayMs } from './connection.ts';
 import { mapTemporalErrors, retryTransient, toBatonError } from './temporal-errors.ts';
@@ -338,6 +339,33 @@ export class RunService {
     return { snapshot, settled: true };
   }
 
+  /**
+   * What a fork of the project's run `runId` at `request.fromStep` starts as (for start or
+   * startAndWait): the parent's definition snapshot, task, state and run input as its start had them
+   * (read from the first event of its history, so edits to the workflow since never reach the fork),
+   * the parent's records before that step copied, and a new session. The parent is not touched.
+   */
+  async prepareFork(project: string, runId: string, request: ForkRequest, options: { acceptStepIds?: boolean; idempotencyKey?: string } = {}): Promise<StartRunRequest> {
+    const parent = await this.get(project, runId);
+    const start = await mapTemporalErrors(() => startInput(this.client, runId));
+    if (!start) throw new BatonError('engine_error', `the start of run ${runId} cannot be read from its history`);
+    const fork = planFork(start, parent, request, options);
+    return {
+      project,
+      definition: start.definition,
+      task: start.task,
+      state: start.state,
+      input: start.input,
+      ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+      fork,
+    };
+  }
+
+  /** The runs forked from the project's run `runId`, oldest first, from the read model. */
+  async forks(project: string, runId: string): Promise<string[]> {
+    return await this.readModel.forksOf(project, runId);
+  }
+
   /** One page of the project's runs, newest first (by createdAt, then run id), from the read model. */
   async list(project: string, filter: RunFilter, page: { pageSize: number; cursor?: string }): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
     const read = await this.readModel.list(project, checkedFilter(filter), { limit: page.pageSize, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) });
@@ -368,20 +396,23 @@ export class RunService {
 
   private startOptions(request: StartRunRequest, recording: { startRecorded: boolean }): { input: RunStart; options: WorkflowStartOptions<(input: RunStart) => Promise<RunSnapshot>> & { workflowIdConflictPolicy: 'USE_EXISTING' } } {
     const key = request.idempotencyKey;
+    const keyed = key === undefined ? undefined : request.fork ? idempotentForkIds(request.project, request.fork.runId, key) : { runId: idempotentRunId(request.project, key), sessionId: idempotentSessionId(request.project, key) };
     const input: RunStart = {
-      runId: key ? idempotentRunId(request.project, key) : newRunId(),
+      runId: keyed?.runId ?? newRunId(),
       project: request.project,
       definition: request.definition,
       task: request.task,
       state: request.state,
       input: request.input,
-      sessionId: request.sessionId ?? (key ? idempotentSessionId(request.project, key) : newSessionId()),
+      sessionId: request.sessionId ?? keyed?.sessionId ?? newSessionId(),
       defaultPauseTimeout: this.defaultPauseTimeout,
       createdAt: new Date().toISOString(),
       ...(recording.startRecorded ? { startRecorded: true } : {}),
     };
     const agentKinds = this.agentKindsOf(request.definition);
     if (agentKinds) input.agentKinds = agentKinds;
+    if (request.fork) input.fork = request.fork;
+    const forkDetails = request.fork ? `\n\nForked from ${request.fork.runId} at step ${request.fork.fromStep}${request.fork.output ? ' (output given)' : ''}` : '';
     const { definition } = request;
     const now = new Date();
     return {
@@ -395,7 +426,7 @@ export class RunService {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         staticSummary: `${definition.name} (${definition.id}${definition.agent ? `, agent ${definition.agent}` : ''}) · project ${request.project}`,
-        staticDetails: `Task: ${request.task}\n\nSession: ${input.sessionId}\n\nSteps: ${[...definition.steps].sort((a, b) => a.stepOrder - b.stepOrder).map((step) => step.name).join(' → ')}`,
+        staticDetails: `Task: ${request.task}\n\nSession: ${input.sessionId}\n\nSteps: ${[...definition.steps].sort((a, b) => a.stepOrder - b.stepOrder).map((step) => step.name).join(' → ')}${forkDetails}`,
         typedSearchAttributes: [
           { key: projectKey, value: request.project },
           { key: definitionIdKey, value: definition.id },

@@ -4,6 +4,7 @@ import { nextStepIndex, resolveNext } from '../domain/branching.ts';
 import type { ResumeRequest, RunSnapshot, RunStart } from '../domain/run.ts';
 import type { Step } from '../domain/step.ts';
 import { resumeAndSettleUpdate, resumeUpdate, settledUpdate, snapshotQuery, type ResumeAndSettleCaller, type RunCaller, type SettledRequest } from './messages.ts';
+import { changeApplies } from './engine-revision.ts';
 import { RunPublisher } from './run-publisher.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { RunState } from './run-state.ts';
@@ -53,31 +54,58 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
   return run.snapshot;
 }
 
-/** Runs steps from the first in stepOrder, each on the previous one's output; resolves with the result. */
+/**
+ * Runs steps from the first in stepOrder, each on the previous one's output; resolves with the result.
+ * A forked run starts at its fork's step instead, with the parent's earlier outputs in place.
+ */
 async function interpret(start: RunStart, run: RunState, publisher: RunPublisher, recorder: RunRecorder): Promise<unknown> {
   const steps = orderSteps(start.definition.steps);
   const runner = new StepRunner(start, run, publisher, recorder, steps.length);
   let input = start.input;
   let index = 0;
+  // Checked only for a fork, so plain runs record no marker for it.
+  const fork = start.fork && changeApplies('run-fork') ? start.fork : undefined;
+  if (fork) {
+    index = steps.findIndex((step) => step.name === fork.fromStep);
+    if (index === -1) throw new RunFailure('invalid_definition', `the fork's step "${fork.fromStep}" is not a step of this definition`, fork.fromStep);
+    Object.assign(run.outputs, fork.outputs);
+    input = fork.input;
+    if (fork.output) {
+      // The given output ends the step as an answer would: its `next` decides where the run goes.
+      const step = steps[index]!;
+      const output = fork.output.value;
+      run.givenStep(step, input, output);
+      const next = route(steps, index, step, output);
+      if (next.kind === 'end') return output;
+      index = next.index;
+      input = output;
+    }
+  }
   for (let executed = 1; index < steps.length; executed++) {
     const step = steps[index]!;
     if (executed > maxStepExecutions) throw new RunFailure('step_failed', `more than ${maxStepExecutions} step executions: check the definition's next loops`, step.name);
     const output = await runner.execute(step, index + 1, input);
-    const next = nextStepIndex(steps, index, resolveNext(step.next, output));
-    switch (next.kind) {
-      case 'end':
-        return output;
-      case 'fail':
-        throw new RunFailure('branch_failed', `step "${step.name}" answered "${next.value}", which ends the run as failed`, step.name);
-      case 'unknown_step':
-        throw new RunFailure('invalid_definition', `step "${step.name}" branches to "${next.step}", which is not a step of this definition`, step.name);
-      case 'step':
-        index = next.index;
-        input = output;
-    }
+    const next = route(steps, index, step, output);
+    if (next.kind === 'end') return output;
+    index = next.index;
+    input = output;
   }
   // No steps: the input passes through as the result.
   return input;
+}
+
+/** Where the run goes after `step` answered `output`: the next step's index, or the end; a failure throws. */
+function route(steps: readonly Step[], index: number, step: Step, output: unknown): { kind: 'end' } | { kind: 'step'; index: number } {
+  const next = nextStepIndex(steps, index, resolveNext(step.next, output));
+  switch (next.kind) {
+    case 'end':
+    case 'step':
+      return next;
+    case 'fail':
+      throw new RunFailure('branch_failed', `step "${step.name}" answered "${next.value}", which ends the run as failed`, step.name);
+    case 'unknown_step':
+      throw new RunFailure('invalid_definition', `step "${step.name}" branches to "${next.step}", which is not a step of this definition`, step.name);
+  }
 }
 
 function orderSteps(steps: readonly Step[]): Step[] {

@@ -67,6 +67,26 @@ export class RunState {
     this.touch();
   }
 
+  /** A forked run's step whose output the fork request gave: listed as completed with it, never run. */
+  givenStep(step: Step, input: unknown, output: unknown): void {
+    const at = now();
+    this.snapshot.steps.push({
+      name: step.name,
+      stepOrder: step.stepOrder,
+      type: step.type,
+      agentId: step.type === 'agent' ? step.agentId : null,
+      status: 'completed',
+      input,
+      output: output ?? null,
+      startedAt: at,
+      completedAt: at,
+      origin: 'given',
+    });
+    this.outputs[step.name] = { output };
+    this.snapshot.currentStepOrder = step.stepOrder;
+    this.touch();
+  }
+
   failStep(record: StepRecord): void {
     this.closeRecord(record, 'failed', null);
     this.touch();
