@@ -19,7 +19,7 @@ export const commands: Record<string, { summary: string; run: Command }> = {
   start: { summary: 'everything in one process: embedded Temporal dev server, worker and API', run: (args, io) => serve('all', args, io) },
   api: { summary: 'the HTTP API only, against TEMPORAL_ADDRESS', run: (args, io) => serve('api', args, io) },
   worker: { summary: 'a worker only, against TEMPORAL_ADDRESS', run: (args, io) => serve('worker', args, io) },
-  runs: { summary: 'operator commands over the API at BATON_URL: runs list | get | resume | cancel | watch', run: runsCommand },
+  runs: { summary: 'operator commands over the API at BATON_URL: runs list | get | resume | fork | cancel | watch', run: runsCommand },
 };
 
 export function usage(): string {

@@ -111,11 +111,13 @@ export function formatAnswers(answers: readonly V1Answer[]): string[] {
 export function formatRun(run: V1Run): string {
   const { output } = run;
   const lines = [`Run     ${run.run_id}`, `Status  ${output.status}`];
+  if (output.forkedFrom) lines.push(`Forked  from ${printable(output.forkedFrom.runId)} at step ${printable(output.forkedFrom.step)}`);
+  if (output.forks?.length) lines.push(`Forks   ${output.forks.map((id) => printable(id)).join(', ')}`);
   if (output.error) lines.push(`Error   ${oneLine(`${output.error.code}: ${output.error.message}`, 500)}${output.error.step ? ` (step ${output.error.step})` : ''}`);
   lines.push('', output.steps.length === 0 ? 'Steps: none yet' : 'Steps:');
   if (output.steps.length > 0) {
     lines.push(...table(output.steps.map((step, index) => [
-      `  ${index + 1}.`, printable(step.name), step.status, step.output === undefined || step.output === null ? '' : oneLine(step.output, stepOutputChars),
+      `  ${index + 1}.`, printable(step.name), step.origin ? `${step.status} (${step.origin})` : step.status, step.output === undefined || step.output === null ? '' : oneLine(step.output, stepOutputChars),
     ])));
   }
   if (output.answers?.length) lines.push('', ...formatAnswers(output.answers));

@@ -27,6 +27,8 @@ const usage = `usage:
   baton runs list [--status running|paused|completed|failed|cancelled] [--agent NAME] [--limit N] [--cursor C] [--json]
   baton runs get <runId> [--json]
   baton runs resume <runId> --step STEP --input VALUE [--comment TEXT] [--json]   (VALUE: JSON, else taken as a string; TEXT: why, kept with the answer)
+  baton runs fork <runId> --from STEP [--output VALUE] [--json]   (a new run from STEP of this one: STEP runs again
+      on the input it got, or with --output VALUE (JSON, else a string) that is its output and the run goes on)
   baton runs cancel <runId> [--json]
   baton runs watch [runId] [--status STATUS] [--agent NAME] [--json]   (one line per change: of one run until it
       finishes, or of the project's runs until Ctrl-C; --json prints each run as one line of JSON)
@@ -91,7 +93,7 @@ function onlyRunId(positionals: string[], command: string): string {
 }
 
 /**
- * `baton runs list|get|resume|cancel|watch`: operator commands over the v1 API (through the SDK).
+ * `baton runs list|get|resume|fork|cancel|watch`: operator commands over the v1 API (through the SDK).
  * Returns the exit code: 0 done, 1 the API answered an error, 2 bad usage.
  */
 export async function runsCommand(args: string[], io: RunsCommandIo): Promise<number> {
@@ -133,6 +135,20 @@ export async function runsCommand(args: string[], io: RunsCommandIo): Promise<nu
         const comment = values.comment === undefined ? {} : { comment: values.comment };
         const run = await client.workflowRuns.resume(runId, { input: { resume: { step: values.step, input, ...comment } } });
         io.out(values.json ? JSON.stringify(run, null, 2) : formatOutcome(`Resumed ${runId} at step ${values.step} with ${oneLine(JSON.stringify(input), 80)}`, run));
+        return 0;
+      }
+      case 'fork': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { from: { type: 'string' }, output: { type: 'string' }, json: { type: 'boolean' } },
+          allowPositionals: true,
+        });
+        const runId = onlyRunId(positionals, 'fork');
+        if (values.from === undefined) throw new UsageError('baton runs fork needs --from STEP');
+        const output = values.output === undefined ? {} : { output: parseResumeInput(values.output) };
+        const run = await client.workflowRuns.fork(runId, { fromStep: values.from, ...output });
+        const how = 'output' in output ? ` with output ${oneLine(JSON.stringify(output.output), 80)}` : '';
+        io.out(values.json ? JSON.stringify(run, null, 2) : formatOutcome(`Forked ${runId} from step ${values.from}${how} as ${run.run_id}`, run));
         return 0;
       }
       case 'cancel': {

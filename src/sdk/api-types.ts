@@ -3,6 +3,7 @@
 // neither zod nor src/domain: add a type here and it is generated for the package too.
 export type {
   V1Answer,
+  V1ForkBody,
   V1ListRunsQuery,
   V1ResumeBody,
   V1Run,

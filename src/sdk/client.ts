@@ -1,5 +1,6 @@
 import type {
   SpringPage,
+  V1ForkBody,
   V1ListRunsQuery,
   V1ResumeBody,
   V1Run,
@@ -38,6 +39,14 @@ export interface ResumeWorkflowOptions extends V1ResumeBody {
   /** Sent as the Idempotency-Key header: the same resume sent again answers as the first did, never 409 for its own success. */
   idempotencyKey?: string;
   /** How long the server waits for the run to settle again before answering `running`. */
+  waitMs?: number;
+}
+
+/** Options of `client.workflowRuns.fork`. */
+export interface ForkWorkflowRunOptions extends V1ForkBody {
+  /** Sent as the Idempotency-Key header: a retried fork with the same key returns the same new run. */
+  idempotencyKey?: string;
+  /** How long the server waits for the new run to settle before answering `running`. */
   waitMs?: number;
 }
 
@@ -88,6 +97,17 @@ export interface BatonClient {
      * console.log(done.output.status, done.output.result, done.output.answers)
      */
     resume(runId: string, options: ResumeWorkflowOptions): Promise<V1Run>;
+    /**
+     * Starts a new run from step `fromStep` of this run (its definition snapshot, task and state;
+     * the outputs of the steps before it copied) and resolves once it settles. Without `output`
+     * the step runs again on the input it got; with `output` that is its output and the run goes on
+     * from the next step. The new run names this one in `output.forkedFrom`; this run is unchanged.
+     *
+     * @example
+     * const fork = await client.workflowRuns.fork('wfr_abc123', { fromStep: 'approval', output: 'escalate' })
+     * console.log(fork.run_id, fork.output.status, fork.output.forkedFrom)
+     */
+    fork(runId: string, options: ForkWorkflowRunOptions): Promise<V1Run>;
     /**
      * One page of the project's runs (open runs first, then the most recently closed); pass
      * `next_cursor` back as `cursor` for the next page.
@@ -295,6 +315,11 @@ export function createClient(options: BatonClientOptions): BatonClient {
       resume: (runId, { input, idempotencyKey, waitMs }) =>
         request('POST', `${runPath(runId)}/resume${queryString({ waitMs })}`, {
           body: { input },
+          headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+        }),
+      fork: (runId, { fromStep, output, idempotencyKey, waitMs }) =>
+        request('POST', `${runPath(runId)}/fork${queryString({ waitMs })}`, {
+          body: output === undefined ? { fromStep } : { fromStep, output },
           headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
         }),
       list: (params = {}) =>
