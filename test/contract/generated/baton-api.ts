@@ -120,6 +120,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflow-runs/{runId}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a new run from a step of this run
+         * @description Starts a new run of the same workflow as this run ran it (its definition snapshot, task and state, not the workflow as it is now) at step `fromStep`, with the outputs of the steps this run ran before it copied (listed in `steps` with `origin: copied`). Without `output` the step runs again on the input it got in this run; with `output` that value is the step's output (`origin: given`: an approval's option, input valid against an input step's schema, any JSON for an agent step) and the run goes on from the step's `next`. Works on running, paused and finished runs; this run is not changed. A step run more than once (a `next` loop) is forked from its latest run. The fork has a new session, `forkedFrom` names this run and this run's GET lists it in `forks`. Answers like a start: once the fork is paused, completed or failed, or `running` after `waitMs`. A retried request with the same Idempotency-Key returns the same fork.
+         */
+        post: operations["forkWorkflowRunV1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflow-runs": {
         parameters: {
             query?: never;
@@ -149,7 +169,7 @@ export interface paths {
         };
         /**
          * Get current status and step details
-         * @description A run whose workflow task keeps failing (it cannot make progress) is `running` with `error.code` `workflow_task_failing` and the failure in `error.message`; its steps cannot be read. A run terminated after its cancellation grace period is `cancelled` with `error.code` `terminated`. `answers` is the audit trail of the run's resumes (step, answer, comment, who by API key label, when), oldest first; it is absent until the first answer.
+         * @description A run whose workflow task keeps failing (it cannot make progress) is `running` with `error.code` `workflow_task_failing` and the failure in `error.message`; its steps cannot be read. A run terminated after its cancellation grace period is `cancelled` with `error.code` `terminated`. `answers` is the audit trail of the run's resumes (step, answer, comment, who by API key label, when), oldest first; it is absent until the first answer. A forked run names its parent in `forkedFrom`; `forks` lists the runs forked from this one, oldest first (absent when there are none).
          */
         get: operations["getWorkflowRunV1"];
         put?: never;
@@ -308,11 +328,31 @@ export interface paths {
         };
         /**
          * Get a run with each step's input and output
-         * @description A run whose workflow task keeps failing (it cannot make progress) is `RUNNING` with `error.code` `workflow_task_failing`; its steps cannot be read. A run terminated after its cancellation grace period is `CANCELLED` with `error.code` `terminated`. `answers` is the audit trail of the run's resumes (step, answer, comment, who by API key label, when), oldest first.
+         * @description A run whose workflow task keeps failing (it cannot make progress) is `RUNNING` with `error.code` `workflow_task_failing`; its steps cannot be read. A run terminated after its cancellation grace period is `CANCELLED` with `error.code` `terminated`. `answers` is the audit trail of the run's resumes (step, answer, comment, who by API key label, when), oldest first. A forked run names its parent in `forkedFrom`; `forks` lists the runs forked from this one, oldest first (absent when there are none).
          */
         get: operations["getWorkflowRun"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/runs/{runId}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a new run from a step of this run
+         * @description Starts a new run of the same workflow as this run ran it (its snapshot, input and task, not the workflow as it is now) at step `fromStep` (its name or id), with the outputs of the steps this run ran before it copied (listed in `steps` with `origin: copied`; the step given an `output` has `origin: given`). Without `output` the step runs again on the input it got in this run; with `output` that value is the step's output (an approval's option, input valid against an input step's schema, any JSON for an agent step) and the run goes on from the step's `next`. Works on running, paused and finished runs; this run is not changed. A step run more than once (a `next` loop) is forked from its latest run. The fork has a new session; its `forkedFrom` names this run and this run's detail lists it in `forks`. Answers 202 at once, like a start; a retried request with the same Idempotency-Key answers the same fork.
+         */
+        post: operations["forkWorkflowRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -509,6 +549,8 @@ export interface components {
                     /** @enum {string} */
                     status: "running" | "completed" | "failed" | "cancelled";
                     output?: unknown;
+                    /** @enum {string} */
+                    origin?: "copied" | "given";
                 }[];
                 result?: unknown;
                 pendingAction: components["schemas"]["PendingAction"];
@@ -518,6 +560,8 @@ export interface components {
                     step: string | null;
                 };
                 answers?: components["schemas"]["V1Answer"][];
+                forkedFrom?: components["schemas"]["ForkedFrom"];
+                forks?: string[];
             };
             run_id: string;
             workflowId: string;
@@ -568,6 +612,10 @@ export interface components {
             via: "api" | "inbox" | "system";
             label: string | null;
         };
+        ForkedFrom: {
+            runId: string;
+            step: string;
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -591,6 +639,8 @@ export interface components {
                     /** @enum {string} */
                     status: "running" | "completed" | "failed" | "cancelled";
                     output?: unknown;
+                    /** @enum {string} */
+                    origin?: "copied" | "given";
                 }[];
                 result?: unknown;
                 pendingAction: components["schemas"]["PendingAction"];
@@ -600,6 +650,8 @@ export interface components {
                     step: string | null;
                 };
                 answers?: components["schemas"]["V1Answer"][];
+                forkedFrom?: components["schemas"]["ForkedFrom"];
+                forks?: string[];
             };
             run_id: string;
         };
@@ -642,6 +694,12 @@ export interface components {
                     comment?: string;
                 };
             };
+        };
+        V1ForkBody: {
+            fromStep: string;
+            output?: string | {
+                [key: string]: unknown;
+            } | unknown[] | number | boolean | null;
         };
         V1RunList: {
             data: components["schemas"]["V1RunListItem"][];
@@ -866,6 +924,8 @@ export interface components {
             result?: unknown;
             error: components["schemas"]["RunError"];
             answers: components["schemas"]["WorkflowRunAnswer"][];
+            forkedFrom?: components["schemas"]["ForkedFrom"];
+            forks?: string[];
         };
         WorkflowRunStep: {
             name: string;
@@ -879,6 +939,8 @@ export interface components {
             startedAt: string;
             /** Format: date-time */
             completedAt: string | null;
+            /** @enum {string} */
+            origin?: "copied" | "given";
         };
         RunError: {
             code: string;
@@ -894,6 +956,12 @@ export interface components {
             answeredBy: components["schemas"]["Actor"];
             /** Format: date-time */
             answeredAt: string;
+        };
+        ForkRunBody: {
+            fromStep: string;
+            output?: string | {
+                [key: string]: unknown;
+            } | unknown[] | number | boolean | null;
         };
         ResumeAccepted: {
             jobId: string;
@@ -1443,6 +1511,117 @@ export interface operations {
                 };
             };
             /** @description invalid_resume_input: the input is not one of the options, or fails the step schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description engine_error: Temporal failed the call or does not support it; engine_access_denied: Temporal refused Baton's credentials (an operator must fix TEMPORAL_* settings) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description engine_unavailable: Temporal is unreachable; engine_busy: Temporal is rate limiting Baton. Retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    forkWorkflowRunV1: {
+        parameters: {
+            query?: {
+                waitMs?: number | null;
+            };
+            header?: {
+                "idempotency-key"?: string;
+            };
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["V1ForkBody"];
+            };
+        };
+        responses: {
+            /** @description The new run once paused, completed or failed (or still running after waitMs) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Run"];
+                };
+            };
+            /** @description invalid_request: the body, path or query does not match the schema (zod issues in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description run_not_found: not found in this project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description step_not_reached: the run has neither run nor waits on `fromStep`: the run is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body exceeds the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_request: the body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unknown_step: the run's workflow has no step `fromStep`; invalid_fork_output: `output` is not one of the approval's options, or fails the input step's schema */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2406,6 +2585,115 @@ export interface operations {
             };
             /** @description run_not_found: not found in this project */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description engine_error: Temporal failed the call or does not support it; engine_access_denied: Temporal refused Baton's credentials (an operator must fix TEMPORAL_* settings) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description engine_unavailable: Temporal is unreachable; engine_busy: Temporal is rate limiting Baton. Retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    forkWorkflowRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForkRunBody"];
+            };
+        };
+        responses: {
+            /** @description The fork was started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunAccepted"];
+                };
+            };
+            /** @description invalid_request: malformed JSON or a body, path or query that does not match the schema (zod issues in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description run_not_found: not found in this project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflict: step_not_reached: the run has neither run nor waits on `fromStep` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body exceeds the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_request: the body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unknown_step: the run's workflow has no step `fromStep`; invalid_fork_output: `output` is not one of the approval's options, or fails the input step's schema (details list why) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
