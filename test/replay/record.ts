@@ -208,6 +208,22 @@ const scenarios: Record<string, () => Promise<string>> = {
     await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve', comment: 'revision one' }, { by: { via: 'api', label: 'recorder' } });
     return paused.runId;
   },
+  // Since engine revision 2 (run-fork): a fork of a finished run starts at its step with the earlier
+  // output copied; re-run here, so the approval asks again and is answered.
+  async 'run-fork'() {
+    const parent = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-794' }, input: null });
+    await apiRuns.resumeAndWait(project, parent.runId, { step: 'approval', input: 'approve' });
+    const forked = await apiRuns.startAndWait(await apiRuns.prepareFork(project, parent.runId, { fromStep: 'approval' }));
+    await apiRuns.resumeAndWait(project, forked.runId, { step: 'approval', input: 'escalate' });
+    return forked.runId;
+  },
+  // A fork given the approval's answer: no pause, the run goes on from the answer's `next`.
+  async 'run-fork-given'() {
+    const parent = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-795' }, input: null });
+    await apiRuns.resumeAndWait(project, parent.runId, { step: 'approval', input: 'approve' });
+    const forked = await apiRuns.startAndWait(await apiRuns.prepareFork(project, parent.runId, { fromStep: 'approval', output: { value: 'escalate' } }));
+    return forked.runId;
+  },
   async 'branch-fail'() {
     const steps: Definition['steps'] = [
       { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], next: { reject: 'fail' } },

@@ -43,6 +43,7 @@ describe('recorded histories', () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
       'branch-fail', 'branched', 'cancelled', 'completed', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
       'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
+      'run-fork-given', 'run-fork',
     ]);
   });
 
@@ -131,15 +132,31 @@ describe('recorded histories', () => {
     expect(events['engine-revision']!.length).toBeLessThan(events['resume-and-settle']!.length);
   });
 
+  it('take the run-fork path in a forked run: engine revision 2, the copied step not run again, a given answer not asked', async () => {
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const histories = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, JSON.stringify(entry.history)]));
+    const patchData = (id: string) => Buffer.from(JSON.stringify({ id, deprecated: false })).toString('base64');
+    const localRuns = (name: string) => events[name]!.filter((event) => {
+      const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return data !== undefined && (JSON.parse(Buffer.from(data, 'base64').toString()) as { activity_type?: string }).activity_type === 'runAgentStep';
+    }).length;
+    const updates = (name: string) => events[name]!.flatMap((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? []);
+    for (const name of ['run-fork', 'run-fork-given']) expect([name, histories[name]!.includes(patchData('engine-revision-2'))]).toEqual([name, true]);
+    // classify is copied from the parent: only route runs; the re-run approval is asked and answered.
+    expect([localRuns('run-fork'), updates('run-fork')]).toEqual([1, ['settled', 'resumeAndSettle']]);
+    // The approval's answer came with the fork: nothing is asked.
+    expect([localRuns('run-fork-given'), updates('run-fork-given')]).toEqual([1, ['settled']]);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(19);
+    expect(results).toHaveLength(21);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(19);
+    expect(results).toHaveLength(21);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });
