@@ -187,7 +187,7 @@ describe('Agent Manager: POST /api/v1/workflows/runs/{runId}/fork', () => {
     const reviewId = definition.steps.find((step) => step.name === 'review')!.id;
     const accepted = await call<RunAccepted>('POST', `/api/v1/workflows/runs/${parent.json.run_id}/fork`, { body: { fromStep: reviewId, output: { verdict: 'fine' } } });
     expect(accepted.status).toBe(202);
-    expect(accepted.json).toMatchObject({ workflowId: pipeline.id, jobId: expect.stringMatching(/^job-/), sessionId: expect.stringMatching(/^ses_/) });
+    expect(accepted.json).toMatchObject({ workflowId: pipeline.id, jobId: expect.stringMatching(/^job-/) as string, sessionId: expect.stringMatching(/^ses_/) as string });
     const detail = await eventually(async () => {
       const read = await call<AgentManagerRunDetail>('GET', `/api/v1/workflows/runs/${accepted.json.runId}`);
       expect(read.json.status).toBe('COMPLETED');
@@ -310,7 +310,7 @@ describe('SDK and CLI', () => {
     expect(shown.out).toMatch(/ {2}1\.\s+draft\s+completed \(copied\)\s+draft for C/);
     expect((await baton(['get', parent.run_id])).out).toContain(`Forks   ${text.out.match(/as (wfr_\S+);/)![1]}, ${forked.run_id}\n`);
 
-    expect(await baton(['fork', parent.run_id])).toMatchObject({ code: 2, err: expect.stringContaining('baton runs fork needs --from STEP') });
-    expect(await baton(['fork', parent.run_id, '--from', 'nope'])).toMatchObject({ code: 1, err: expect.stringContaining('error: unknown_step (HTTP 422)') });
+    expect(await baton(['fork', parent.run_id])).toMatchObject({ code: 2, err: expect.stringContaining('baton runs fork needs --from STEP') as string });
+    expect(await baton(['fork', parent.run_id, '--from', 'nope'])).toMatchObject({ code: 1, err: expect.stringContaining('error: unknown_step (HTTP 422)') as string });
   });
 });
