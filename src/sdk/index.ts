@@ -10,6 +10,7 @@ export type {
   RunStatus,
   SpringPage,
   V1Answer,
+  V1ForkBody,
   V1ListRunsQuery,
   V1ResumeBody,
   V1Run,
