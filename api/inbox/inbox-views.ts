@@ -167,6 +167,7 @@ export function runRegion(view: RunView): Html {
     <dt>Workflow</dt><dd>${run.definitionId}</dd>
     ${run.agent ? h`<dt>Agent</dt><dd>${run.agent}</dd>` : ''}
     <dt>Session</dt><dd>${run.sessionId}</dd>
+    ${run.forkedFrom ? h`<dt>Forked from</dt><dd><a class="parent-run" href="/inbox/runs/${run.forkedFrom.runId}">${run.forkedFrom.runId}</a> at step ${run.forkedFrom.step}</dd>` : ''}
     <dt>Started</dt><dd>${timeAgo(run.createdAt, view.now)}</dd>
     <dt>Updated</dt><dd>${timeAgo(run.updatedAt, view.now)}</dd>
   </dl>
@@ -197,6 +198,7 @@ function stepItem(step: StepRecord, now: number): Html {
   return h`<li class="step step-${step.status}">
   <p class="step-head"><strong>${step.name}</strong> <span class="hint">${step.type}${step.agentId ? ` · ${step.agentId}` : ''}</span>
     <span class="status status-${step.status}">${step.status}</span>
+    ${step.origin ? h`<span class="hint origin">${step.origin === 'copied' ? 'copied from the parent run' : 'output given by the fork'}</span>` : ''}
     <span class="hint">started ${timeAgo(step.startedAt, now)}${step.completedAt ? h`, done ${formatUtc(step.completedAt)}` : ''}</span></p>
   <details><summary>Input</summary><pre class="json">${prettyJson(step.input)}</pre></details>
   ${step.status === 'completed' ? h`<details open><summary>Output</summary><pre class="json">${prettyJson(step.output)}</pre></details>` : ''}

@@ -1,5 +1,6 @@
 // planFork: which step a fork starts at, what it copies from the parent and on which input it runs.
 import { describe, expect, it } from 'vitest';
+import { runRegion } from '../../api/inbox/inbox-views.ts';
 import { BatonError } from '../../src/domain/errors.ts';
 import type { RunSnapshot, RunStart, StepRecord } from '../../src/domain/run.ts';
 import { planFork } from '../../src/temporal/run-fork.ts';
@@ -89,5 +90,21 @@ describe('planFork', () => {
     expect(refusal(() => planFork(start, looped, { fromStep: 'review', output: { value: 'maybe' } }))).toMatchObject({ code: 'invalid_fork_output', details: { options: ['ok', 'redo'] } });
     expect(refusal(() => planFork(start, looped, { fromStep: 'amount', output: { value: 1.5 } }))).toMatchObject({ code: 'invalid_fork_output', details: { errors: [expect.objectContaining({ path: '#' })] } });
     expect(planFork(start, looped, { fromStep: 'amount', output: { value: 2 } }).output).toEqual({ value: 2 });
+  });
+});
+
+describe('the inbox\'s run page', () => {
+  it('links a fork to its parent and says which steps it did not run itself', () => {
+    const fork = parent({
+      runId: 'wfr_fork',
+      status: 'paused',
+      forkedFrom: { runId: 'wfr_parent', step: 'amount' },
+      steps: [{ ...record('draft', 'the run input', 'v1'), origin: 'copied' }, { ...record('review', 'v1', 'ok'), origin: 'given' }],
+      pendingAction: { step: 'amount', type: 'input', message: 'How many?' },
+    });
+    const html = String(runRegion({ run: fork, csrf: 'token', now: Date.parse(at) }));
+    expect(html).toContain('<dt>Forked from</dt><dd><a class="parent-run" href="/inbox/runs/wfr_parent">wfr_parent</a> at step amount</dd>');
+    expect(html.match(/<span class="hint origin">[^<]*<\/span>/g)).toEqual(['<span class="hint origin">copied from the parent run</span>', '<span class="hint origin">output given by the fork</span>']);
+    expect(String(runRegion({ run: looped, csrf: 'token', now: Date.parse(at) }))).not.toContain('Forked from');
   });
 });
