@@ -7,6 +7,7 @@ import {
   v1RunListSchema,
   v1WaitQuerySchema,
 } from '../../src/domain/v1-api.ts';
+import { assertSameFork } from '../../src/temporal/run-fork.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
 import {
@@ -84,7 +85,7 @@ const forkRoute = createRoute({
     200: { ...v1RunResponse('The new run once paused, completed or failed (or still running after waitMs)'), links: v1RunLinks },
     ...v1ErrorResponses,
     ...v1NotFound('run_not_found'),
-    ...v1Conflict('step_not_reached: the run has neither run nor waits on `fromStep`'),
+    ...v1Conflict('step_not_reached: the run has neither run nor waits on `fromStep`; conflict: the Idempotency-Key already forked this run from another step'),
     ...v1BodyErrors,
     ...v1Unprocessable('unknown_step: the run\'s workflow has no step `fromStep`; invalid_fork_output: `output` is not one of the approval\'s options, or fails the input step\'s schema'),
   },
@@ -173,6 +174,7 @@ export function createV1WorkflowRunRoutes(deps: V1WorkflowRunRoutesDeps) {
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       const request = await deps.runs.prepareFork(project, runId, { fromStep: body.fromStep, ...('output' in body ? { output: { value: body.output } } : {}) }, idempotencyKey ? { idempotencyKey } : {});
       const snapshot = await deps.runs.startAndWait({ ...request, waitMs: waitMs ?? deps.defaultWaitMs });
+      assertSameFork(snapshot.forkedFrom, request.fork!, idempotencyKey);
       return c.json(toV1Run(snapshot), 200);
     })
     .openapi(listRoute, async (c) => {

@@ -17,6 +17,7 @@ import { definitionIdSchema } from '../../src/domain/ids.ts';
 import { finishedStatuses, idempotencyKeyHeaderSchema, type RunFilter, type RunSummary } from '../../src/domain/run.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { idempotentResumeIds } from '../../src/temporal/run-ids.ts';
+import { assertSameFork } from '../../src/temporal/run-fork.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
 import { commonErrors, conflict, jsonBody, jsonResponse, pathIdSchema } from './agent-manager-schemas.ts';
@@ -117,7 +118,7 @@ const forkRoute = createRoute({
       }),
     },
     ...commonErrors, ...notFound('run_not_found'), ...bodyErrors, ...engineErrors,
-    ...conflict('step_not_reached: the run has neither run nor waits on `fromStep`'),
+    ...conflict('the Idempotency-Key already forked this run from another step; step_not_reached: the run has neither run nor waits on `fromStep`'),
     422: errorResponse('unknown_step: the run\'s workflow has no step `fromStep`; invalid_fork_output: `output` is not one of the approval\'s options, or fails the input step\'s schema (details list why)'),
   },
 });
@@ -179,6 +180,7 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       const request = await deps.runs.prepareFork(project, runId, { fromStep: body.fromStep, ...('output' in body ? { output: { value: body.output } } : {}) }, { acceptStepIds: true, ...(idempotencyKey ? { idempotencyKey } : {}) });
       const started = await deps.runs.start(request);
+      if (idempotencyKey) assertSameFork((started.snapshot ?? (await deps.runs.get(project, started.runId))).forkedFrom, request.fork!, idempotencyKey);
       const jobId = `job-${started.executionRunId ?? started.runId}`;
       return c.json({ jobId, workflowId: request.definition.id, sessionId: started.sessionId, runId: started.runId }, 202);
     })

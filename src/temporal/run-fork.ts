@@ -2,7 +2,7 @@
 // parent's run as it stands the records, outputs and input of the steps before the fork's step.
 import { BatonError } from '../domain/errors.ts';
 import type { PendingAction } from '../domain/pending-action.ts';
-import type { RunFork, RunSnapshot, RunStart, StepRecord } from '../domain/run.ts';
+import type { ForkedFrom, RunFork, RunSnapshot, RunStart, StepRecord } from '../domain/run.ts';
 import type { Step } from '../domain/step.ts';
 import { checkResume } from '../workflows/resume-check.ts';
 
@@ -68,4 +68,13 @@ function checkOutput(step: Step, output: unknown): void {
   else return;
   const rejection = checkResume({ project: '', status: 'paused', pendingAction: pending }, { step: step.name, input: output }, undefined);
   if (rejection) throw new BatonError('invalid_fork_output', rejection.message.replace(/^input /, 'output '), rejection.details);
+}
+
+/**
+ * An Idempotency-Key names one fork of a run: a retry that joined a fork made from another step is
+ * a client bug (the key reused), not a retry, so it is refused rather than answered with that fork.
+ */
+export function assertSameFork(existing: ForkedFrom | undefined, fork: RunFork, idempotencyKey: string | undefined): void {
+  if (existing === undefined || idempotencyKey === undefined || existing.step === fork.fromStep) return;
+  throw new BatonError('conflict', `Idempotency-Key ${JSON.stringify(idempotencyKey)} already forked this run from step "${existing.step}"`, { forkedFrom: existing });
 }

@@ -176,6 +176,11 @@ describe('v1: POST /v1/workflow-runs/{runId}/fork', () => {
     expect(second.json.run_id).toBe(first.json.run_id);
     expect(second.json.output.status).toBe('completed');
     expect(reviews.filter((review) => review.runId === first.json.run_id)).toHaveLength(1);
+    // The key names that fork: reused for another step it is refused, and nothing else starts.
+    const countBefore = await stack.runs.count(project, {});
+    const reused = await call('POST', `/v1/workflow-runs/${parent.json.run_id}/fork`, { body: { fromStep: 'publish' }, headers });
+    expect({ status: reused.status, code: reused.json.error.code }).toEqual({ status: 409, code: 'conflict' });
+    expect(await stack.runs.count(project, {})).toBe(countBefore);
     expect((await getRun(parent.json.run_id)).output.forks).toEqual([first.json.run_id]);
   });
 });
@@ -209,6 +214,15 @@ describe('Agent Manager: POST /api/v1/workflows/runs/{runId}/fork', () => {
     expect(byName.status).toBe(202);
     // The AM start lists the run before answering: the parent's forks show it at once.
     expect((await call<AgentManagerRunDetail>('GET', `/api/v1/workflows/runs/${parent.json.run_id}`)).json.forks).toEqual([accepted.json.runId, byName.json.runId]);
+
+    // An Idempotency-Key answers the same fork (and jobId) again; reused for another step, 409.
+    const headers = { 'idempotency-key': 'am-fork-once' };
+    const keyed = await call<RunAccepted>('POST', `/api/v1/workflows/runs/${parent.json.run_id}/fork`, { body: { fromStep: 'review' }, headers });
+    expect(keyed.status).toBe(202);
+    expect(await call<RunAccepted>('POST', `/api/v1/workflows/runs/${parent.json.run_id}/fork`, { body: { fromStep: 'review' }, headers })).toEqual(keyed);
+    const reused = await call('POST', `/api/v1/workflows/runs/${parent.json.run_id}/fork`, { body: { fromStep: 'draft' }, headers });
+    expect({ status: reused.status, code: reused.json.error.code }).toEqual({ status: 409, code: 'conflict' });
+    expect((await call<AgentManagerRunDetail>('GET', `/api/v1/workflows/runs/${parent.json.run_id}`)).json.forks).toEqual([accepted.json.runId, byName.json.runId, keyed.json.runId]);
   });
 });
 

@@ -1594,7 +1594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description step_not_reached: the run has neither run nor waits on `fromStep`: the run is not in a state that allows this */
+            /** @description step_not_reached: the run has neither run nor waits on `fromStep`; conflict: the Idempotency-Key already forked this run from another step: the run is not in a state that allows this */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2665,7 +2665,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict: step_not_reached: the run has neither run nor waits on `fromStep` */
+            /** @description conflict: the Idempotency-Key already forked this run from another step; step_not_reached: the run has neither run nor waits on `fromStep` */
             409: {
                 headers: {
                     [name: string]: unknown;
