@@ -328,3 +328,22 @@ describe('SDK and CLI', () => {
     expect(await baton(['fork', parent.run_id, '--from', 'nope'])).toMatchObject({ code: 1, err: expect.stringContaining('error: unknown_step (HTTP 422)') as string });
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents both fork operations with their body, Idempotency-Key and every refusal code', async () => {
+    const doc = (await (await fetch(`${stack.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { operationId: string; responses: Record<string, { description: string }> }>>;
+    };
+    const operations = [
+      { path: '/v1/workflow-runs/{runId}/fork', operationId: 'forkWorkflowRunV1', success: '200', body: 'V1ForkBody' },
+      { path: '/api/v1/workflows/runs/{runId}/fork', operationId: 'forkWorkflowRun', success: '202', body: 'ForkRunBody' },
+    ];
+    for (const { path, operationId, success, body } of operations) {
+      const operation = doc.paths[path]!.post!;
+      expect(operation.operationId).toBe(operationId);
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining([success, '400', '401', '404', '409', '413', '415', '422', '502', '503']));
+      const text = JSON.stringify(operation);
+      for (const field of [`#/components/schemas/${body}`, 'idempotency-key', 'run_not_found', 'step_not_reached', 'unknown_step', 'invalid_fork_output', 'payload_too_large']) expect([path, text.includes(field)]).toEqual([path, true]);
+    }
+  });
+});
