@@ -78,7 +78,9 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
             snapshot: eb.ref('excluded.snapshot'),
             version: eb.ref('excluded.version'),
             updated_at: eb.ref('excluded.updated_at'),
-            // created_at, definition, agent, session and parent never change: the keyset stays put.
+            // A snapshot read from history alone (a run whose workflow task fails) cannot name the parent: keep the one known.
+            parent_run_id: sql<string | null>`coalesce(runs.parent_run_id, excluded.parent_run_id)`,
+            // created_at, definition, agent and session never change: the keyset stays put.
           })).where('runs.version', '<', (eb) => eb.ref('excluded.version')),
         )
         .returning('run_id');

@@ -49,6 +49,19 @@ describe.each(backends)('the run read model on $name', (backend) => {
     expect(await store.runs.get(uniqueProject(), 'wfr_a')).toBeUndefined();
   });
 
+  it('lists the forks of a run, oldest first, within its project; a later write without the parent keeps it', async () => {
+    const project = uniqueProject();
+    const forkedFrom = { runId: 'wfr_parent', step: 'review' };
+    await store.runs.record(snapshot(project, 'wfr_parent'));
+    await store.runs.record(snapshot(project, 'wfr_fork_b', { createdAt: '2026-12-01T10:02:00.000Z', forkedFrom }));
+    await store.runs.record(snapshot(project, 'wfr_fork_a', { createdAt: '2026-12-01T10:01:00.000Z', forkedFrom }));
+    await store.runs.record(snapshot(uniqueProject(), 'wfr_other', { forkedFrom }));
+    await store.runs.record(snapshot(project, 'wfr_fork_a', { createdAt: '2026-12-01T10:01:00.000Z', version: 1 }));
+    expect(await store.runs.forksOf(project, 'wfr_parent')).toEqual(['wfr_fork_a', 'wfr_fork_b']);
+    expect(await store.runs.forksOf(project, 'wfr_fork_a')).toEqual([]);
+    expect(await store.runs.forksOf(uniqueProject(), 'wfr_parent')).toEqual([]);
+  });
+
   it('lists newest first by createdAt then run id, by keyset or offset, with exact counts per filter', async () => {
     const project = uniqueProject();
     const at = (minute: number) => `2026-12-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
