@@ -143,6 +143,9 @@ describe('v1: POST /v1/workflow-runs/{runId}/fork', () => {
     expect(forked.json.output).toMatchObject({ status: 'paused', pendingAction: { step: 'amount', type: 'input' }, forkedFrom: { runId: failing.json.run_id, step: 'gate' } });
     const done = await call<V1Run>('POST', `/v1/workflow-runs/${forked.json.run_id}/resume`, { body: { input: { resume: { step: 'amount', input: 3 } } } });
     expect(done.json.output).toMatchObject({ status: 'completed', result: '3 x draft for F (ok)' });
+    // The given answer is routed like an answer: `stop` ends the fork as failed, as it did the parent.
+    const stopped = await fork(failing.json.run_id, { fromStep: 'gate', output: 'stop' });
+    expect(stopped.json.output).toMatchObject({ status: 'failed', error: { code: 'branch_failed', step: 'gate' }, steps: [{ name: 'draft', origin: 'copied' }, { name: 'gate', output: 'stop', origin: 'given' }] });
     expect(await frozen(failing.json.run_id)).toEqual(failedBefore);
 
     // A paused parent: the fork asks the same question again, the parent still waits.
