@@ -8,6 +8,9 @@ import type { ProjectSettingsView } from '../../src/domain/project-settings.ts';
 import type { AgentManagerRunDetail } from '../../src/domain/agent-manager-runs.ts';
 import type { V1Run } from '../../src/domain/v1-api.ts';
 import { webhookEventSchema, type WebhookEvent } from '../../src/domain/webhook.ts';
+import { formatRun } from '../../src/cli/run-text.ts';
+import { settingsCommand } from '../../src/cli/settings-command.ts';
+import { createClient } from '../../src/sdk/index.ts';
 import { startAgentManagerStack, testMaxBodyBytes, type AgentManagerStack } from './agent-manager-stack.ts';
 import { eventually } from '../integration/engine-harness.ts';
 
@@ -261,4 +264,52 @@ describe('bad input', () => {
     expect(patched.json).toMatchObject({ remindAfter: '2h', remindEvery: '1h' });
     expect((await stack.call<{ remindAfter: unknown }>('PATCH', `/api/v1/workflows/${id}`, { body: { remindAfter: null } })).json.remindAfter).toBeNull();
   });
+});
+
+describe('SDK and CLI', () => {
+  it('reads and changes the settings through the SDK, which reports refusals as BatonApiError', async () => {
+    const client = createClient({ baseUrl: stack.url, apiKey: stack.keyOf(stack.projects[0]) });
+    const changed = await client.settings.update({ remindAfter: '2h', remindEvery: '1d' });
+    expect(changed).toMatchObject({ settings: { remindAfter: '2h', remindEvery: '1d' }, effective: { pauseTimeout: '1h', remindAfter: '2h', remindEvery: '1d' } });
+    expect(await client.settings.get()).toEqual(changed);
+    await expect(client.settings.update({ remindAfter: 'soon' } as never)).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+    expect((await client.settings.update({ remindAfter: null, remindEvery: null })).settings).toEqual({});
+  });
+
+  it('baton settings get|set shows where each value comes from and refuses bad usage', async () => {
+    const env = { BATON_URL: stack.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) };
+    const baton = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await settingsCommand(args, { env, out: (text) => out.push(text), err: (text) => err.push(text) });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    const set = await baton(['set', 'pauseTimeout=never', 'remindAfter=30m']);
+    expect(set.code).toBe(0);
+    expect(set.out.split('\n').slice(0, 4)).toEqual([
+      'SETTING       VALUE  FROM',
+      'pauseTimeout  never  project',
+      'remindAfter   30m    project',
+      'remindEvery   -      server default',
+    ]);
+    expect(JSON.parse((await baton(['get', '--json'])).out)).toMatchObject({ settings: { pauseTimeout: 'never', remindAfter: '30m' } });
+    expect(await baton(['set', 'remindAfter=1 h'])).toMatchObject({ code: 1, err: expect.stringContaining('invalid_request (HTTP 400)') as string });
+    expect(await baton(['set', 'colour=red'])).toMatchObject({ code: 2, err: expect.stringContaining('not FIELD=VALUE') as string });
+    expect(await baton(['set'])).toMatchObject({ code: 2 });
+    expect(await baton(['frobnicate'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown command: settings frobnicate') as string });
+    expect((await baton(['set', 'pauseTimeout=null', 'remindAfter=null'])).out).toContain('pauseTimeout  1h     server default');
+  });
+
+  it('baton runs get shows the deadline and the reminders of a paused run', async () => {
+    const runId = await run(await workflow([approval({ pauseTimeout: '1h', remindAfter: '1s', remindEvery: '1s' })]));
+    const reminded = await eventually(async () => {
+      const read = await v1Run(runId);
+      expect(read.output.pendingAction?.reminders).toBeGreaterThanOrEqual(1);
+      return read;
+    });
+    const text = formatRun(reminded);
+    expect(text).toContain(`  Deadline: ${reminded.output.pendingAction!.expiresAt} (then the step's onTimeout applies)`);
+    expect(text).toMatch(/ {2}Reminded: \d+ times?, last at \d{4}-/);
+    await stack.call('DELETE', `/v1/workflow-runs/${runId}`);
+  }, 30_000);
 });
