@@ -159,6 +159,39 @@ describe('project settings', () => {
   }, 60_000);
 });
 
+describe('precedence', () => {
+  it('takes each setting from the step, then the workflow, then the project', async () => {
+    const hook = await stack.call<{ id: string }>('POST', '/api/v1/webhooks', { body: { url: receiverUrl, events: ['run.reminder', 'run.completed'] } });
+    // The project would remind only after an hour: the workflow's 1s wins for a step without its own,
+    // and a step's 'never' wins over the workflow's.
+    await stack.call('PATCH', '/api/v1/settings', { body: { remindAfter: '1h' } });
+    try {
+      const id = await workflow([
+        approval({ name: 'first' }),
+        approval({ name: 'second', remindAfter: 'never', pauseTimeout: '3s', onTimeout: { answer: 'approve' } }),
+      ], { remindAfter: '1s', remindEvery: '1s' });
+      const runId = await run(id);
+      await eventually(async () => {
+        const read = await detail(runId);
+        expect(read.pendingAction).toMatchObject({ step: 'first', reminders: expect.any(Number) as number });
+      }, 20_000);
+      const answered = await stack.call('POST', `/api/v1/workflows/runs/${runId}/resume`, { body: { output: 'approve' } });
+      expect(answered.status).toBe(202);
+      await settled(runId, 'COMPLETED');
+      const events = await eventually(async () => {
+        const ofRun = received.filter((entry) => entry.event.run.run_id === runId);
+        expect(ofRun.map((entry) => entry.event.type)).toContain('run.completed');
+        return ofRun;
+      });
+      const remindedSteps = new Set(events.filter((entry) => entry.event.type === 'run.reminder').map((entry) => entry.event.run.output.pendingAction?.step));
+      expect(remindedSteps).toEqual(new Set(['first']));
+    } finally {
+      await stack.call('PATCH', '/api/v1/settings', { body: { remindAfter: null } });
+      await stack.call('DELETE', `/api/v1/webhooks/${hook.json.id}`);
+    }
+  }, 60_000);
+});
+
 describe('onTimeout', () => {
   it('fail: the run fails with pause_timeout at the step', async () => {
     const runId = await run(await workflow([approval({ pauseTimeout: '1s', onTimeout: 'fail' })]));
@@ -263,6 +296,8 @@ describe('bad input', () => {
     const patched = await stack.call<{ remindAfter: unknown; remindEvery: unknown }>('PATCH', `/api/v1/workflows/${id}`, { body: { remindAfter: '2h', remindEvery: '1h' } });
     expect(patched.json).toMatchObject({ remindAfter: '2h', remindEvery: '1h' });
     expect((await stack.call<{ remindAfter: unknown }>('PATCH', `/api/v1/workflows/${id}`, { body: { remindAfter: null } })).json.remindAfter).toBeNull();
+    const copy = await stack.call<{ remindAfter: unknown; remindEvery: unknown; steps: unknown[] }>('POST', `/api/v1/workflows/${id}/clone`);
+    expect(copy.json).toMatchObject({ remindAfter: null, remindEvery: '1h', steps: [expect.anything(), expect.objectContaining({ onTimeout: { goto: 'review' } }), expect.anything(), expect.anything()] });
   });
 });
 
