@@ -23,12 +23,12 @@ export function parseSettingsAssignments(assignments: string[]): ProjectSettings
     // A bare number is milliseconds, as the API reads it.
     patch[field] = value === 'null' ? null : /^\d+$/.test(value) ? Number(value) : value;
   }
-  return patch as ProjectSettingsPatch;
+  return patch;
 }
 
 /** The settings for a person: each field's value and where it comes from. */
 export function formatSettings(view: ProjectSettingsView): string {
-  const shown = (value: unknown) => (value === null ? '-' : String(value));
+  const shown = (value: string | number | null) => (value === null ? '-' : String(value));
   const rows = fields.map((field) => [field, shown(view.effective[field]), field in view.settings ? 'project' : 'server default']);
   const widths = [0, 1, 2].map((column) => Math.max(...[['SETTING', 'VALUE', 'FROM'], ...rows].map((row) => row[column]!.length)));
   const lines = [['SETTING', 'VALUE', 'FROM'], ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());

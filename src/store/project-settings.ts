@@ -30,7 +30,7 @@ function readSettings(value: unknown): ProjectSettings {
     const read = field.safeParse((value as Record<string, unknown> | null)?.[key]);
     if (read.success && read.data !== undefined) kept[key] = read.data;
   }
-  return kept as ProjectSettings;
+  return kept;
 }
 
 export function createProjectSettingsRepository(db: Kysely<Database>): ProjectSettingsRepository {

@@ -307,7 +307,7 @@ describe('SDK and CLI', () => {
     const changed = await client.settings.update({ remindAfter: '2h', remindEvery: '1d' });
     expect(changed).toMatchObject({ settings: { remindAfter: '2h', remindEvery: '1d' }, effective: { pauseTimeout: '1h', remindAfter: '2h', remindEvery: '1d' } });
     expect(await client.settings.get()).toEqual(changed);
-    await expect(client.settings.update({ remindAfter: 'soon' } as never)).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+    await expect(client.settings.update({ remindAfter: 'soon' })).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
     expect((await client.settings.update({ remindAfter: null, remindEvery: null })).settings).toEqual({});
   });
 
