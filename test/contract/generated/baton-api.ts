@@ -501,7 +501,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * A run of the project paused, completed, failed or was cancelled
+         * A run of the project paused, completed, failed or was cancelled, or a paused run was reminded
          * @description When a run of this project pauses, completes, fails or is cancelled, Baton POSTs a `WebhookEvent` (`{id, type, createdAt, run}`, where `run` is the v1 run body plus `workflowId`) to every webhook subscribed to that type. Headers: `X-Baton-Event-Id` (the same on every attempt of an event: deduplicate by it), `X-Baton-Event` (the type), `X-Baton-Timestamp` (Unix seconds) and `X-Baton-Signature: sha256=<hex>`, the HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the webhook's secret. Any 2xx answer delivers the event; anything else (another status, no answer within 10 s, a refused connection) is retried after 1 s, 2 s, 4 s, … up to 10 min apart, for 24 h after the event, then the delivery is `failed`. A run's events reach a webhook in order: the next is sent once the previous one is delivered or has failed. Redirects are not followed.
          */
         post: operations["runEvent"];
