@@ -240,6 +240,17 @@ describe('onTimeout', () => {
   }, 30_000);
 });
 
+describe('onTimeout goto whose target was removed', () => {
+  it('fails the run with invalid_definition at the deadline instead of breaking the workflow', async () => {
+    const id = await workflow([{ type: 'input', name: 'escalate', message: 'Escalated' }]);
+    expect((await stack.call('POST', `/api/v1/workflows/${id}/steps`, { body: approval({ stepOrder: 1, pauseTimeout: '1s', onTimeout: { goto: 'escalate' } }) })).status).toBe(200);
+    const steps = await stack.call<Array<{ id: string; name: string }>>('GET', `/api/v1/workflows/${id}/steps`);
+    expect((await stack.call('DELETE', `/api/v1/workflows/${id}/steps/${steps.json.find((step) => step.name === 'escalate')!.id}`)).status).toBe(204);
+    const failed = await settled(await run(id), 'FAILED');
+    expect(failed.error).toMatchObject({ code: 'invalid_definition', step: 'review', message: expect.stringContaining('"escalate", which is not a step of this definition') as string });
+  }, 30_000);
+});
+
 describe('bad input', () => {
   const unchanged = async () => (await stack.call<ProjectSettingsView>('GET', '/api/v1/settings')).json.settings;
 
