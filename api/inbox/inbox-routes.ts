@@ -261,7 +261,10 @@ function resumeRequestOf(run: RunSnapshot, form: FormFields): { step: string; in
   if (finishedStatuses.includes(run.status)) throw new BatonError('run_finished', `run is ${run.status}`, { status: run.status });
   if (run.status !== 'paused' || !pending) throw new BatonError('run_not_paused', `run is ${run.status}, not paused`, { status: run.status });
   if (step !== pending.step) throw new BatonError('step_mismatch', `step "${pending.step}" is waiting, not "${step}"`, { expected: pending.step, received: step });
-  if (pending.type === 'review' && form[fields.accept] !== undefined && form[fields.version] !== String(run.version)) {
+  // Reminders move the version on without changing what is proposed: any version since the pause will do.
+  const shownVersion = Number(form[fields.version]);
+  const pausedVersion = run.version - (pending.reminders ?? 0);
+  if (pending.type === 'review' && form[fields.accept] !== undefined && !(Number.isInteger(shownVersion) && shownVersion >= pausedVersion && shownVersion <= run.version)) {
     // "Accept as is" sends what the run proposes now, which must be what the page showed.
     throw new BatonError('conflict', 'The run changed since this page was shown; read the proposed output again before accepting it.', { shownVersion: form[fields.version] ?? null, version: run.version });
   }

@@ -129,7 +129,7 @@ function listItem(run: RunSnapshot, now: number): Html {
     <a class="run-link" href="/inbox/runs/${run.runId}">${run.definitionName}</a>
     <span class="run-id">${run.runId}</span>
     ${run.agent ? h`<span class="agent">agent ${run.agent}</span>` : ''}
-    <span class="since">paused ${timeAgo(run.updatedAt, now)}</span>
+    <span class="since">${run.pendingAction?.reminders ? 'reminded' : 'paused'} ${timeAgo(run.updatedAt, now)}</span>
   </div>
   ${run.pendingAction ? pendingSummary(run.pendingAction) : h`<p class="hint">No question recorded.</p>`}
   <p><a class="answer-link" href="/inbox/runs/${run.runId}">Answer</a></p>
@@ -157,10 +157,18 @@ export function runPage(view: RunView, viewer: Viewer): Html {
 ${runRegion(view)}`);
 }
 
+/**
+ * What a reminder leaves as it was: the status, the waiting step, the steps and the answers. Two
+ * versions with the same key ask the same question, so the page keeps its form (inbox.js).
+ */
+function questionKey(run: RunSnapshot): string {
+  return `${run.status}/${run.pendingAction?.step ?? ''}/${run.steps.length}/${run.answers?.length ?? 0}`;
+}
+
 /** The live region of a run: replaced when the run's version moves past the one shown. */
 export function runRegion(view: RunView): Html {
   const { run } = view;
-  return h`<section id="live" data-events="/inbox/events" data-fragment="/inbox/runs/${run.runId}/fragment" data-run-id="${run.runId}" data-version="${String(run.version)}">
+  return h`<section id="live" data-events="/inbox/events" data-fragment="/inbox/runs/${run.runId}/fragment" data-run-id="${run.runId}" data-version="${String(run.version)}" data-question="${questionKey(run)}">
   <h1>${run.definitionName} <span class="run-id">${run.runId}</span></h1>
   <dl class="facts">
     <dt>Status</dt><dd><span class="status status-${run.status}">${run.status}</span></dd>

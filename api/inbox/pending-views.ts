@@ -1,7 +1,7 @@
 // What a paused run asks, and the form that answers it, for each pending action type.
 import type { PendingAction } from '../../src/domain/pending-action.ts';
 import { fields, schemaFormFields, textFormatOf, type FormFields, type SchemaField, type TextFormat } from './inbox-answer.ts';
-import { h, prettyJson, type Html } from './html.ts';
+import { formatUtc, h, prettyJson, type Html } from './html.ts';
 
 const typeLabels: Record<PendingAction['type'], string> = {
   confirmation: 'Confirmation',
@@ -16,7 +16,25 @@ export function pendingSummary(action: PendingAction): Html {
     <p class="ask-head"><span class="badge type-${action.type}">${typeLabels[action.type]}</span> <span class="step-name">step ${action.step}</span></p>
     <p class="message">${action.message}</p>
     ${askDetails(action)}
+    ${deadline(action)}
   </div>`;
+}
+
+/**
+ * When the question times out and how often its people were reminded. The run page swaps only
+ * this part when a reminder is all that changed (inbox.js), so an answer being typed survives it.
+ */
+function deadline(action: PendingAction): Html {
+  if (action.expiresAt === undefined && action.reminders === undefined) return h``;
+  const until = action.expiresAt === undefined
+    ? h``
+    : action.expiresAt === null
+      ? h`No deadline: waits until answered.`
+      : h`Answer by <time datetime="${action.expiresAt}">${formatUtc(action.expiresAt)}</time>.`;
+  const reminded = action.reminders === undefined || action.remindedAt === undefined
+    ? h``
+    : h` Reminded ${String(action.reminders)} time${action.reminders === 1 ? '' : 's'}, last at <time datetime="${action.remindedAt}">${formatUtc(action.remindedAt)}</time>.`;
+  return h`<p class="deadline">${until}${reminded}</p>`;
 }
 
 function askDetails(action: PendingAction): Html {

@@ -151,7 +151,7 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps) {
 /** What receivers get, for the OpenAPI document's `webhooks` (mount the routes with `document: documentWebhookEvents`). */
 export const documentWebhookEvents: NonNullable<MountedRoutes['document']> = (registry) => {
   registry.registerWebhook({
-    method: 'post', path: 'runEvent', tags, operationId: 'runEvent', summary: 'A run of the project paused, completed, failed or was cancelled',
+    method: 'post', path: 'runEvent', tags, operationId: 'runEvent', summary: 'A run of the project paused, completed, failed or was cancelled, or a paused run was reminded',
     description: deliveryDescription,
     request: {
       headers: z.object({

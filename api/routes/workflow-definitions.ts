@@ -70,7 +70,7 @@ const getRoute = createRoute({
   responses: { 200: jsonResponse(definitionResponseSchema, 'The workflow'), ...commonErrors, ...notFound('workflow_not_found') },
 });
 const patchRoute = createRoute({
-  method: 'patch', path: '/workflows/{id}', tags, operationId: 'updateWorkflow', summary: 'Update name, description, agent or pause timeout',
+  method: 'patch', path: '/workflows/{id}', tags, operationId: 'updateWorkflow', summary: 'Update name, description, agent, pause timeout or reminders',
   request: { params: idParam, body: jsonBody(definitionPatchSchema) },
   responses: {
     200: { ...jsonResponse(definitionResponseSchema, 'The updated workflow'), links: workflowLinks },
@@ -94,7 +94,13 @@ const addStepRoute = createRoute({
     'past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. ' +
     'Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step\'s JSON Schema and message ' +
     'placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run ' +
-    'that reaches a target naming no step fails with `invalid_definition`.',
+    'that reaches a target naming no step fails with `invalid_definition`. ' +
+    'Steps that pause for a human (approval, input, agent steps with requireApproval) may set `remindAfter` / `remindEvery` ' +
+    '(run.reminder webhook events while the step waits, at most 100 per pause) and `onTimeout`: `"fail"` (the default: ' +
+    'the run fails with `pause_timeout`), `{"answer": …}` (answered as if a human had, by `{via: "system"}` in the ' +
+    'audit trail; it must pass the check a resume passes: one of the options, or input matching the schema), or ' +
+    '`{"goto": "<step name>"}` (the run goes on at that step, which must already be in the workflow; a run whose ' +
+    'target was removed since fails with `invalid_definition`). Other steps may not set them (400).',
   request: { params: idParam, body: jsonBody(stepInputSchema) },
   responses: {
     200: {

@@ -3,6 +3,7 @@ import { loadConfig } from '../config.ts';
 import { createLogger, defaultLogFormat, lineLog } from '../observability/logger.ts';
 import { temporalRuntimeOptions } from '../observability/temporal-runtime.ts';
 import { runsCommand } from './runs-command.ts';
+import { settingsCommand } from './settings-command.ts';
 import { closeMarginMs, createRuntime, type Runtime, type RuntimeRole } from './runtime.ts';
 
 export interface CommandIo {
@@ -20,6 +21,7 @@ export const commands: Record<string, { summary: string; run: Command }> = {
   api: { summary: 'the HTTP API only, against TEMPORAL_ADDRESS', run: (args, io) => serve('api', args, io) },
   worker: { summary: 'a worker only, against TEMPORAL_ADDRESS', run: (args, io) => serve('worker', args, io) },
   runs: { summary: 'operator commands over the API at BATON_URL: runs list | get | resume | fork | cancel | watch', run: runsCommand },
+  settings: { summary: 'the API key\'s project settings (pause timeout, reminders): settings get | set FIELD=VALUE…', run: settingsCommand },
 };
 
 export function usage(): string {

@@ -4,6 +4,7 @@ import type { MountedRoutes } from '../../api/app.ts';
 import { createInboxRoutes } from '../../api/inbox/inbox-routes.ts';
 import { createRunEventHub, type RunEventHub } from '../../api/run-event-hub.ts';
 import { createAgentRoutes } from '../../api/routes/agents.ts';
+import { createProjectSettingsRoutes } from '../../api/routes/project-settings.ts';
 import { createV1Routes } from '../../api/routes/v1-routes.ts';
 import { createWebhookRoutes, documentWebhookEvents } from '../../api/routes/webhooks.ts';
 import { createWorkflowDefinitionRoutes } from '../../api/routes/workflow-definitions.ts';
@@ -24,6 +25,7 @@ import { createProjectSecrets, type ProjectSecrets } from '../security/project-s
 import { createEgressPolicy, type EgressPolicy } from '../security/egress-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { cacheStartDefinitions } from '../store/definition-cache.ts';
+import { cacheProjectSettings } from '../store/project-settings-cache.ts';
 import { backfillRunReadModel } from '../temporal/run-backfill.ts';
 import { RunService } from '../temporal/run-service.ts';
 import { createWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
@@ -114,7 +116,9 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
       // Only registered (worker-local) agents are known without a store read; those marked `local`
       // (quick in-process code) run as local activities.
       const agentKindOf = (agentId: string) => (agents.runsLocally(agentId) ? 'function' as const : undefined);
-      const runs = new RunService({ client, readModel: store.runs, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, cancelGraceMs: config.cancelGraceMs, agentKindOf, ...(metrics ? { observer: metrics } : {}) });
+      // Starts read project settings from memory; a change through this process drops its entry.
+      const startSettings = cacheProjectSettings(store.projectSettings);
+      const runs = new RunService({ client, readModel: store.runs, taskQueue: config.taskQueue, defaultPauseTimeout: config.pauseTimeout, projectSettings: (project) => startSettings.get(project), cancelGraceMs: config.cancelGraceMs, agentKindOf, ...(metrics ? { observer: metrics } : {}) });
       parts.runs = runs;
       // Finished runs from the change feed (a run finishes once); paused and the rest counted at scrape.
       metrics?.readRunCounts(() => store.runs.countByStatus());
@@ -148,6 +152,7 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
         { path: '/api/v1', app: createAgentManagerRunEventRoutes({ store, runs, runEvents }) },
         { path: '/api/v1', app: createAgentRoutes({ store, secrets, builtinAgents: () => agents.list().map(({ id, description }) => ({ id, kind: 'function' as const, description })) }) },
         { path: '/api/v1', app: createWebhookRoutes({ store, egress }), document: documentWebhookEvents },
+        { path: '/api/v1', app: createProjectSettingsRoutes({ store, serverPauseTimeout: config.pauseTimeout, changed: (project) => startSettings.forget(project) }) },
       ];
       parts.inbox = createInboxRoutes({ runs, store, keys: inboxKeys(config), log: lineLog(logger.child({ component: 'inbox' })) });
       sender = createWebhookSender({ store, egress, log: lineLog(logger.child({ component: 'webhooks' })), ...(metrics ? { observe: (outcome, seconds) => metrics.webhookDelivery(outcome, seconds) } : {}) });

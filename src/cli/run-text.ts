@@ -79,6 +79,8 @@ export function formatPendingAction(runId: string, action: PendingAction): strin
       if (action.schema) lines.push('  The answer must match this JSON Schema:', block(action.schema, '    '));
       break;
   }
+  if (action.expiresAt !== undefined) lines.push(action.expiresAt === null ? '  Deadline: none (waits until answered)' : `  Deadline: ${action.expiresAt} (then the step's onTimeout applies)`);
+  if (action.reminders !== undefined) lines.push(`  Reminded: ${action.reminders} time${action.reminders === 1 ? '' : 's'}, last at ${action.remindedAt ?? '?'}`);
   lines.push(`  Answer with: baton runs resume ${runId} --step ${printable(action.step)} --input ${exampleAnswer(action)}`);
   return lines;
 }

@@ -9,7 +9,7 @@ import { formatOutcome, formatRun, formatRunEvent, formatRunList, oneLine, quest
 type ResumeInput = V1ResumeBody['input']['resume']['input'];
 
 /** Where the operator commands send requests; read here because only these commands call the API. */
-const operatorEnvSchema = z.object({
+export const operatorEnvSchema = z.object({
   BATON_URL: z.url({ error: 'an http(s) URL such as http://127.0.0.1:3000' }).default('http://127.0.0.1:3000'),
   BATON_API_KEY: z.string().trim().optional().transform((value) => value || undefined),
 });
@@ -34,7 +34,7 @@ const usage = `usage:
       finishes, or of the project's runs until Ctrl-C; --json prints each run as one line of JSON)
 environment: BATON_URL (default http://127.0.0.1:3000), BATON_API_KEY`;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 /** `--input approve` is the string "approve"; `--input '{"a":1}'` is that object. */
 export function parseResumeInput(text: string): ResumeInput {
@@ -184,20 +184,25 @@ export async function runsCommand(args: string[], io: RunsCommandIo): Promise<nu
         throw new UsageError(command ? `unknown command: runs ${command}` : 'missing command');
     }
   } catch (error) {
-    if (error instanceof BatonApiError) {
-      io.err(`error: ${error.code} (HTTP ${error.status}): ${error.message}`);
-      if (error.details !== undefined) io.err(JSON.stringify(error.details, null, 2));
-      return 1;
-    }
-    if (error instanceof TypeError && error.message === 'fetch failed') {
-      io.err(`error: cannot reach ${String(io.env.BATON_URL ?? 'http://127.0.0.1:3000')}: ${String((error.cause as Error | undefined)?.message ?? error.message)}`);
-      return 1;
-    }
-    // parseArgs throws TypeErrors with a code for unknown or malformed options.
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`${error.message}\n${usage}`);
-      return 2;
-    }
-    throw error;
+    return commandFailure(error, io, usage);
   }
+}
+
+/** The exit code of an operator command that threw: 1 the API answered an error or is unreachable, 2 bad usage; anything else is rethrown. */
+export function commandFailure(error: unknown, io: Pick<RunsCommandIo, 'env' | 'err'>, usage: string): number {
+  if (error instanceof BatonApiError) {
+    io.err(`error: ${error.code} (HTTP ${error.status}): ${error.message}`);
+    if (error.details !== undefined) io.err(JSON.stringify(error.details, null, 2));
+    return 1;
+  }
+  if (error instanceof TypeError && error.message === 'fetch failed') {
+    io.err(`error: cannot reach ${String(io.env.BATON_URL ?? 'http://127.0.0.1:3000')}: ${String((error.cause as Error | undefined)?.message ?? error.message)}`);
+    return 1;
+  }
+  // parseArgs throws TypeErrors with a code for unknown or malformed options.
+  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    io.err(`${error.message}\n${usage}`);
+    return 2;
+  }
+  throw error;
 }

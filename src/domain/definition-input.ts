@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pauseTimeoutSchema } from './duration.ts';
 import { definitionIdSchema, slugSchema } from './ids.ts';
-import { agentStepSchema, approvalStepSchema, inputStepSchema } from './step.ts';
+import { agentStepSchema, approvalStepSchema, inputStepSchema, remindAfterSchema, remindEverySchema } from './step.ts';
 import { definitionSchema } from './definition.ts';
 
 // What callers send to create or change definitions and steps; the stored shapes live in
@@ -29,12 +29,14 @@ export const inputStepInputSchema = inputStepSchema.omit(assignedByStore).extend
 export const stepInputSchema = z.discriminatedUnion('type', [agentStepInputSchema, approvalStepInputSchema, inputStepInputSchema]).meta({ id: 'StepInput' });
 export type StepInput = z.infer<typeof stepInputSchema>;
 
-/** The Agent Manager API's WorkflowDTO `{name, description?}` plus Baton's optional agent slug and pause timeout. */
+/** The Agent Manager API's WorkflowDTO `{name, description?}` plus Baton's optional agent slug, pause timeout and reminders. */
 export const definitionCreateSchema = z.object({
   name: definitionSchema.shape.name,
   description: z.string().max(2000).nullish(),
   agent: slugSchema.nullish(),
   pauseTimeout: pauseTimeoutSchema.nullish(),
+  remindAfter: remindAfterSchema.nullish(),
+  remindEvery: remindEverySchema.nullish(),
 }).meta({ id: 'WorkflowCreate' });
 export type DefinitionCreate = z.infer<typeof definitionCreateSchema>;
 

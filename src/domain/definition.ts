@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pauseTimeoutSchema } from './duration.ts';
 import { definitionIdSchema, projectIdSchema, slugSchema } from './ids.ts';
-import { stepSchema } from './step.ts';
+import { remindAfterSchema, remindEverySchema, stepSchema } from './step.ts';
 
 /** A workflow template. Runs carry a snapshot of it, so edits never reach a run in flight. */
 export const definitionSchema = z.object({
@@ -13,6 +13,9 @@ export const definitionSchema = z.object({
   agent: slugSchema.nullish(),
   steps: z.array(stepSchema),
   pauseTimeout: pauseTimeoutSchema.nullish(),
+  /** Reminders of this workflow's human steps, unless a step sets its own; null: the project's. */
+  remindAfter: remindAfterSchema.nullish(),
+  remindEvery: remindEverySchema.nullish(),
   version: z.number().int().min(1),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { slugSchema } from './ids.ts';
 
-const pendingCommon = { step: slugSchema, message: z.string() };
+const pendingCommon = {
+  step: slugSchema,
+  message: z.string(),
+  /** When the pause timeout passes (from the pause, in the run's own time); null: it never does. Absent on runs paused before deadlines were shown. */
+  expiresAt: z.iso.datetime().nullable().optional(),
+  /** How many run.reminder events this pause has sent so far (absent: none). */
+  reminders: z.number().int().min(1).optional(),
+  /** When the last of them was sent. */
+  remindedAt: z.iso.datetime().optional(),
+};
 
 export const confirmationActionSchema = z.object({
   ...pendingCommon,

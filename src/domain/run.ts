@@ -4,7 +4,7 @@ import { pauseTimeoutSchema } from './duration.ts';
 import { definitionSchema } from './definition.ts';
 import { projectIdSchema, runIdSchema, sessionIdSchema } from './ids.ts';
 import { pendingActionSchema } from './pending-action.ts';
-import { stepTypeSchema } from './step.ts';
+import { remindAfterSchema, remindEverySchema, stepTypeSchema } from './step.ts';
 
 /** Lower case, as the v1 API spells them; the Agent Manager API upper-cases them. */
 export const runStatusSchema = z.enum(['running', 'paused', 'completed', 'failed', 'cancelled']);
@@ -122,8 +122,12 @@ export const runStartSchema = z.object({
   /** The first step's input. */
   input: z.unknown(),
   sessionId: sessionIdSchema,
-  /** BATON_PAUSE_TIMEOUT at start; the definition and step override it. */
+  /** The project's pauseTimeout at start, else BATON_PAUSE_TIMEOUT; the definition and step override it. */
   defaultPauseTimeout: pauseTimeoutSchema,
+  /** The project's remindAfter at start (absent: none); the definition and step override it. */
+  defaultRemindAfter: remindAfterSchema.optional(),
+  /** The project's remindEvery at start (absent: none); the definition and step override it. */
+  defaultRemindEvery: remindEverySchema.optional(),
   /** The run's createdAt, chosen by the starter so the row it writes and the run agree; absent: the workflow's start time. */
   createdAt: z.iso.datetime().optional(),
   /**

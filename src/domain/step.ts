@@ -17,6 +17,25 @@ const messageTemplateSchema = z
 export const nextTargetSchema = z.union([z.enum(['continue', 'end', 'fail']), slugSchema]);
 export const nextMapSchema = z.record(z.string(), nextTargetSchema);
 
+/** When a waiting human is reminded first ('never': not at all); a duration counts from the pause. */
+export const remindAfterSchema = z.union([durationSchema, z.literal('never')]);
+/** How often a reminder repeats after the first ('never': once only). */
+export const remindEverySchema = z.union([durationSchema, z.literal('never')]);
+
+/** Any JSON value, as a resume's input may be. */
+const jsonAnswerSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
+
+/**
+ * What a human step does when its pause timeout passes unanswered: fail the run (`pause_timeout`,
+ * the default), answer as a human could have (`{answer}`), or carry on at another step (`{goto}`).
+ */
+export const onTimeoutSchema = z.union([
+  z.literal('fail'),
+  z.strictObject({ answer: jsonAnswerSchema.meta({ description: 'Answered as if a human had: one of an approval step\'s options, input matching an input step\'s schema, or a reviewed agent step\'s output' }) }),
+  z.strictObject({ goto: slugSchema.meta({ description: 'The name of a step of this workflow; the run continues there with the timed-out step\'s input' }) }),
+]).meta({ id: 'OnTimeout' });
+export type OnTimeout = z.infer<typeof onTimeoutSchema>;
+
 export const retryPolicySchema = z.object({
   attempts: z.number().int().min(1).max(100).default(3),
   backoff: durationSchema.default('1s'),
@@ -32,6 +51,10 @@ const stepCommon = {
   timeout: durationSchema.optional(),
   pauseTimeout: pauseTimeoutSchema.optional(),
   next: nextMapSchema.optional(),
+  // Human steps only (approval, input, agent steps with requireApproval): see deadline-checks.ts.
+  remindAfter: remindAfterSchema.optional(),
+  remindEvery: remindEverySchema.optional(),
+  onTimeout: onTimeoutSchema.optional(),
 };
 
 export const agentStepSchema = z.object({

@@ -5,9 +5,19 @@ import { v1RunSchema } from './v1-api.ts';
 // Webhooks: a project's URLs that Baton POSTs run events to (a run paused or ended), signed with
 // the webhook's own secret. Callers send webhookCreate / webhookPatch; the store assigns the rest.
 
-export const webhookEventTypeSchema = z.enum(['run.paused', 'run.completed', 'run.failed', 'run.cancelled']).meta({ id: 'WebhookEventType' });
+export const webhookEventTypeSchema = z.enum(['run.paused', 'run.completed', 'run.failed', 'run.cancelled', 'run.reminder', 'run.answered']).meta({
+  id: 'WebhookEventType',
+  description: 'run.paused, run.completed, run.failed, run.cancelled: the run reached that status. run.reminder: a paused run is still waiting for its answer (its step\'s remindAfter / remindEvery). '
+    + 'run.answered: an answer was recorded that did not yet resume the run',
+});
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 export const webhookEventTypes: readonly WebhookEventType[] = webhookEventTypeSchema.options;
+
+/**
+ * An event a run's read-model write announces instead of its status's: the run is still paused,
+ * and something happened that receivers want to hear of (RunRecorder.record's notice).
+ */
+export type RunNotice = Extract<WebhookEventType, 'run.reminder' | 'run.answered'>;
 
 /** The event a run in `status` announces, or undefined for `running` (nothing to announce). */
 export function eventTypeOfStatus(status: RunStatus): WebhookEventType | undefined {

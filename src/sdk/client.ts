@@ -7,6 +7,8 @@ import type {
   V1RunEventsQuery,
   V1RunList,
   V1StartWorkflowBody,
+  ProjectSettingsPatch,
+  ProjectSettingsView,
   Webhook,
   WebhookCreate,
   WebhookCreated,
@@ -185,6 +187,18 @@ export interface BatonClient {
      */
     deliveries(id: string, params?: PageOptions): Promise<SpringPage<WebhookDelivery>>;
   };
+  /** The key's project settings (the Agent Manager API, `/api/v1/settings`): pause timeout and reminders of human steps. */
+  settings: {
+    /** What the project set, the server's defaults, and what a run starting now uses. */
+    get(): Promise<ProjectSettingsView>;
+    /**
+     * Changes settings (JSON Merge Patch: `null` clears one). Runs started afterwards use them; runs already waiting keep theirs.
+     *
+     * @example
+     * await client.settings.update({ pauseTimeout: '2d', remindAfter: '4h', remindEvery: '1d' })
+     */
+    update(patch: ProjectSettingsPatch): Promise<ProjectSettingsView>;
+  };
 }
 
 const finishedRunStatuses: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -336,6 +350,10 @@ export function createClient(options: BatonClientOptions): BatonClient {
       update: (id, patch) => request('PATCH', webhookPath(id), { body: patch }),
       delete: (id) => request('DELETE', webhookPath(id)),
       deliveries: (id, params = {}) => request('GET', `${webhookPath(id)}/deliveries${queryString({ ...params })}`),
+    },
+    settings: {
+      get: () => request('GET', '/api/v1/settings'),
+      update: (patch) => request('PATCH', '/api/v1/settings', { body: patch }),
     },
   };
 }

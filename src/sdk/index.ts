@@ -5,8 +5,12 @@ export { readServerSentEvents, ServerSentEventParser, type ServerSentEvent } fro
 export { verifyWebhookSignature, type ReceivedHeaders } from './webhook-signature.ts';
 export { BatonApiError } from './api-error.ts';
 export type {
+  EffectiveSettings,
   ErrorBody,
   PendingAction,
+  ProjectSettings,
+  ProjectSettingsPatch,
+  ProjectSettingsView,
   RunStatus,
   SpringPage,
   V1Answer,

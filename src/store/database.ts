@@ -13,6 +13,8 @@ export interface DefinitionsTable {
   description: string | null;
   agent: string | null;
   pause_timeout: Json;
+  remind_after: ColumnType<unknown, string | null | undefined, string | null>;
+  remind_every: ColumnType<unknown, string | null | undefined, string | null>;
   version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -126,6 +128,13 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   baton_migrations: MigrationsTable;
+  project_settings: ProjectSettingsTable;
+}
+
+export interface ProjectSettingsTable {
+  project: string;
+  settings: ColumnType<Record<string, unknown>, string, string>;
+  updated_at: Timestamp;
 }
 
 /** JSON text for a jsonb column; undefined and null both store SQL NULL. */

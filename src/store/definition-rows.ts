@@ -53,6 +53,8 @@ export function definitionFromRow(row: Selectable<DefinitionsTable>, steps: Step
     agent: row.agent,
     steps,
     pauseTimeout: (row.pause_timeout ?? null) as Definition['pauseTimeout'],
+    remindAfter: (row.remind_after ?? null) as Definition['remindAfter'],
+    remindEvery: (row.remind_every ?? null) as Definition['remindEvery'],
     version: row.version,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

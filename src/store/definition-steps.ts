@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { StepInput } from '../domain/definition-input.ts';
 import { BatonError } from '../domain/errors.ts';
+import { deadlineProblems } from '../domain/step-deadline-checks.ts';
 import type { Step } from '../domain/step.ts';
 import type { Database } from './database.ts';
 import {
@@ -68,6 +69,8 @@ export function createDefinitionStepRepository(db: Kysely<Database>): Definition
           name: input.name ?? defaultStepName(stepOrder, names),
           stepOrder,
         });
+        const problems = deadlineProblems(step, names);
+        if (problems.length > 0) throw new BatonError('invalid_request', problems.join('; '), { problems });
         if (stepOrder < end) {
           // The order constraint is deferred, so the shift may pass through duplicates mid-statement.
           await trx

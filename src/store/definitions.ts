@@ -90,6 +90,8 @@ export function createDefinitionRepository(db: Kysely<Database>): DefinitionRepo
               description: input.description ?? null,
               agent: input.agent ?? null,
               pause_timeout: toJson(input.pauseTimeout),
+              remind_after: toJson(input.remindAfter),
+              remind_every: toJson(input.remindEvery),
               created_at: now,
               updated_at: now,
             })
@@ -131,6 +133,8 @@ export function createDefinitionRepository(db: Kysely<Database>): DefinitionRepo
         ...(patch.description !== undefined && { description: patch.description }),
         ...(patch.agent !== undefined && { agent: patch.agent }),
         ...(patch.pauseTimeout !== undefined && { pause_timeout: toJson(patch.pauseTimeout) }),
+        ...(patch.remindAfter !== undefined && { remind_after: toJson(patch.remindAfter) }),
+        ...(patch.remindEvery !== undefined && { remind_every: toJson(patch.remindEvery) }),
       };
       if (Object.keys(changes).length === 0) return getDefinition(db, project, id);
       const updated = await conflictOnDuplicate(
@@ -182,6 +186,8 @@ export function createDefinitionRepository(db: Kysely<Database>): DefinitionRepo
             // The slug publishes one definition only; the copy stays unpublished until given its own.
             agent: null,
             pause_timeout: toJson(source.pauseTimeout),
+            remind_after: toJson(source.remindAfter),
+            remind_every: toJson(source.remindEvery),
             created_at: now,
             updated_at: now,
           })
@@ -210,6 +216,8 @@ export function createDefinitionRepository(db: Kysely<Database>): DefinitionRepo
                 description: example.description ?? null,
                 agent: example.agent ?? null,
                 pause_timeout: toJson(example.pauseTimeout),
+                remind_after: toJson(example.remindAfter),
+                remind_every: toJson(example.remindEvery),
                 created_at: now,
                 updated_at: now,
               })

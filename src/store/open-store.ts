@@ -10,6 +10,7 @@ import { withStoreQueryErrors } from './database-errors.ts';
 import { createDefinitionRepository, type DefinitionRepository } from './definitions.ts';
 import { migrate } from './migrate.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { createProjectSettingsRepository, type ProjectSettingsRepository } from './project-settings.ts';
 import { createLocalRunFeed, createPostgresRunFeed, runChangeChannel, type RunFeed } from './run-feed.ts';
 import { createRunRepository, type RunRepository } from './runs.ts';
 import { createSessionMemory, type SessionMemory } from './sessions.ts';
@@ -29,6 +30,8 @@ export interface StoreOptions {
 export interface Store {
   definitions: DefinitionRepository;
   agents: AgentRepository;
+  /** Each project's defaults for human steps (pause timeout, reminders). */
+  projectSettings: ProjectSettingsRepository;
   sessions: SessionMemory;
   /** The run read model (lists, counts, inbox). */
   runs: RunRepository;
@@ -85,10 +88,11 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // statement, so every committed pause or end has its deliveries, whoever sends them.
   return {
     definitions: createDefinitionRepository(db),
-    runs: createRunRepository(db, { feed: runFeed, settledOutbox: (snapshot) => webhooks.settledOutbox(snapshot) }),
+    runs: createRunRepository(db, { feed: runFeed, settledOutbox: (snapshot, notice) => webhooks.settledOutbox(snapshot, notice) }),
     webhooks,
     runFeed,
     agents: createAgentRepository(db),
+    projectSettings: createProjectSettingsRepository(db),
     sessions: createSessionMemory(db),
     backend: options.databaseUrl ? 'postgres' : 'pglite',
     async ping() {

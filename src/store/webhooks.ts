@@ -201,8 +201,8 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
       return springPage(content, Number(count.count), size);
     },
 
-    settledOutbox(snapshot) {
-      const type = eventTypeOfStatus(snapshot.status);
+    settledOutbox(snapshot, notice) {
+      const type = notice ?? eventTypeOfStatus(snapshot.status);
       if (!type) return null;
       const eventId = webhookEventId(snapshot.project, snapshot.runId, snapshot.version, type);
       const now = new Date().toISOString();

@@ -7,6 +7,7 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type 
 import { ulid } from 'ulid';
 import type { AgentKind } from '../domain/agent.ts';
 import type { PauseTimeout } from '../domain/duration.ts';
+import type { ProjectSettings } from '../domain/project-settings.ts';
 import { BatonError } from '../domain/errors.ts';
 import { runIdSchema } from '../domain/ids.ts';
 import { finishedStatuses, summaryOf, type Actor, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
@@ -26,8 +27,13 @@ export interface RunServiceOptions {
   /** The store's run read model: lists and counts read it; the API records answers and terminations in it. */
   readModel: RunRepository;
   taskQueue: string;
-  /** BATON_PAUSE_TIMEOUT: how long a run may stay paused unless its definition or step says otherwise. */
+  /** BATON_PAUSE_TIMEOUT: how long a run may stay paused unless its step, definition or project says otherwise. */
   defaultPauseTimeout: PauseTimeout;
+  /**
+   * The project's settings as a start should see them (the API's cache of the store's); resolved
+   * into the run's start, so a later change reaches new runs only. Absent: the server's defaults.
+   */
+  projectSettings?: (project: string) => Promise<ProjectSettings>;
   /**
    * BATON_CANCEL_GRACE_MS: how long a cancel waits for the run to record `cancelled`; a run whose
    * workflow task keeps failing is terminated once it passes. Default 5 s.
@@ -73,6 +79,7 @@ export class RunService {
   private readonly writtenBack = new KnownRunVersions(10_000);
   private readonly taskQueue: string;
   private readonly defaultPauseTimeout: PauseTimeout;
+  private readonly projectSettings: ((project: string) => Promise<ProjectSettings>) | undefined;
   private readonly cancelGraceMs: number;
   private readonly agentKindOf: ((agentId: string) => AgentKind | undefined) | undefined;
   private readonly observer: RunObserver | undefined;
@@ -84,6 +91,7 @@ export class RunService {
     this.readModel = options.readModel;
     this.taskQueue = options.taskQueue;
     this.defaultPauseTimeout = options.defaultPauseTimeout;
+    this.projectSettings = options.projectSettings;
     this.cancelGraceMs = options.cancelGraceMs ?? defaultCancelGraceMs;
     this.agentKindOf = options.agentKindOf;
     this.observer = options.observer;
@@ -93,7 +101,7 @@ export class RunService {
   async start(request: StartRunRequest): Promise<StartedRun> {
     // Unkeyed, the start is surely a new run: listed here, and the workflow skips its own write.
     // A keyed retry may join a run another attempt started (with its own createdAt): that run lists itself.
-    const { input, options } = this.startOptions(request, { startRecorded: request.idempotencyKey === undefined });
+    const { input, options } = this.startOptions(request, { startRecorded: request.idempotencyKey === undefined }, await this.settingsOf(request.project));
     let handle;
     try {
       handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, options);
@@ -127,7 +135,7 @@ export class RunService {
   async startAndWait(request: StartRunRequest & { waitMs?: number }): Promise<RunSnapshot> {
     // The answer comes at the first settle, which the workflow records before answering; the
     // workflow's write at start would only cost the start leg a store write.
-    const { input, options } = this.startOptions(request, { startRecorded: true });
+    const { input, options } = this.startOptions(request, { startRecorded: true }, await this.settingsOf(request.project));
     const startWorkflowOperation = new WithStartWorkflowOperation(AGENT_RUN_WORKFLOW, options);
     try {
       const snapshot = await this.client.workflow.executeUpdateWithStart(settledUpdate, {
@@ -394,7 +402,11 @@ export class RunService {
     return Object.keys(kinds).length > 0 ? kinds : undefined;
   }
 
-  private startOptions(request: StartRunRequest, recording: { startRecorded: boolean }): { input: RunStart; options: WorkflowStartOptions<(input: RunStart) => Promise<RunSnapshot>> & { workflowIdConflictPolicy: 'USE_EXISTING' } } {
+  private async settingsOf(project: string): Promise<ProjectSettings> {
+    return this.projectSettings ? await this.projectSettings(project) : {};
+  }
+
+  private startOptions(request: StartRunRequest, recording: { startRecorded: boolean }, settings: ProjectSettings): { input: RunStart; options: WorkflowStartOptions<(input: RunStart) => Promise<RunSnapshot>> & { workflowIdConflictPolicy: 'USE_EXISTING' } } {
     const key = request.idempotencyKey;
     const keyed = key === undefined ? undefined : request.fork ? idempotentForkIds(request.project, request.fork.runId, key) : { runId: idempotentRunId(request.project, key), sessionId: idempotentSessionId(request.project, key) };
     const input: RunStart = {
@@ -405,7 +417,10 @@ export class RunService {
       state: request.state,
       input: request.input,
       sessionId: request.sessionId ?? keyed?.sessionId ?? newSessionId(),
-      defaultPauseTimeout: this.defaultPauseTimeout,
+      // Step, then definition, then these: the project's settings, then the server's default.
+      defaultPauseTimeout: settings.pauseTimeout ?? this.defaultPauseTimeout,
+      ...(settings.remindAfter !== undefined ? { defaultRemindAfter: settings.remindAfter } : {}),
+      ...(settings.remindEvery !== undefined ? { defaultRemindEvery: settings.remindEvery } : {}),
       createdAt: new Date().toISOString(),
       ...(recording.startRecorded ? { startRecorded: true } : {}),
     };

@@ -8,7 +8,7 @@ import { changeApplies } from './engine-revision.ts';
 import { RunPublisher } from './run-publisher.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { RunState } from './run-state.ts';
-import { RunFailure, StepRunner } from './step-runner.ts';
+import { RunFailure, StepEscalation, StepRunner } from './step-runner.ts';
 
 // `next` may loop back; a bound keeps a mistaken loop from growing history without end.
 export const maxStepExecutions = 1_000;
@@ -84,7 +84,17 @@ async function interpret(start: RunStart, run: RunState, publisher: RunPublisher
   for (let executed = 1; index < steps.length; executed++) {
     const step = steps[index]!;
     if (executed > maxStepExecutions) throw new RunFailure('step_failed', `more than ${maxStepExecutions} step executions: check the definition's next loops`, step.name);
-    const output = await runner.execute(step, index + 1, input);
+    let output: unknown;
+    try {
+      output = await runner.execute(step, index + 1, input);
+    } catch (error) {
+      if (!(error instanceof StepEscalation)) throw error;
+      // The step timed out and escalates: the target step gets what the timed-out step was given.
+      const target = nextStepIndex(steps, index, { kind: 'goto', step: error.step });
+      if (target.kind !== 'step') throw new RunFailure('invalid_definition', `step "${step.name}" escalates to "${error.step}", which is not a step of this definition`, step.name);
+      index = target.index;
+      continue;
+    }
     const next = route(steps, index, step, output);
     if (next.kind === 'end') return output;
     index = next.index;

@@ -3,6 +3,7 @@
 // settle, so a run pays a store write there and no extra workflow task.
 import { isCancellation, log, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { RunNotice } from '../domain/webhook.ts';
 import { changeApplies, type EngineChange } from './engine-revision.ts';
 import type { RunState } from './run-state.ts';
 
@@ -24,12 +25,16 @@ export class RunRecorder {
     this.enabled = changeApplies(runReadModelPatch);
   }
 
-  /** Records the run as it stands; settled waiters are answered only once this returns. */
-  async record(run: RunState): Promise<void> {
+  /**
+   * Records the run as it stands; settled waiters are answered only once this returns. A `notice`
+   * makes the write announce that webhook event instead of the status's. Without one the activity
+   * gets the one argument it always had, so recorded histories replay unchanged.
+   */
+  async record(run: RunState, notice?: RunNotice): Promise<void> {
     if (!this.enabled) return;
     const version = run.snapshot.version;
     try {
-      await recordRun(run.snapshot);
+      await (notice === undefined ? recordRun(run.snapshot) : recordRun(run.snapshot, notice));
     } catch (error) {
       if (isCancellation(error)) throw error;
       // A stale row is better than a run held back by its projection: the next settle rewrites it whole.

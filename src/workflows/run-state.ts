@@ -3,7 +3,7 @@
 import { ApplicationFailure, CancellationScope, condition } from '@temporalio/workflow';
 import type { PendingAction } from '../domain/pending-action.ts';
 import { initialSnapshot } from '../domain/initial-snapshot.ts';
-import type { ResumeRequest, RunError, RunSnapshot, RunStart, RunStatus, StepRecord } from '../domain/run.ts';
+import type { Actor, ResumeRequest, RunError, RunSnapshot, RunStart, RunStatus, StepRecord } from '../domain/run.ts';
 import type { Step } from '../domain/step.ts';
 import type { ResumeAndSettleCaller, RunCaller, SettledRequest } from './messages.ts';
 import { checkResume, type ResumeRejection } from './resume-check.ts';
@@ -99,6 +99,32 @@ export class RunState {
     this.snapshot.pendingAction = action;
     this.snapshot.currentStepOrder = step.stepOrder;
     this.snapshot.status = 'paused';
+    this.touch();
+  }
+
+  /** The waiting human is reminded (the `count`th time this pause): the pending action says so. */
+  remind(count: number): void {
+    const action = this.snapshot.pendingAction;
+    if (!action) return;
+    action.reminders = count;
+    action.remindedAt = now();
+    this.touch();
+  }
+
+  /**
+   * The pause timed out and the step's onTimeout goes on at step `goto`: the step ends as failed,
+   * the audit trail says why (by Baton itself), and the run is running again.
+   */
+  escalate(goto: string, by: Actor, comment: string): void {
+    const pending = this.pending;
+    const action = this.snapshot.pendingAction;
+    if (!pending || !action) return;
+    (this.snapshot.answers ??= []).push({ step: action.step, type: action.type, by, at: now(), input: { goto }, comment });
+    const record = pending.record ?? this.humanRecord(pending);
+    this.closeRecord(record, 'failed', null);
+    this.pending = null;
+    this.snapshot.pendingAction = null;
+    this.snapshot.status = 'running';
     this.touch();
   }
 

@@ -4,13 +4,14 @@ import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyAc
 import type { Activities, AgentStepRequest, AgentStepResult } from '../activities/index.ts';
 import type { PendingAction } from '../domain/pending-action.ts';
 import type { RunStart, StepRecord } from '../domain/run.ts';
-import type { AgentStep, ApprovalStep, InputStep, Step } from '../domain/step.ts';
+import type { AgentStep, ApprovalStep, InputStep, OnTimeout, Step } from '../domain/step.ts';
 import { maxDurationMs, temporalMs } from '../domain/duration-ms.ts';
 import { renderTemplate } from '../domain/template.ts';
 import { changeApplies, type EngineChange } from './engine-revision.ts';
 import { runLlmAgentLoop, toolApprovalDecision } from './llm-agent-loop.ts';
 import type { RunPublisher } from './run-publisher.ts';
 import type { RunRecorder } from './run-recorder.ts';
+import { checkResume } from './resume-check.ts';
 import type { RunState } from './run-state.ts';
 
 /** A reason the run fails; agentRun records it and fails the Temporal workflow with `code` as type. */
@@ -42,6 +43,29 @@ export const sessionAppendLocalPatch = 'session-append-local-activity' satisfies
 export const sessionAppendBoundedPatch = 'session-append-bounded-retry' satisfies EngineChange;
 /** patched() id: an agent step whose agent the starter saw as a function agent runs as a local activity. */
 export const functionAgentLocalPatch = 'function-agent-local-activity' satisfies EngineChange;
+
+/** patched() id: reminders, onTimeout answer/goto and the deadline actions of a human step. */
+export const humanStepDeadlineChange = 'human-step-deadline' satisfies EngineChange;
+/** The most run.reminder events one pause sends, however short its remindEvery. */
+export const maxRemindersPerPause = 100;
+
+interface DeadlinePlan {
+  /** After how long the first reminder goes out; null: none. */
+  firstMs: number | null;
+  /** The period of the reminders after the first; null: none. */
+  everyMs: number | null;
+  onTimeout: 'fail' | Exclude<OnTimeout, 'fail'>;
+}
+
+/** Thrown past the step when its onTimeout goes to another step; the interpreter carries on there. */
+export class StepEscalation extends Error {
+  readonly step: string;
+  constructor(step: string) {
+    super(`escalated to step "${step}"`);
+    this.name = 'StepEscalation';
+    this.step = step;
+  }
+}
 
 export class StepRunner {
   private readonly start: RunStart;
@@ -115,18 +139,93 @@ export class StepRunner {
     return answer;
   }
 
-  /** Pauses until the resume Update answers, or fails the run with pause_timeout. */
+  /**
+   * Pauses until the resume Update answers; when the pause timeout passes first, the step's
+   * onTimeout applies (by default the run fails with pause_timeout). Reminders, an onTimeout other
+   * than 'fail', and the goto that escalates are the human-step-deadline change: a step that uses
+   * none of them schedules exactly the commands it always did.
+   */
   async waitForHuman(step: Step, action: PendingAction, input: unknown, record: StepRecord | null, answersStep = true): Promise<unknown> {
+    const timeout = step.pauseTimeout ?? this.start.definition.pauseTimeout ?? this.start.defaultPauseTimeout;
+    // Workflow time, so the deadline shown is the one the timer keeps (and replays the same).
+    const pausedAt = Date.now();
+    const shownMs = timeout === 'never' ? null : temporalMs(timeout);
+    if (timeout === 'never' || shownMs !== null) action.expiresAt = shownMs === null ? null : new Date(pausedAt + shownMs).toISOString();
+    const plan = this.deadlinePlan(step, answersStep);
     this.run.pause(step, action, input, record, answersStep);
     this.publisher.publish(this.run.snapshot);
     this.publisher.showPending(action);
     await this.recorder.record(this.run);
-    const timeout = step.pauseTimeout ?? this.start.definition.pauseTimeout ?? this.start.defaultPauseTimeout;
-    const answered = timeout === 'never' ? await condition(() => this.run.answered).then(() => true) : await condition(() => this.run.answered, durationOf(timeout, step, 'pauseTimeout'));
+    const timeoutMs = timeout === 'never' ? null : durationOf(timeout, step, 'pauseTimeout');
+    if (plan === null || !changeApplies(humanStepDeadlineChange)) {
+      const answered = timeoutMs === null ? await condition(() => this.run.answered).then(() => true) : await condition(() => this.run.answered, timeoutMs);
+      this.publisher.clearPending();
+      if (!answered) throw new RunFailure('pause_timeout', `step "${step.name}" was not answered within its pause timeout (${String(timeout)})`, step.name);
+      this.publisher.publish(this.run.snapshot);
+      return this.run.takeAnswer();
+    }
+    const answered = await this.waitWithReminders(plan, timeoutMs === null ? null : pausedAt + timeoutMs);
     this.publisher.clearPending();
-    if (!answered) throw new RunFailure('pause_timeout', `step "${step.name}" was not answered within its pause timeout (${String(timeout)})`, step.name);
+    if (!answered) this.applyOnTimeout(step, plan.onTimeout, String(timeout));
     this.publisher.publish(this.run.snapshot);
     return this.run.takeAnswer();
+  }
+
+  /** The step's reminders and timeout action (step, then definition, then project); null when it uses none. */
+  private deadlinePlan(step: Step, answersStep: boolean): DeadlinePlan | null {
+    const { definition } = this.start;
+    const remindAfter = step.remindAfter ?? definition.remindAfter ?? this.start.defaultRemindAfter;
+    const remindEvery = step.remindEvery ?? definition.remindEvery ?? this.start.defaultRemindEvery;
+    // A question asked inside a step (an llm tool approval) is not the step's own: an answer meant
+    // for the step cannot answer it, so there its timeout fails the run, or escalates.
+    const onTimeout = step.onTimeout === undefined || step.onTimeout === 'fail' || (!answersStep && 'answer' in step.onTimeout) ? 'fail' : step.onTimeout;
+    // remindEvery alone reminds first after one period.
+    const firstMs = remindAfter === 'never' ? null : remindAfter !== undefined ? durationOf(remindAfter, step, 'remindAfter') : remindEvery !== undefined && remindEvery !== 'never' ? durationOf(remindEvery, step, 'remindEvery') : null;
+    const everyMs = firstMs === null || remindEvery === undefined || remindEvery === 'never' ? null : durationOf(remindEvery, step, 'remindEvery');
+    if (firstMs === null && onTimeout === 'fail') return null;
+    return { firstMs, everyMs, onTimeout };
+  }
+
+  /** Waits for the answer until `deadline` (workflow ms; null: none), reminding as planned; resolves with whether it came. */
+  private async waitWithReminders(plan: DeadlinePlan, deadline: number | null): Promise<boolean> {
+    let reminders = 0;
+    let nextReminder = plan.firstMs === null ? null : Date.now() + plan.firstMs;
+    for (;;) {
+      // A reminder due at or after the deadline is not sent: the deadline speaks for itself.
+      if (nextReminder !== null && deadline !== null && nextReminder >= deadline) nextReminder = null;
+      const wakeAt = nextReminder ?? deadline;
+      if (wakeAt === null) {
+        await condition(() => this.run.answered);
+        return true;
+      }
+      if (await condition(() => this.run.answered, Math.max(1, wakeAt - Date.now()))) return true;
+      if (this.run.answered) return true;
+      if (nextReminder === null || (deadline !== null && Date.now() >= deadline)) return false;
+      reminders += 1;
+      this.run.remind(reminders);
+      await this.recorder.record(this.run, 'run.reminder');
+      // Bounded, so a long wait with a short period cannot grow the history without end.
+      nextReminder = plan.everyMs === null || reminders >= maxRemindersPerPause ? null : nextReminder + plan.everyMs;
+      if (this.run.answered) return true;
+    }
+  }
+
+  /** The pause timeout passed: fail the run, answer for the human, or go on at another step. */
+  private applyOnTimeout(step: Step, onTimeout: DeadlinePlan['onTimeout'], timeout: string): void {
+    if (onTimeout === 'fail') throw new RunFailure('pause_timeout', `step "${step.name}" was not answered within its pause timeout (${timeout})`, step.name);
+    const by = { via: 'system', label: null } as const;
+    if ('goto' in onTimeout) {
+      if (!this.start.definition.steps.some((candidate) => candidate.name === onTimeout.goto)) {
+        throw new RunFailure('invalid_definition', `step "${step.name}" timed out and its onTimeout goes to "${onTimeout.goto}", which is not a step of this definition`, step.name);
+      }
+      this.run.escalate(onTimeout.goto, by, `not answered within the pause timeout (${timeout}); onTimeout went on at step "${onTimeout.goto}"`);
+      throw new StepEscalation(onTimeout.goto);
+    }
+    const request = { step: this.run.snapshot.pendingAction?.step ?? step.name, input: onTimeout.answer, comment: `not answered within the pause timeout (${timeout}); answered with the step's onTimeout default` };
+    // The check a human's answer passes; the API checked it too, so this refuses only a value stored before that check.
+    const rejection = checkResume(this.run.snapshot, request, { by });
+    if (rejection) throw new RunFailure('invalid_definition', `step "${step.name}" timed out and its onTimeout answer cannot answer it: ${rejection.message}`, step.name);
+    this.run.resume(request, { by });
   }
 
   /** An llm agent's tool loop, here in the workflow: each model and tool call is a recorded activity. */

@@ -91,6 +91,9 @@ async function defineWorkflows(project: string): Promise<void> {
   await api(project, 'POST', '/api/v1/agents', { id: 'calc-bot', kind: 'llm', config: { model: 'fake-model', baseUrl: fake.baseUrl, tools: [{ name: 'calculator', requiresApproval: true }] } });
   const calc = await api<{ id: string }>(project, 'POST', '/api/v1/workflows', { name: 'Calculator', agent: 'calc' });
   await api(project, 'POST', `/api/v1/workflows/${calc.id}/steps`, { name: 'compute', agentId: 'calc-bot', action: 'What is 6 times 7?' });
+
+  const reminded = await api<{ id: string }>(project, 'POST', '/api/v1/workflows', { name: 'Reminded approval', agent: 'reminded' });
+  await api(project, 'POST', `/api/v1/workflows/${reminded.id}/steps`, { type: 'approval', name: 'approve', message: 'Ship it?', options: ['yes', 'no'], pauseTimeout: '1h', remindAfter: '1s', remindEvery: '1s' });
 }
 
 /** Starts a run of a published workflow over the v1 API; it answers once the run pauses. */
@@ -254,6 +257,27 @@ describe('the inbox in a browser', () => {
     } finally {
       await context.close();
       await evil.close();
+    }
+  }, 120_000);
+
+  it('updates the deadline line as reminders arrive and keeps what is being typed', async () => {
+    const { context, page } = await signIn(alpha);
+    try {
+      const runId = await startRun(alpha, 'reminded', {});
+      await page.goto(`${stack.url}/inbox/runs/${runId}`);
+      expect(await liveText(page)).toContain('Answer by');
+      await page.waitForSelector('#live-status[data-state="live"]');
+      await markDocument(page);
+      await page.type('textarea[name="comment"]', 'Typed while reminded');
+      await page.waitForFunction(`/Reminded [2-9]\\d* times/.test(document.querySelector('#live .deadline').textContent)`, { timeout: 30_000 });
+      expect(await documentKept(page)).toBe(true);
+      expect(await valueOf(page, 'textarea[name="comment"]')).toBe('Typed while reminded');
+      await submit(page, 'button[name="choice"][value="yes"]');
+      await waitForStatus(page, 'completed');
+      const run = await api<{ output: { answers?: Array<{ comment: string | null }> } }>(alpha, 'GET', `/v1/workflow-runs/${runId}`);
+      expect(run.output.answers).toEqual([expect.objectContaining({ input: 'yes', comment: 'Typed while reminded' })]);
+    } finally {
+      await context.close();
     }
   }, 120_000);
 

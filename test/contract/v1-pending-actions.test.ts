@@ -36,6 +36,7 @@ async function pausedForReview(): Promise<V1Run> {
     pendingAction: {
       step: 'details', type: 'input', message: 'How many employees does Acme have?',
       schema: { type: 'object', required: ['employees'], properties: { employees: { type: 'integer', minimum: 1 } } },
+      expiresAt: expect.any(String) as string,
     },
   });
   const rejected = await client.workflowRuns.resume(run.run_id, { input: { resume: { step: 'details', input: { employees: 'many' } } } }).catch((e: unknown) => e);

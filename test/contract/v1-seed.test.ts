@@ -37,6 +37,8 @@ const seedPendingAction = {
   type: 'confirmation',
   message: 'Route to enterprise sales team?',
   options: ['approve', 'reject', 'escalate'],
+  // Baton's one addition to the specification's paused example: when the question times out (BATON_PAUSE_TIMEOUT after the pause).
+  expiresAt: expect.stringMatching(isoTime) as string,
 };
 const seedPaused = (runId: string) => ({
   output: {

@@ -26,7 +26,7 @@ describe('RunService', () => {
       status: 'paused',
       steps: [{ name: 'classify', status: 'completed', output: { category: 'enterprise' } }],
       result: null,
-      pendingAction: { step: 'approval', type: 'confirmation', message: 'Route to enterprise sales team?', options: ['approve', 'reject', 'escalate'] },
+      pendingAction: { step: 'approval', type: 'confirmation', message: 'Route to enterprise sales team?', options: ['approve', 'reject', 'escalate'], expiresAt: expect.any(String) as string },
     });
     const completed = await engine.runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
     expect(completed.status).toBe('completed');

@@ -47,7 +47,7 @@ describe('agentRun steps', () => {
     const paused = await engine.runs.startAndWait({ project, definition, task: 'the renewal', state: { customer: 'ACME' }, input: null });
     expect(paused.status).toBe('paused');
     expect(paused.steps.map((step) => step.name)).toEqual(['draft']);
-    expect(paused.pendingAction).toEqual({ step: 'ok', type: 'confirmation', message: 'Send "Offer for ACME" for the renewal?', options: ['yes', 'no'] });
+    expect(paused.pendingAction).toEqual({ step: 'ok', type: 'confirmation', message: 'Send "Offer for ACME" for the renewal?', options: ['yes', 'no'], expiresAt: expect.any(String) as string });
 
     const applied = await engine.runs.resume(project, paused.runId, { step: 'ok', input: 'yes' });
     expect(applied.status).toBe('running');
@@ -132,7 +132,7 @@ describe('agentRun steps', () => {
     const schema = { type: 'object', properties: { amount: { type: 'number', minimum: 1 } }, required: ['amount'], additionalProperties: false };
     const definition = defineRun(project, [{ type: 'input', name: 'amount', message: 'How much for {{state.item}}?', schema }, { name: 'done', agentId: 'echo' }]);
     const paused = await engine.runs.startAndWait({ project, definition, task: 't', state: { item: 'tea' }, input: null });
-    expect(paused.pendingAction).toEqual({ step: 'amount', type: 'input', message: 'How much for tea?', schema });
+    expect(paused.pendingAction).toEqual({ step: 'amount', type: 'input', message: 'How much for tea?', schema, expiresAt: expect.any(String) as string });
 
     const bad = await rejection(engine.runs.resume(project, paused.runId, { step: 'amount', input: { amount: 0, extra: true } }));
     expect(bad.code).toBe('invalid_resume_input');

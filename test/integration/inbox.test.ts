@@ -27,6 +27,12 @@ beforeAll(async () => {
       ],
     });
   }
+  await stack.store.definitions.upsertExample(alpha, {
+    id: 'wf-reminded',
+    name: 'Reminded review',
+    agent: 'reminded-review',
+    steps: [{ name: 'classify', stepOrder: 1, type: 'agent', agentId: 'lead-classifier', action: 'Classify the lead.', requireApproval: true, pauseTimeout: '1h', remindAfter: '1s', remindEvery: '1s' }],
+  });
 }, 180_000);
 afterAll(async () => stack?.close());
 
@@ -249,6 +255,27 @@ describe('a run\'s page and its answer', () => {
     await expect.poll(async () => (await stack.runs.get(alpha, runId)).status, { timeout: 30_000 }).toBe('completed');
     expect((await stack.runs.get(alpha, runId)).result).toEqual({ category: 'smb' });
   });
+});
+
+describe('deadlines and reminders', () => {
+  it('shows when a question times out and how often it was reminded, and accepts a review shown before the reminders', async () => {
+    const runId = await startPaused(alpha, 'reminded-review', { employees: 12 });
+    const client = await signedIn(alpha);
+    const shown = await client.get(`/inbox/runs/${runId}`);
+    const csrf = csrfOf(shown.text);
+    const shownVersion = /name="version" value="(\d+)"/.exec(shown.text)![1]!;
+    const paused = await stack.runs.get(alpha, runId);
+    expect(textOf(shown.text)).toContain(`Answer by ${paused.pendingAction!.expiresAt!.slice(0, 10)} ${paused.pendingAction!.expiresAt!.slice(11, 19)} UTC`);
+    await expect.poll(async () => (await stack.runs.get(alpha, runId)).pendingAction?.reminders ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+
+    const page = textOf((await client.get(`/inbox/runs/${runId}`)).text);
+    expect(page).toMatch(/Reminded \d+ times, last at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    expect(textOf((await client.get('/inbox')).text)).toMatch(/Reminded review.*reminded/s);
+    // The proposed output is what the page showed: the reminders since changed nothing it shows.
+    const accepted = await client.post(`/inbox/runs/${runId}/answer`, { csrf, step: 'classify', accept: '1', version: shownVersion });
+    expect(accepted.status).toBe(303);
+    await expect.poll(async () => (await stack.runs.get(alpha, runId)).status, { timeout: 30_000 }).toBe('completed');
+  }, 60_000);
 });
 
 describe('forged posts', () => {

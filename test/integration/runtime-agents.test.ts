@@ -86,7 +86,7 @@ describe('the composed runtime', () => {
       status: 'paused',
       steps: [{ name: 'classify', status: 'completed', output: { category: 'enterprise' } }],
       result: null,
-      pendingAction: { step: 'approval', type: 'confirmation', message: 'Route to enterprise sales team?', options: ['approve', 'reject', 'escalate'] },
+      pendingAction: { step: 'approval', type: 'confirmation', message: 'Route to enterprise sales team?', options: ['approve', 'reject', 'escalate'], expiresAt: expect.any(String) as string },
     });
     expect(json.run_id).toMatch(/^wfr_/);
   });

@@ -224,6 +224,33 @@ const scenarios: Record<string, () => Promise<string>> = {
     const forked = await apiRuns.startAndWait(await apiRuns.prepareFork(project, parent.runId, { fromStep: 'approval', output: { value: 'escalate' } }));
     return forked.runId;
   },
+  // Since human-step-deadline: reminders while a step waits (recordRun with the run.reminder notice), then a human answers.
+  async 'deadline-reminded'() {
+    const steps: Definition['steps'] = [{ id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], remindAfter: '300ms', remindEvery: '300ms' }];
+    const paused = await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: {}, input: 'x' });
+    for (let read = paused; (read.pendingAction?.reminders ?? 0) < 2; read = await apiRuns.get(project, paused.runId)) await new Promise((resolve) => setTimeout(resolve, 100));
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'review', input: 'approve' });
+    return paused.runId;
+  },
+  // Each onTimeout: fail (after a reminder), answer for the human, go on at another step.
+  async 'deadline-timeout-fail'() {
+    const steps: Definition['steps'] = [{ id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], pauseTimeout: '3s', remindAfter: '400ms', onTimeout: 'fail' }];
+    return (await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: {}, input: 'x' })).runId;
+  },
+  async 'deadline-timeout-answer'() {
+    const steps: Definition['steps'] = [
+      { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], pauseTimeout: '500ms', onTimeout: { answer: 'approve' } },
+      agentStep(2, 'after', 'echo'),
+    ];
+    return (await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: {}, input: 'x' })).runId;
+  },
+  async 'deadline-timeout-goto'() {
+    const steps: Definition['steps'] = [
+      { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], pauseTimeout: '500ms', onTimeout: { goto: 'escalate' }, next: { '*': 'end' } },
+      agentStep(2, 'escalate', 'upper'),
+    ];
+    return (await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: {}, input: 'x' })).runId;
+  },
   async 'branch-fail'() {
     const steps: Definition['steps'] = [
       { id: 'st-1', name: 'review', stepOrder: 1, type: 'approval', message: 'Go ahead?', options: ['approve', 'reject'], next: { reject: 'fail' } },

@@ -39,9 +39,9 @@ async function replay(workflowsPath: string): Promise<ReplayResult[]> {
 }
 
 describe('recorded histories', () => {
-  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update', async () => {
+  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto)', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
-      'branch-fail', 'branched', 'cancelled', 'completed', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
+      'branch-fail', 'branched', 'cancelled', 'completed', 'deadline-reminded', 'deadline-timeout-answer', 'deadline-timeout-fail', 'deadline-timeout-goto', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
       'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
       'run-fork-given', 'run-fork',
     ]);
@@ -148,15 +148,35 @@ describe('recorded histories', () => {
     expect([localRuns('run-fork-given'), updates('run-fork-given')]).toEqual([1, ['settled']]);
   });
 
+  it('take the human-step-deadline paths: reminders recorded while waiting, and each onTimeout', async () => {
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const recordRunMarkers = (name: string) => events[name]!.filter((event) => {
+      const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return data !== undefined && (JSON.parse(Buffer.from(data, 'base64').toString()) as { activity_type?: string }).activity_type === 'recordRun';
+    }).length;
+    const timers = (name: string) => events[name]!.filter((event) => event.eventType === 'EVENT_TYPE_TIMER_STARTED').length;
+    const result = (name: string) => {
+      const completed = events[name]!.find((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED') as { workflowExecutionCompletedEventAttributes?: { result?: { payloads: Array<{ data: string }> } } } | undefined;
+      return JSON.parse(Buffer.from(completed!.workflowExecutionCompletedEventAttributes!.result!.payloads[0]!.data, 'base64').toString()) as { steps: Array<{ name: string; status: string }>; answers: Array<{ by: { via: string }; input: unknown }> };
+    };
+    // Paused, two reminders (one timer each, and a third timer that the answer cut short), completed.
+    expect([recordRunMarkers('deadline-reminded'), timers('deadline-reminded')]).toEqual([4, 3]);
+    // Paused, one reminder, then the deadline fails the run.
+    expect(events['deadline-timeout-fail']!.find((event) => event.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe('pause_timeout');
+    expect(recordRunMarkers('deadline-timeout-fail')).toBe(3);
+    expect(result('deadline-timeout-answer').answers.map((answer) => [answer.by.via, answer.input])).toEqual([['system', 'approve']]);
+    expect(result('deadline-timeout-goto').steps.map((step) => [step.name, step.status])).toEqual([['review', 'failed'], ['escalate', 'completed']]);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(21);
+    expect(results).toHaveLength(25);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(21);
+    expect(results).toHaveLength(25);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -49,6 +49,17 @@
         var fresh = versionOf(next);
         // A run page keeps what it shows (and what is being typed) until the run really moved on.
         if (shown !== null && fresh !== null && fresh <= shown) return;
+        // Only a reminder since: the same question, so swap its deadline line and keep the form.
+        var question = region.getAttribute('data-question');
+        if (question !== null && question === next.getAttribute('data-question')) {
+          var lines = region.querySelectorAll('.deadline');
+          var freshLines = next.querySelectorAll('.deadline');
+          if (lines.length === freshLines.length) {
+            for (var i = 0; i < lines.length; i++) lines[i].replaceWith(freshLines[i]);
+            region.setAttribute('data-version', String(fresh));
+            return;
+          }
+        }
         region.replaceWith(next);
         region = next;
         document.body.dataset.liveUpdates = String(Number(document.body.dataset.liveUpdates || 0) + 1);

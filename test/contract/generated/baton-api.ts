@@ -217,7 +217,7 @@ export interface paths {
         delete: operations["deleteWorkflow"];
         options?: never;
         head?: never;
-        /** Update name, description, agent or pause timeout */
+        /** Update name, description, agent, pause timeout or reminders */
         patch: operations["updateWorkflow"];
         trace?: never;
     };
@@ -233,7 +233,7 @@ export interface paths {
         put?: never;
         /**
          * Add a step
-         * @description The Agent Manager API's `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step's JSON Schema and message placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run that reaches a target naming no step fails with `invalid_definition`.
+         * @description The Agent Manager API's `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step's JSON Schema and message placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run that reaches a target naming no step fails with `invalid_definition`. Steps that pause for a human (approval, input, agent steps with requireApproval) may set `remindAfter` / `remindEvery` (run.reminder webhook events while the step waits, at most 100 per pause) and `onTimeout`: `"fail"` (the default: the run fails with `pause_timeout`), `{"answer": …}` (answered as if a human had, by `{via: "system"}` in the audit trail; it must pass the check a resume passes: one of the options, or input matching the schema), or `{"goto": "<step name>"}` (the run goes on at that step, which must already be in the workflow; a run whose target was removed since fails with `invalid_definition`). Other steps may not set them (400).
          */
         post: operations["addWorkflowStep"];
         delete?: never;
@@ -505,6 +505,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's settings, the server's defaults and what applies
+         * @description Each setting applies to a human step (approval, input, or an agent step with requireApproval) that sets none of its own: the step's value wins, then its workflow's, then the project's, then the server's default. Runs take the settings when they start: a change reaches runs started after it, never a run already waiting. Workflows created through POST /api/v1/workflows without a pauseTimeout hold "never" (paused Agent Manager runs wait until answered), which wins over the project's pauseTimeout; PATCH such a workflow with {"pauseTimeout": null} to let the project decide. An API process reads a change made through another one within 5 seconds.
+         */
+        get: operations["getProjectSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the project's settings with a JSON Merge Patch (RFC 7396)
+         * @description Fields present change, `null` clears one (back to the server default), fields left out stay. Unknown fields are refused (400) and nothing changes. Sent as `application/merge-patch+json` or `application/json`. Each setting applies to a human step (approval, input, or an agent step with requireApproval) that sets none of its own: the step's value wins, then its workflow's, then the project's, then the server's default. Runs take the settings when they start: a change reaches runs started after it, never a run already waiting. Workflows created through POST /api/v1/workflows without a pauseTimeout hold "never" (paused Agent Manager runs wait until answered), which wins over the project's pauseTimeout; PATCH such a workflow with {"pauseTimeout": null} to let the project decide. An API process reads a change made through another one within 5 seconds.
+         */
+        patch: operations["updateProjectSettings"];
+        trace?: never;
+    };
 }
 export interface webhooks {
     runEvent: {
@@ -517,7 +541,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * A run of the project paused, completed, failed or was cancelled
+         * A run of the project paused, completed, failed or was cancelled, or a paused run was reminded
          * @description When a run of this project pauses, completes, fails or is cancelled, Baton POSTs a `WebhookEvent` (`{id, type, createdAt, run}`, where `run` is the v1 run body plus `workflowId`) to every webhook subscribed to that type. Headers: `X-Baton-Event-Id` (the same on every attempt of an event: deduplicate by it), `X-Baton-Event` (the type), `X-Baton-Timestamp` (Unix seconds) and `X-Baton-Signature: sha256=<hex>`, the HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the webhook's secret. Any 2xx answer delivers the event; anything else (another status, no answer within 10 s, a refused connection) is retried after 1 s, 2 s, 4 s, … up to 10 min apart, for 24 h after the event, then the delivery is `failed`. A run's events reach a webhook in order: the next is sent once the previous one is delivered or has failed. Redirects are not followed.
          */
         post: operations["runEvent"];
@@ -530,8 +554,11 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
-        /** @enum {string} */
-        WebhookEventType: "run.paused" | "run.completed" | "run.failed" | "run.cancelled";
+        /**
+         * @description run.paused, run.completed, run.failed, run.cancelled: the run reached that status. run.reminder: a paused run is still waiting for its answer (its step's remindAfter / remindEvery). run.answered: an answer was recorded that did not yet resume the run
+         * @enum {string}
+         */
+        WebhookEventType: "run.paused" | "run.completed" | "run.failed" | "run.cancelled" | "run.reminder" | "run.answered";
         WebhookEvent: {
             /** @example evt_3f9a0c2b7d1e4a6b8c0d2e4f6a8b0c1d */
             id: string;
@@ -569,12 +596,22 @@ export interface components {
         PendingAction: {
             step: string;
             message: string;
+            /** Format: date-time */
+            expiresAt?: string | null;
+            reminders?: number;
+            /** Format: date-time */
+            remindedAt?: string;
             /** @enum {string} */
             type: "confirmation";
             options: string[];
         } | {
             step: string;
             message: string;
+            /** Format: date-time */
+            expiresAt?: string | null;
+            reminders?: number;
+            /** Format: date-time */
+            remindedAt?: string;
             /** @enum {string} */
             type: "input";
             schema?: {
@@ -583,12 +620,22 @@ export interface components {
         } | {
             step: string;
             message: string;
+            /** Format: date-time */
+            expiresAt?: string | null;
+            reminders?: number;
+            /** Format: date-time */
+            remindedAt?: string;
             /** @enum {string} */
             type: "review";
             proposedOutput?: unknown;
         } | {
             step: string;
             message: string;
+            /** Format: date-time */
+            expiresAt?: string | null;
+            reminders?: number;
+            /** Format: date-time */
+            remindedAt?: string;
             /** @enum {string} */
             type: "tool_approval";
             options: string[];
@@ -728,6 +775,8 @@ export interface components {
             agent?: string | null;
             steps: components["schemas"]["Step"][];
             pauseTimeout?: string | number | "never" | null;
+            remindAfter?: string | number | "never" | null;
+            remindEvery?: string | number | "never" | null;
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -751,6 +800,9 @@ export interface components {
             next?: {
                 [key: string]: ("continue" | "end" | "fail") | string;
             };
+            remindAfter?: string | number | "never";
+            remindEvery?: string | number | "never";
+            onTimeout?: components["schemas"]["OnTimeout"];
             /** @enum {string} */
             type: "agent";
             agentId: string;
@@ -774,6 +826,9 @@ export interface components {
             next?: {
                 [key: string]: ("continue" | "end" | "fail") | string;
             };
+            remindAfter?: string | number | "never";
+            remindEvery?: string | number | "never";
+            onTimeout?: components["schemas"]["OnTimeout"];
             /** @enum {string} */
             type: "approval";
             message: string;
@@ -795,6 +850,9 @@ export interface components {
             next?: {
                 [key: string]: ("continue" | "end" | "fail") | string;
             };
+            remindAfter?: string | number | "never";
+            remindEvery?: string | number | "never";
+            onTimeout?: components["schemas"]["OnTimeout"];
             /** @enum {string} */
             type: "input";
             message: string;
@@ -802,17 +860,30 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        OnTimeout: "fail" | {
+            /** @description Answered as if a human had: one of an approval step's options, input matching an input step's schema, or a reviewed agent step's output */
+            answer: string | number | boolean | null | unknown[] | {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @description The name of a step of this workflow; the run continues there with the timed-out step's input */
+            goto: string;
+        };
         WorkflowCreate: {
             name: string;
             description?: string | null;
             agent?: string | null;
             pauseTimeout?: string | number | "never" | null;
+            remindAfter?: string | number | "never" | null;
+            remindEvery?: string | number | "never" | null;
         };
         WorkflowPatch: {
             name?: string;
             description?: string | null;
             agent?: string | null;
             pauseTimeout?: string | number | "never" | null;
+            remindAfter?: string | number | "never" | null;
+            remindEvery?: string | number | "never" | null;
         };
         StepInput: {
             retry?: {
@@ -828,6 +899,9 @@ export interface components {
             next?: {
                 [key: string]: ("continue" | "end" | "fail") | string;
             };
+            remindAfter?: string | number | "never";
+            remindEvery?: string | number | "never";
+            onTimeout?: components["schemas"]["OnTimeout"];
             /** @enum {string} */
             type?: "agent";
             agentId: string;
@@ -849,6 +923,9 @@ export interface components {
             next?: {
                 [key: string]: ("continue" | "end" | "fail") | string;
             };
+            remindAfter?: string | number | "never";
+            remindEvery?: string | number | "never";
+            onTimeout?: components["schemas"]["OnTimeout"];
             /** @enum {string} */
             type: "approval";
             message: string;
@@ -869,6 +946,9 @@ export interface components {
             next?: {
                 [key: string]: ("continue" | "end" | "fail") | string;
             };
+            remindAfter?: string | number | "never";
+            remindEvery?: string | number | "never";
+            onTimeout?: components["schemas"]["OnTimeout"];
             /** @enum {string} */
             type: "input";
             message: string;
@@ -1130,6 +1210,39 @@ export interface components {
             nextAttemptAt: string | null;
             /** Format: date-time */
             deliveredAt: string | null;
+        };
+        ProjectSettingsView: {
+            /** @description What this project has set; a field left out falls back to the server default */
+            settings: {
+                /** @description How long a run may stay paused at a human step before its onTimeout applies (default: fail with pause_timeout); "never" waits until answered */
+                pauseTimeout?: string | number | "never";
+                /** @description How long after a pause the first run.reminder event is sent; "never": no reminders */
+                remindAfter?: string | number | "never";
+                /** @description How often the reminder repeats until the step is answered or its deadline passes (at most 100 per pause); "never": once only */
+                remindEvery?: string | number | "never";
+            };
+            /** @description The server's defaults (BATON_PAUSE_TIMEOUT; no reminders) */
+            serverDefaults: {
+                pauseTimeout: string | number | "never";
+                remindAfter: string | number | "never" | null;
+                remindEvery: string | number | "never" | null;
+            };
+            /** @description What a run starting now uses for a human step whose step and workflow leave the field out: settings, else serverDefaults */
+            effective: {
+                pauseTimeout: string | number | "never";
+                remindAfter: string | number | "never" | null;
+                remindEvery: string | number | "never" | null;
+            };
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        ProjectSettingsPatch: {
+            /** @description How long a run may stay paused at a human step before its onTimeout applies (default: fail with pause_timeout); "never" waits until answered */
+            pauseTimeout?: string | number | "never" | null;
+            /** @description How long after a pause the first run.reminder event is sent; "never": no reminders */
+            remindAfter?: string | number | "never" | null;
+            /** @description How often the reminder repeats until the step is answered or its deadline passes (at most 100 per pause); "never": once only */
+            remindEvery?: string | number | "never" | null;
         };
     };
     responses: never;
@@ -3562,11 +3675,111 @@ export interface operations {
             };
         };
     };
+    getProjectSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the project set, what the server would use, and what a run starting now uses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSettingsView"];
+                };
+            };
+            /** @description invalid_request: malformed JSON or a body, path or query that does not match the schema (zod issues in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateProjectSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["ProjectSettingsPatch"];
+                "application/json": components["schemas"]["ProjectSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description The settings after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSettingsView"];
+                };
+            };
+            /** @description invalid_request: malformed JSON or a body, path or query that does not match the schema (zod issues in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body exceeds the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_request: the body is not sent as application/merge-patch+json or application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     runEvent: {
         parameters: {
             query?: never;
             header: {
                 "X-Baton-Event-Id": string;
+                /** @description run.paused, run.completed, run.failed, run.cancelled: the run reached that status. run.reminder: a paused run is still waiting for its answer (its step's remindAfter / remindEvery). run.answered: an answer was recorded that did not yet resume the run */
                 "X-Baton-Event": components["schemas"]["WebhookEventType"];
                 /** @description Unix seconds of this attempt */
                 "X-Baton-Timestamp": string;
