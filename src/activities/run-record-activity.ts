@@ -1,10 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { RunSnapshot } from '../domain/run.ts';
+import type { RunNotice } from '../domain/webhook.ts';
 import { refusedValueState } from '../store/sessions.ts';
 
 /** The read model's write, as the activity needs it (src/store/runs.ts implements it). */
 export interface RunRecordStore {
-  record(snapshot: RunSnapshot): Promise<boolean>;
+  record(snapshot: RunSnapshot, notice?: RunNotice): Promise<boolean>;
 }
 
 /** A failed run's failure (its error names the step, code and message), once: when it lands. */
@@ -12,11 +13,14 @@ export type RunFailedListener = (snapshot: RunSnapshot) => void;
 
 export function createRunRecordActivities(runs: RunRecordStore, onRunFailed?: RunFailedListener) {
   return {
-    /** Writes the run's snapshot to the read model; an older or repeated version is a no-op. */
-    async recordRun(snapshot: RunSnapshot): Promise<void> {
+    /**
+     * Writes the run's snapshot to the read model; an older or repeated version is a no-op. A
+     * `notice` names the webhook event of a run that stays paused (see RunNotice).
+     */
+    async recordRun(snapshot: RunSnapshot, notice?: RunNotice): Promise<void> {
       try {
         // Only the write that lands tells: a retried activity or a replayed settle says nothing twice.
-        if ((await runs.record(snapshot)) && snapshot.status === 'failed') onRunFailed?.(snapshot);
+        if ((await (notice ? runs.record(snapshot, notice) : runs.record(snapshot))) && snapshot.status === 'failed') onRunFailed?.(snapshot);
       } catch (error) {
         const sqlState = refusedValueState(error);
         // A value the store refuses stays refused: no point in retrying it for a minute.

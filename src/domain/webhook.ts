@@ -1,17 +1,37 @@
 import { z } from 'zod';
-import type { RunStatus } from './run.ts';
+import type { RunSnapshot, RunStatus } from './run.ts';
 import { v1RunSchema } from './v1-api.ts';
 
 // Webhooks: a project's URLs that Baton POSTs run events to (a run paused or ended), signed with
 // the webhook's own secret. Callers send webhookCreate / webhookPatch; the store assigns the rest.
 
-export const webhookEventTypeSchema = z.enum(['run.paused', 'run.completed', 'run.failed', 'run.cancelled']).meta({ id: 'WebhookEventType' });
+/**
+ * A run's state changes (paused, or ended) and notices of a run that stays paused: `run.answered`
+ * (an approval step with a quorum took an answer and still waits for more), `run.reminder` (a
+ * paused step's reminder is due).
+ */
+export const webhookEventTypeSchema = z.enum(['run.paused', 'run.completed', 'run.failed', 'run.cancelled', 'run.answered', 'run.reminder']).meta({ id: 'WebhookEventType' });
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 export const webhookEventTypes: readonly WebhookEventType[] = webhookEventTypeSchema.options;
+
+/** A notice the workflow records a still-paused run with: its webhook event has this type rather than `run.paused`. */
+export type RunNotice = 'run.reminder' | 'run.answered';
 
 /** The event a run in `status` announces, or undefined for `running` (nothing to announce). */
 export function eventTypeOfStatus(status: RunStatus): WebhookEventType | undefined {
   return status === 'running' ? undefined : `run.${status}`;
+}
+
+/**
+ * The event a recorded snapshot announces: the notice it was recorded with, else what its status
+ * says. A paused snapshot right after a partial quorum answer is `run.answered` whoever writes it
+ * (the API may read it back before the workflow records it), so the event id is the same either way.
+ */
+export function eventTypeOf(snapshot: Pick<RunSnapshot, 'status' | 'pendingAction'>, notice?: RunNotice): WebhookEventType | undefined {
+  if (notice) return notice;
+  const quorum = snapshot.status === 'paused' && snapshot.pendingAction?.type === 'confirmation' ? snapshot.pendingAction.quorum : undefined;
+  if (quorum && quorum.answers.length > 0) return 'run.answered';
+  return eventTypeOfStatus(snapshot.status);
 }
 
 export const webhookIdSchema = z.string().regex(/^whk_[0-9A-Za-z]{1,100}$/, 'a webhook id such as "whk_01J…"');

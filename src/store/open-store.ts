@@ -85,7 +85,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // statement, so every committed pause or end has its deliveries, whoever sends them.
   return {
     definitions: createDefinitionRepository(db),
-    runs: createRunRepository(db, { feed: runFeed, settledOutbox: (snapshot) => webhooks.settledOutbox(snapshot) }),
+    runs: createRunRepository(db, { feed: runFeed, settledOutbox: (snapshot, notice) => webhooks.settledOutbox(snapshot, notice) }),
     webhooks,
     runFeed,
     agents: createAgentRepository(db),

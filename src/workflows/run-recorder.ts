@@ -3,6 +3,7 @@
 // settle, so a run pays a store write there and no extra workflow task.
 import { isCancellation, log, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { RunNotice } from '../domain/webhook.ts';
 import { changeApplies, type EngineChange } from './engine-revision.ts';
 import type { RunState } from './run-state.ts';
 
@@ -24,12 +25,16 @@ export class RunRecorder {
     this.enabled = changeApplies(runReadModelPatch);
   }
 
-  /** Records the run as it stands; settled waiters are answered only once this returns. */
-  async record(run: RunState): Promise<void> {
+  /**
+   * Records the run as it stands; settled waiters are answered only once this returns. A `notice`
+   * makes the webhook event of a still-paused run that notice rather than `run.paused`.
+   */
+  async record(run: RunState, notice?: RunNotice): Promise<void> {
     if (!this.enabled) return;
     const version = run.snapshot.version;
     try {
-      await recordRun(run.snapshot);
+      // Runs without a notice schedule exactly the arguments they always did.
+      await (notice ? recordRun(run.snapshot, notice) : recordRun(run.snapshot));
     } catch (error) {
       if (isCancellation(error)) throw error;
       // A stale row is better than a run held back by its projection: the next settle rewrites it whole.

@@ -6,6 +6,7 @@ import type { PendingAction } from '../domain/pending-action.ts';
 import type { RunStart, StepRecord } from '../domain/run.ts';
 import type { AgentStep, ApprovalStep, InputStep, Step } from '../domain/step.ts';
 import { maxDurationMs, temporalMs } from '../domain/duration-ms.ts';
+import { initialProgress } from '../domain/quorum.ts';
 import { renderTemplate } from '../domain/template.ts';
 import { changeApplies, type EngineChange } from './engine-revision.ts';
 import { runLlmAgentLoop, toolApprovalDecision } from './llm-agent-loop.ts';
@@ -40,6 +41,8 @@ const sessionAppendAttempts = 10;
 export const sessionAppendLocalPatch = 'session-append-local-activity' satisfies EngineChange;
 /** patched() id: the session append retries a bounded number of times, then fails the run with store_write_failed. */
 export const sessionAppendBoundedPatch = 'session-append-bounded-retry' satisfies EngineChange;
+/** patched() id: an approval step with a quorum waits for several people's answers. */
+export const approvalQuorumPatch = 'approval-quorum' satisfies EngineChange;
 /** patched() id: an agent step whose agent the starter saw as a function agent runs as a local activity. */
 export const functionAgentLocalPatch = 'function-agent-local-activity' satisfies EngineChange;
 
@@ -108,7 +111,7 @@ export class StepRunner {
     const message = renderTemplate(step.message, { task: this.start.task, state: this.start.state, input, steps: this.run.outputs });
     const action: PendingAction =
       step.type === 'approval'
-        ? { step: step.name, type: 'confirmation', message, options: step.options }
+        ? { step: step.name, type: 'confirmation', message, options: step.options, ...(step.quorum && changeApplies(approvalQuorumPatch) ? { quorum: initialProgress(step.options, step.quorum) } : {}) }
         : { step: step.name, type: 'input', message, ...(step.schema ? { schema: step.schema } : {}) };
     const answer = await this.waitForHuman(step, action, input, null);
     await this.recordInSession(step, position, input, answer, null);
@@ -122,11 +125,32 @@ export class StepRunner {
     this.publisher.showPending(action);
     await this.recorder.record(this.run);
     const timeout = step.pauseTimeout ?? this.start.definition.pauseTimeout ?? this.start.defaultPauseTimeout;
-    const answered = timeout === 'never' ? await condition(() => this.run.answered).then(() => true) : await condition(() => this.run.answered, durationOf(timeout, step, 'pauseTimeout'));
+    const answered =
+      action.type === 'confirmation' && action.quorum
+        ? await this.untilQuorum(timeout === 'never' ? null : durationOf(timeout, step, 'pauseTimeout'))
+        : timeout === 'never' ? await condition(() => this.run.answered).then(() => true) : await condition(() => this.run.answered, durationOf(timeout, step, 'pauseTimeout'));
     this.publisher.clearPending();
     if (!answered) throw new RunFailure('pause_timeout', `step "${step.name}" was not answered within its pause timeout (${String(timeout)})`, step.name);
     this.publisher.publish(this.run.snapshot);
     return this.run.takeAnswer();
+  }
+
+  /**
+   * Waits for a quorum within `timeoutMs` of the pause (null: for ever); resolves false on timeout.
+   * Each answer that leaves it unmet is recorded (`run.answered`), so waiters on it, lists, the
+   * inbox and webhooks see the progress.
+   */
+  private async untilQuorum(timeoutMs: number | null): Promise<boolean> {
+    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
+    for (;;) {
+      const seen = this.run.progress;
+      const moved = () => this.run.answered || this.run.progress !== seen;
+      if (deadline === null) await condition(moved);
+      else if (!(await condition(moved, Math.max(1, deadline - Date.now())))) return false;
+      if (this.run.answered) return true;
+      this.publisher.showPending(this.run.snapshot.pendingAction!);
+      await this.recorder.record(this.run, 'run.answered');
+    }
   }
 
   /** An llm agent's tool loop, here in the workflow: each model and tool call is a recorded activity. */

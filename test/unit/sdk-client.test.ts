@@ -171,7 +171,7 @@ describe('verifyWebhookSignature', () => {
   });
 
   it('types the event body receivers parse', () => {
-    expectTypeOf<WebhookEvent['type']>().toEqualTypeOf<'run.paused' | 'run.completed' | 'run.failed' | 'run.cancelled'>();
+    expectTypeOf<WebhookEvent['type']>().toEqualTypeOf<'run.paused' | 'run.completed' | 'run.failed' | 'run.cancelled' | 'run.answered' | 'run.reminder'>();
     expectTypeOf<WebhookEvent['run']['workflowId']>().toEqualTypeOf<string>();
     expectTypeOf<WebhookEvent['run']['run_id']>().toEqualTypeOf<string>();
   });
