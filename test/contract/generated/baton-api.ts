@@ -111,7 +111,7 @@ export interface paths {
         put?: never;
         /**
          * Resume a paused workflow with input
-         * @description Answers the paused step and responds once the run is paused again, completed or failed (or `running` after `waitMs`). A rejected resume changes nothing. With an `Idempotency-Key` header the same request (key and answer) sent again answers exactly as the first did, even after the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 characters) is kept with the answer in the run's `answers`, beside the API key's label and the time; a retry with the same key keeps the first answer's comment.
+         * @description Answers the paused step and responds once the run is paused again, completed or failed (or `running` after `waitMs`). A rejected resume changes nothing. With an `Idempotency-Key` header the same request (key and answer) sent again answers exactly as the first did, even after the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 characters) is kept with the answer in the run's `answers`, beside the API key's label and the time; a retry with the same key keeps the first answer's comment. An approval step with a `quorum` needs that many different people (by API key label) to choose its counted option: an answer that leaves it unmet answers at once with the run still `paused` and `pendingAction.quorum` showing who answered and how many are still needed; another option ends the step at once unless the step says otherwise.
          */
         post: operations["resumeWorkflowRunV1"];
         delete?: never;
@@ -330,7 +330,7 @@ export interface paths {
         put?: never;
         /**
          * Resume a paused workflow run
-         * @description The output becomes the paused step's output and the next step's input; for a confirmation or tool approval it must be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. `jobId` is `job-` + the id of the Temporal Update that applied it. With an `Idempotency-Key` header the same request (key and output) sent again answers 202 with the same jobId, even after the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 characters) is kept with the answer in the run's `answers`, beside the API key's label and the time; a retry with the same key keeps the first answer's comment.
+         * @description The output becomes the paused step's output and the next step's input; for a confirmation or tool approval it must be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. `jobId` is `job-` + the id of the Temporal Update that applied it. With an `Idempotency-Key` header the same request (key and output) sent again answers 202 with the same jobId, even after the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 characters) is kept with the answer in the run's `answers`, beside the API key's label and the time; a retry with the same key keeps the first answer's comment. An approval step with a `quorum` needs that many different people (by API key label) to choose its counted option: an answer that leaves it unmet is accepted (202) and the run stays `PAUSED`, its `pendingAction.quorum` showing who answered and how many are still needed.
          */
         post: operations["resumeWorkflowRun"];
         delete?: never;
@@ -491,7 +491,7 @@ export interface webhooks {
 export interface components {
     schemas: {
         /** @enum {string} */
-        WebhookEventType: "run.paused" | "run.completed" | "run.failed" | "run.cancelled";
+        WebhookEventType: "run.paused" | "run.completed" | "run.failed" | "run.cancelled" | "run.answered" | "run.reminder";
         WebhookEvent: {
             /** @example evt_3f9a0c2b7d1e4a6b8c0d2e4f6a8b0c1d */
             id: string;
@@ -528,6 +528,7 @@ export interface components {
             /** @enum {string} */
             type: "confirmation";
             options: string[];
+            quorum?: components["schemas"]["QuorumProgress"];
         } | {
             step: string;
             message: string;
@@ -553,6 +554,30 @@ export interface components {
                 arguments?: unknown;
             };
         } | null;
+        QuorumProgress: {
+            /** @description How many different people must choose `option` */
+            required: number;
+            /** @description The option that counts toward the quorum; the step's output once the quorum is met */
+            option: string;
+            /** @description Whether any other option ends the step at once, with that option as its output */
+            otherAnswerEnds: boolean;
+            /** @description The labels allowed to answer; absent: anyone of the project with a label */
+            approvers?: string[];
+            /** @description The answers so far, oldest first */
+            answers: {
+                by: components["schemas"]["Actor"];
+                input: string;
+                /** Format: date-time */
+                at: string;
+            }[];
+            /** @description How many more people must choose `option` */
+            remaining: number;
+        };
+        Actor: {
+            /** @enum {string} */
+            via: "api" | "inbox" | "system";
+            label: string | null;
+        };
         V1Answer: {
             step: string;
             /** @enum {string} */
@@ -562,11 +587,6 @@ export interface components {
             answeredBy: components["schemas"]["Actor"];
             /** Format: date-time */
             answeredAt: string;
-        };
-        Actor: {
-            /** @enum {string} */
-            via: "api" | "inbox" | "system";
-            label: string | null;
         };
         Health: {
             /** @enum {string} */
@@ -720,6 +740,7 @@ export interface components {
             type: "approval";
             message: string;
             options: string[];
+            quorum?: components["schemas"]["ApprovalQuorum"];
         } | {
             id: string;
             name: string;
@@ -743,6 +764,16 @@ export interface components {
             schema?: {
                 [key: string]: unknown;
             };
+        };
+        ApprovalQuorum: {
+            /** @description How many different people must choose `option` (at most the number of approvers when they are listed) */
+            required: number;
+            /** @description The labels (of API keys, and so of inbox users) allowed to answer; omitted: anyone of the project whose key has a label */
+            approvers?: string[];
+            /** @description The option that counts toward the quorum, one of the step's options; omitted: `approve` when it is an option, else the first option */
+            option?: string;
+            /** @description Whether another option (e.g. `reject`) ends the step at once with that option as its output; omitted: true. When false it only counts as that person's answer */
+            otherAnswerEnds?: boolean;
         };
         WorkflowCreate: {
             name: string;
@@ -795,6 +826,7 @@ export interface components {
             type: "approval";
             message: string;
             options: string[];
+            quorum?: components["schemas"]["ApprovalQuorum"];
             name?: string;
             stepOrder?: number;
         } | {
@@ -1406,6 +1438,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description approver_label_required: the step has a quorum, which counts people by label, and the API key has none; not_an_approver: the step lists its approvers and this key's label is not one of them */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description run_not_found: not found in this project */
             404: {
                 headers: {
@@ -1415,7 +1456,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description run_not_paused, step_mismatch, run_finished; workflow_task_failing: the run's workflow task keeps failing, so it cannot take an answer (DELETE ends it): the run is not in a state that allows this */
+            /** @description run_not_paused, step_mismatch, run_finished; already_answered: this label already answered the step's quorum (each person counts once); workflow_task_failing: the run's workflow task keeps failing, so it cannot take an answer (DELETE ends it): the run is not in a state that allows this */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2477,6 +2518,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description approver_label_required: the step has a quorum, which counts people by label, and the API key has none; not_an_approver: the step lists its approvers and this key's label is not one of them */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description run_not_found: not found in this project */
             404: {
                 headers: {
@@ -2486,7 +2536,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict: run_not_paused, run_finished or step_mismatch; workflow_task_failing: the run's workflow task keeps failing, so it cannot take an answer */
+            /** @description run_not_paused, step_mismatch, run_finished; already_answered: this label already answered the step's quorum (each person counts once); workflow_task_failing: the run's workflow task keeps failing, so it cannot take an answer */
             409: {
                 headers: {
                     [name: string]: unknown;
