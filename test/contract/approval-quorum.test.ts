@@ -11,6 +11,7 @@ import type { Step } from '../../src/domain/step.ts';
 import type { V1Run } from '../../src/domain/v1-api.ts';
 import { webhookEventSchema, type WebhookEvent } from '../../src/domain/webhook.ts';
 import { createClient, type BatonClient } from '../../src/sdk/index.ts';
+import { csrfOf, InboxClient, textOf } from '../fixtures/inbox-client.ts';
 import { startBatonStack, type BatonStack } from '../integration/baton-stack.ts';
 import { eventually, uniqueProject } from '../integration/engine-harness.ts';
 
@@ -171,6 +172,49 @@ describe('an approval step that needs two of three people', () => {
     const refused = await v1Resume(runId, keys.alice, 'maybe');
     expect([refused.status, refused.json.error.code]).toEqual([422, 'invalid_resume_input']);
     expect(await stack.runs.get(project, runId)).toStrictEqual(before);
+  });
+});
+
+describe('the inbox', () => {
+  async function signedIn(key: string): Promise<InboxClient> {
+    const client = new InboxClient(stack.url);
+    expect((await client.signIn(key)).status).toBe(303);
+    return client;
+  }
+  const answer = async (client: InboxClient, runId: string, choice: string) => {
+    const page = await client.get(`/inbox/runs/${runId}`);
+    return await client.post(`/inbox/runs/${runId}/answer`, { csrf: csrfOf(page.text), step: 'sign-off', choice });
+  };
+
+  it('shows who answered and how many are still needed, and refuses a second answer by the same person with the API\'s 409', async () => {
+    const runId = await pausedRun();
+    const alice = await signedIn(keys.alice);
+    expect(textOf((await alice.get(`/inbox/runs/${runId}`)).text)).toContain('Needs 2 different of alice, bob, carol to choose approve : 2 more needed .');
+
+    const first = await answer(alice, runId, 'approve');
+    expect([first.status, first.headers.get('location')]).toEqual([303, `/inbox/runs/${runId}`]);
+    const after = await stack.runs.get(project, runId);
+    expect(after).toMatchObject({ status: 'paused', answers: [{ by: { via: 'inbox', label: 'alice' }, input: 'approve' }] });
+    // The list and the run's page show the progress (the partial answer is in the read model).
+    const listed = textOf((await alice.get('/inbox')).text);
+    expect(listed).toContain('1 more needed');
+    expect(listed).toMatch(/alice \(inbox\) chose approve/);
+
+    const again = await answer(alice, runId, 'reject');
+    expect(again.status).toBe(409);
+    expect(textOf(again.text)).toMatch(/"alice" already answered this step \("approve" at [^)]+\); each person counts once already_answered/);
+    expect(await stack.runs.get(project, runId)).toStrictEqual(after);
+
+    // Another person, by the API, completes it; inbox and API count the same people.
+    const bob = await v1Resume(runId, keys.bob, 'approve');
+    expect(bob.json.output.status).toBe('completed');
+  });
+
+  it('shows an unlisted person\'s answer refused as not_an_approver', async () => {
+    const runId = await pausedRun();
+    const refused = await answer(await signedIn(keys.dave), runId, 'approve');
+    expect(refused.status).toBe(403);
+    expect(textOf(refused.text)).toContain('not_an_approver');
   });
 });
 
