@@ -94,7 +94,9 @@ const addStepRoute = createRoute({
     'past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. ' +
     'Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step\'s JSON Schema and message ' +
     'placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run ' +
-    'that reaches a target naming no step fails with `invalid_definition`.',
+    'that reaches a target naming no step fails with `invalid_definition`. An approval step\'s `quorum` (N different people, ' +
+    'by API key label, must choose its counted option) is checked against the step: `required` at least 1 and at most the ' +
+    'number of `approvers` when they are listed, approvers well-formed labels listed once, `option` one of the step\'s options (400 otherwise).',
   request: { params: idParam, body: jsonBody(stepInputSchema) },
   responses: {
     200: {

@@ -7,6 +7,7 @@ export { BatonApiError } from './api-error.ts';
 export type {
   ErrorBody,
   PendingAction,
+  QuorumProgress,
   RunStatus,
   SpringPage,
   V1Answer,

@@ -5,6 +5,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runsCommand } from '../../src/cli/runs-command.ts';
 import type { AgentManagerRunDetail, ResumeAccepted } from '../../src/domain/agent-manager-runs.ts';
 import type { ErrorBody } from '../../src/domain/errors.ts';
 import type { Step } from '../../src/domain/step.ts';
@@ -172,6 +173,29 @@ describe('an approval step that needs two of three people', () => {
     const refused = await v1Resume(runId, keys.alice, 'maybe');
     expect([refused.status, refused.json.error.code]).toEqual([422, 'invalid_resume_input']);
     expect(await stack.runs.get(project, runId)).toStrictEqual(before);
+  });
+});
+
+describe('baton runs resume', () => {
+  async function baton(args: string[], key: string) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runsCommand(args, { env: { BATON_URL: stack.url, BATON_API_KEY: key }, out: (text) => out.push(text), err: (text) => err.push(text) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('prints the progress after a partial answer, the 409 of a repeat, and the end once the quorum is met', async () => {
+    const runId = await pausedRun();
+    const partial = await baton(['resume', runId, '--step', 'sign-off', '--input', 'approve'], keys.carol);
+    expect(partial).toMatchObject({ code: 0, err: '' });
+    expect(partial.out).toBe(`Resumed ${runId} at step sign-off with "approve"; now paused at step sign-off: Pay the invoice? [approve|reject] — 1 of 2 approve (carol); 1 more needed`);
+    const repeat = await baton(['resume', runId, '--step', 'sign-off', '--input', 'approve'], keys.carol);
+    expect(repeat.code).toBe(1);
+    expect(repeat.err).toMatch(/^error: already_answered \(HTTP 409\): "carol" already answered/);
+    const got = await baton(['get', runId], keys.carol);
+    expect(got.out).toContain('  Still needed: 1');
+    const done = await baton(['resume', runId, '--step', 'sign-off', '--input', 'approve'], keys.alice);
+    expect(done.out).toMatch(/; now completed, result approve$/);
   });
 });
 

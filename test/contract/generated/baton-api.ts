@@ -213,7 +213,7 @@ export interface paths {
         put?: never;
         /**
          * Add a step
-         * @description The Agent Manager API's `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step's JSON Schema and message placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run that reaches a target naming no step fails with `invalid_definition`.
+         * @description The Agent Manager API's `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step's JSON Schema and message placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run that reaches a target naming no step fails with `invalid_definition`. An approval step's `quorum` (N different people, by API key label, must choose its counted option) is checked against the step: `required` at least 1 and at most the number of `approvers` when they are listed, approvers well-formed labels listed once, `option` one of the step's options (400 otherwise).
          */
         post: operations["addWorkflowStep"];
         delete?: never;
