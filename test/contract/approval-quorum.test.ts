@@ -51,6 +51,15 @@ beforeAll(async () => {
       },
     ],
   });
+  // The same vote twice: without a pause timeout of its own, and with one of 5 s.
+  for (const [id, agent, pauseTimeout] of [['wf-board-vote', 'board-vote', null], ['wf-board-vote-timed', 'board-vote-timed', '5s']] as const) {
+    await stack.store.definitions.upsertExample(project, {
+      id, name: 'Board vote', agent, pauseTimeout,
+      steps: [
+        { name: 'vote', type: 'approval', message: 'Merge?', options: ['yes', 'no'], quorum: { required: 2, approvers: ['alice', 'bob', 'carol'], otherAnswerEnds: false } },
+      ],
+    });
+  }
   await createClient({ baseUrl: stack.url, apiKey: plainKey }).webhooks.create({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['run.answered'] });
 }, 120_000);
 afterAll(async () => {
@@ -173,6 +182,29 @@ describe('an approval step that needs two of three people', () => {
     const refused = await v1Resume(runId, keys.alice, 'maybe');
     expect([refused.status, refused.json.error.code]).toEqual([422, 'invalid_resume_input']);
     expect(await stack.runs.get(project, runId)).toStrictEqual(before);
+  });
+});
+
+describe('an approval step whose other answers do not end it', () => {
+  const vote = (runId: string, key: string, input: string) => call<V1Run & ErrorBody>('POST', `/v1/workflow-runs/${runId}/resume`, key, { input: { resume: { step: 'vote', input } } });
+
+  it('counts a "no" as that person\'s answer and ends with it once the listed approvers left cannot meet the quorum', async () => {
+    const paused = await sdk(plainKey).agents.workflow('board-vote', { input: { task: 'PR 7' } });
+    const first = await vote(paused.run_id, keys.bob, 'no');
+    expect(first.json.output).toMatchObject({ status: 'paused', pendingAction: { quorum: { option: 'yes', otherAnswerEnds: false, remaining: 2, answers: [{ by: { label: 'bob' }, input: 'no' }] } } });
+    const second = await vote(paused.run_id, keys.carol, 'no');
+    expect(second.json.output).toMatchObject({ status: 'completed', result: 'no', steps: [{ name: 'vote', status: 'completed', output: 'no' }] });
+  });
+
+  it('fails with pause_timeout when the quorum is not met in time, counted from the pause', async () => {
+    const paused = await sdk(plainKey).agents.workflow('board-vote-timed', { input: { task: 'PR 8' } });
+    expect((await vote(paused.run_id, keys.alice, 'yes')).json.output.status).toBe('paused');
+    const failed = await eventually(async () => {
+      const run = await sdk(plainKey).workflowRuns.get(paused.run_id);
+      expect(run.output.status).toBe('failed');
+      return run;
+    });
+    expect(failed.output.error).toMatchObject({ code: 'pause_timeout', step: 'vote' });
   });
 });
 
