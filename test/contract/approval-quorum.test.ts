@@ -283,7 +283,7 @@ describe('defining a quorum', () => {
   });
 
   it('accepts a quorum that can run and stores it as sent', async () => {
-    const added = await call<Step>('POST', `/api/v1/workflows/${workflowId}/steps`, plainKey, approval({ required: 1, option: 'reject', otherAnswerEnds: false }, { name: 'ok' } as Partial<Step>));
+    const added = await call<Step>('POST', `/api/v1/workflows/${workflowId}/steps`, plainKey, approval({ required: 1, option: 'reject', otherAnswerEnds: false }, { name: 'ok' }));
     expect(added.status).toBe(200);
     expect(added.json).toMatchObject({ name: 'ok', quorum: { required: 1, option: 'reject', otherAnswerEnds: false } });
   });
