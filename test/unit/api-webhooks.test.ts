@@ -64,7 +64,7 @@ describe('webhook CRUD', () => {
     const created = await call('POST', '/webhooks', { key: 'key-c', body: { url: 'https://hooks.example.com/baton' } });
     expect(created.status).toBe(201);
     const hook = webhookCreatedSchema.parse(created.json);
-    expect(hook).toMatchObject({ url: 'https://hooks.example.com/baton', events: ['run.paused', 'run.completed', 'run.failed', 'run.cancelled'] });
+    expect(hook).toMatchObject({ url: 'https://hooks.example.com/baton', events: ['run.paused', 'run.completed', 'run.failed', 'run.cancelled', 'run.answered', 'run.reminder'] });
     expect(hook.id).toMatch(/^whk_[0-9A-Z]{26}$/);
     expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
 
