@@ -9,6 +9,7 @@ import { stepSchema, type Step } from '../../src/domain/step.ts';
 import { toV1Run } from '../../src/domain/v1-shape.ts';
 import { eventTypeOf } from '../../src/domain/webhook.ts';
 import { checkResume } from '../../src/workflows/resume-check.ts';
+import { describePendingAction } from '../../src/workflows/run-publisher.ts';
 import { RunState } from '../../src/workflows/run-state.ts';
 
 const by = (label: string | null, via: Actor['via'] = 'api'): Actor => ({ via, label });
@@ -96,6 +97,8 @@ describe('RunState with a quorum', () => {
     expect(partial.pendingAction).toMatchObject({ quorum: { remaining: 1, answers: [{ by: by('alice'), input: 'approve' }] } });
     expect(partial.answers).toHaveLength(1);
     expect(eventTypeOf(partial)).toBe('run.answered');
+    // The Web UI's current details of the run say the same.
+    expect(describePendingAction(partial.pendingAction!)).toContain('Needs 2 people to answer `approve`, 1 more: alice answered `approve`');
     expect(formatOutcome('Resumed wfr_1 at step sign-off with "approve"', toV1Run(partial)))
       .toBe('Resumed wfr_1 at step sign-off with "approve"; now paused at step sign-off: Sign? [approve|reject] — 1 of 2 approve (alice); 1 more needed');
     expect(formatRun(toV1Run(partial))).toContain([
