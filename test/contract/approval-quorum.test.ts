@@ -274,6 +274,23 @@ describe('the inbox', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('lists the refusals of a quorum\'s answers on both resume operations, and the quorum fields', async () => {
+    const doc = (await (await fetch(`${stack.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    for (const path of ['/v1/workflow-runs/{runId}/resume', '/api/v1/workflows/runs/{runId}/resume']) {
+      const { responses } = doc.paths[path]!.post!;
+      expect([path, responses['403']?.description]).toEqual([path, expect.stringMatching(/approver_label_required.*not_an_approver/)]);
+      expect([path, responses['409']?.description]).toEqual([path, expect.stringContaining('already_answered')]);
+    }
+    for (const field of ['required', 'approvers', 'option', 'otherAnswerEnds']) expect(JSON.stringify(doc.components.schemas.ApprovalQuorum)).toContain(`"${field}"`);
+    for (const field of ['answers', 'remaining']) expect(JSON.stringify(doc.components.schemas.QuorumProgress)).toContain(`"${field}"`);
+    expect(JSON.stringify(doc.components.schemas.WebhookEventType)).toContain('run.answered');
+  });
+});
+
 describe('defining a quorum', () => {
   const approval = (quorum: unknown, extra: Partial<Step> = {}) => ({ type: 'approval', message: 'Sign?', options: ['approve', 'reject'], quorum, ...extra });
   let workflowId: string;
