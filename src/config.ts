@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { actorLabelPattern } from './domain/actor.ts';
 import { pauseTimeoutSchema } from './domain/duration.ts';
 import { type LogFormat, type LogLevel, logLevels } from './observability/logger.ts';
 import { slugSchema } from './domain/ids.ts';
@@ -37,7 +38,7 @@ const byteSize = z
   .refine((bytes) => bytes > 0, 'a size above zero');
 
 /** An API key's label: who holds it, as the audit trail of answers names them (e.g. `ci-bot`, `alice@example.com`). */
-export const apiKeyLabelPattern = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+export const apiKeyLabelPattern = actorLabelPattern;
 
 export interface ApiKeyEntry {
   key: string;

@@ -1,5 +1,5 @@
 // What a paused run asks, and the form that answers it, for each pending action type.
-import type { PendingAction } from '../../src/domain/pending-action.ts';
+import type { PendingAction, QuorumProgress } from '../../src/domain/pending-action.ts';
 import { fields, schemaFormFields, textFormatOf, type FormFields, type SchemaField, type TextFormat } from './inbox-answer.ts';
 import { formatUtc, h, prettyJson, type Html } from './html.ts';
 
@@ -40,7 +40,7 @@ function deadline(action: PendingAction): Html {
 function askDetails(action: PendingAction): Html {
   switch (action.type) {
     case 'confirmation':
-      return h`<p class="options">Options: ${action.options.map((option) => h`<span class="option">${option}</span> `)}</p>`;
+      return h`<p class="options">Options: ${action.options.map((option) => h`<span class="option">${option}</span> `)}</p>${action.quorum ? quorumProgress(action.quorum) : ''}`;
     case 'tool_approval':
       return h`<p class="tool">Tool <code>${action.tool.name}</code> with arguments</p><pre class="json">${prettyJson(action.tool.arguments)}</pre>
         <p class="options">Options: ${action.options.map((option) => h`<span class="option">${option}</span> `)}</p>`;
@@ -51,6 +51,18 @@ function askDetails(action: PendingAction): Html {
         ? h`<details class="schema"><summary>JSON Schema of the answer</summary><pre class="json">${prettyJson(action.schema)}</pre></details>`
         : h`<p class="hint">Any answer (no schema).</p>`;
   }
+}
+
+/** An approval that needs several people: who may answer, who has (and what), how many are still needed. */
+function quorumProgress(quorum: QuorumProgress): Html {
+  const who = quorum.approvers ? h`of ${quorum.approvers.join(', ')}` : 'people';
+  return h`<div class="quorum">
+    <p class="quorum-need">Needs ${String(quorum.required)} different ${who} to choose <span class="option">${quorum.option}</span>: <strong class="quorum-remaining">${quorum.remaining === 1 ? '1 more needed' : `${quorum.remaining} more needed`}</strong>.
+      <span class="hint">${quorum.otherAnswerEnds ? 'Another option ends the step at once.' : 'Another option only counts as that person\'s answer.'} Each person answers once.</span></p>
+    ${quorum.answers.length === 0
+      ? h`<p class="hint quorum-answers">No one has answered yet.</p>`
+      : h`<ul class="quorum-answers">${quorum.answers.map((answer) => h`<li><strong>${answer.by.label ?? 'no label'}</strong> (${answer.by.via}) chose <span class="option">${answer.input}</span> <time datetime="${answer.at}">${answer.at}</time></li>`)}</ul>`}
+  </div>`;
 }
 
 export interface AnswerFormOptions {

@@ -23,3 +23,12 @@ export const engineErrors = {
 };
 
 export const notFound = (codes: string) => ({ 404: errorResponse(`${codes}: not found in this project`) });
+
+/** What an answer to an approval step with a quorum is refused with when the caller may not count toward it. */
+export const quorumForbidden = {
+  403: errorResponse('approver_label_required: the step has a quorum, which counts people by label, and the API key has none; not_an_approver: the step lists its approvers and this key\'s label is not one of them'),
+};
+/** The 409 codes of a resume, as one description. */
+export const resumeConflictCodes =
+  'run_not_paused, step_mismatch, run_finished; already_answered: this label already answered the step\'s quorum (each person counts once); ' +
+  'workflow_task_failing: the run\'s workflow task keeps failing, so it cannot take an answer';

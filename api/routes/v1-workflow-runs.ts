@@ -10,6 +10,7 @@ import {
 import { assertSameFork } from '../../src/temporal/run-fork.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
+import { quorumForbidden, resumeConflictCodes } from './openapi-errors.ts';
 import {
   v1Conflict,
   v1ErrorResponses,
@@ -41,7 +42,10 @@ const resumeRoute = createRoute({
     'header the same request (key and answer) sent again answers exactly as the first did, even after ' +
     'the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` ' +
     '(why you answered so, at most 4000 characters) is kept with the answer in the run\'s `answers`, beside the API ' +
-    'key\'s label and the time; a retry with the same key keeps the first answer\'s comment.',
+    'key\'s label and the time; a retry with the same key keeps the first answer\'s comment. An approval step with a `quorum` ' +
+    'needs that many different people (by API key label) to choose its counted option: an answer that leaves it unmet ' +
+    'answers at once with the run still `paused` and `pendingAction.quorum` showing who answered and how many are still needed; ' +
+    'another option ends the step at once unless the step says otherwise.',
   tags: ['v1'],
   request: {
     params: runParams,
@@ -53,7 +57,8 @@ const resumeRoute = createRoute({
     200: v1RunResponse('The run after it settled again'),
     ...v1ErrorResponses,
     ...v1NotFound('run_not_found'),
-    ...v1Conflict('run_not_paused, step_mismatch, run_finished; workflow_task_failing: the run\'s workflow task keeps failing, so it cannot take an answer (DELETE ends it)'),
+    ...quorumForbidden,
+    ...v1Conflict(`${resumeConflictCodes} (DELETE ends it)`),
     ...v1BodyErrors,
     ...v1Unprocessable('invalid_resume_input: the input is not one of the options, or fails the step schema'),
   },

@@ -100,7 +100,9 @@ const addStepRoute = createRoute({
     'the run fails with `pause_timeout`), `{"answer": …}` (answered as if a human had, by `{via: "system"}` in the ' +
     'audit trail; it must pass the check a resume passes: one of the options, or input matching the schema), or ' +
     '`{"goto": "<step name>"}` (the run goes on at that step, which must already be in the workflow; a run whose ' +
-    'target was removed since fails with `invalid_definition`). Other steps may not set them (400).',
+    'target was removed since fails with `invalid_definition`). Other steps may not set them (400). An approval step\'s `quorum` (N different people, ' +
+    'by API key label, must choose its counted option) is checked against the step: `required` at least 1 and at most the ' +
+    'number of `approvers` when they are listed, approvers well-formed labels listed once, `option` one of the step\'s options (400 otherwise).',
   request: { params: idParam, body: jsonBody(stepInputSchema) },
   responses: {
     200: {

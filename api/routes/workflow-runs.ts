@@ -21,7 +21,7 @@ import { assertSameFork } from '../../src/temporal/run-fork.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { createRouter } from '../router.ts';
 import { commonErrors, conflict, jsonBody, jsonResponse, pathIdSchema } from './agent-manager-schemas.ts';
-import { bodyErrors, engineErrors, errorResponse, notFound } from './openapi-errors.ts';
+import { bodyErrors, engineErrors, errorResponse, notFound, quorumForbidden, resumeConflictCodes } from './openapi-errors.ts';
 import { links } from './openapi-links.ts';
 
 export interface AgentManagerRunRoutesDeps {
@@ -86,12 +86,15 @@ const resumeRoute = createRoute({
     'request (key and output) sent again answers 202 with the same jobId, even after the run moved on or finished; ' +
     'without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 ' +
     'characters) is kept with the answer in the run\'s `answers`, beside the API key\'s label and the time; a retry with ' +
-    'the same key keeps the first answer\'s comment.',
+    'the same key keeps the first answer\'s comment. An approval step with a `quorum` needs that many different people ' +
+    '(by API key label) to choose its counted option: an answer that leaves it unmet is accepted (202) and the run stays ' +
+    '`PAUSED`, its `pendingAction.quorum` showing who answered and how many are still needed.',
   request: { params: z.object({ runId: pathIdSchema }), headers: idempotencyKeyHeaderSchema, body: jsonBody(resumeRunBodySchema) },
   responses: {
     202: jsonResponse(resumeAcceptedSchema, 'The answer was applied; the run goes on'),
     ...commonErrors, ...notFound('run_not_found'), ...bodyErrors, ...engineErrors,
-    ...conflict('run_not_paused, run_finished or step_mismatch; workflow_task_failing: the run\'s workflow task keeps failing, so it cannot take an answer'),
+    ...quorumForbidden,
+    409: errorResponse(resumeConflictCodes),
     422: errorResponse('invalid_resume_input: not one of the options, or fails the step\'s schema (details list them)'),
   },
 });

@@ -15,7 +15,7 @@ export function createRunRecordActivities(runs: RunRecordStore, onRunFailed?: Ru
   return {
     /**
      * Writes the run's snapshot to the read model; an older or repeated version is a no-op. A
-     * `notice` is the webhook event the write announces instead of the status's (run.reminder).
+     * `notice` is the webhook event the write announces instead of the status's (see RunNotice).
      */
     async recordRun(snapshot: RunSnapshot, notice?: RunNotice): Promise<void> {
       try {

@@ -1,4 +1,4 @@
-import type { PendingAction } from '../domain/pending-action.ts';
+import type { PendingAction, QuorumProgress } from '../domain/pending-action.ts';
 import type { V1Answer, V1Run, V1RunList } from '../domain/v1-api.ts';
 
 // How `baton runs` shows runs to a person; `--json` prints the API's answer instead. Messages,
@@ -65,6 +65,7 @@ export function formatPendingAction(runId: string, action: PendingAction): strin
   switch (action.type) {
     case 'confirmation':
       lines.push(`  Options: ${action.options.map((option) => printable(option)).join(', ')}`);
+      if (action.quorum) lines.push(...formatQuorum(action.quorum));
       break;
     case 'tool_approval':
       lines.push(
@@ -83,6 +84,21 @@ export function formatPendingAction(runId: string, action: PendingAction): strin
   if (action.reminders !== undefined) lines.push(`  Reminded: ${action.reminders} time${action.reminders === 1 ? '' : 's'}, last at ${action.remindedAt ?? '?'}`);
   lines.push(`  Answer with: baton runs resume ${runId} --step ${printable(action.step)} --input ${exampleAnswer(action)}`);
   return lines;
+}
+
+/** An approval step's quorum: what counts, who may answer, who has, how many are still needed. */
+function formatQuorum(quorum: QuorumProgress): string[] {
+  const who = quorum.approvers ? `of ${quorum.approvers.map((label) => printable(label)).join(', ')}` : 'people (by API key label)';
+  const lines = [`  Needs ${quorum.required} different ${who} to answer ${printable(quorum.option)}; ${quorum.otherAnswerEnds ? 'another option ends the step at once' : 'other options only count as that person\'s answer'}`];
+  for (const answer of quorum.answers) lines.push(`    ${answeredBy(answer.by)}: ${printable(answer.input)} at ${answer.at}`);
+  lines.push(`  Still needed: ${quorum.remaining}`);
+  return lines;
+}
+
+/** A quorum's progress on one line: `1 of 2 approve (alice); 1 more needed`. */
+function quorumSummary(quorum: QuorumProgress): string {
+  const counted = quorum.answers.filter((answer) => answer.input === quorum.option).map((answer) => printable(answer.by.label ?? '?'));
+  return `${counted.length} of ${quorum.required} ${printable(quorum.option)}${counted.length ? ` (${counted.join(', ')})` : ''}; ${quorum.remaining} more needed`;
 }
 
 /** A ready-to-paste `--input` for the action: its first option, the proposed output as it is, or a placeholder. */
@@ -132,7 +148,10 @@ export function formatRun(run: V1Run): string {
 export function runState(run: V1Run): string {
   const { output } = run;
   let state: string = output.status;
-  if (output.pendingAction) state += ` at step ${printable(output.pendingAction.step)}: ${oneLine(question(output.pendingAction), 120)}`;
+  if (output.pendingAction) {
+    state += ` at step ${printable(output.pendingAction.step)}: ${oneLine(question(output.pendingAction), 120)}`;
+    if (output.pendingAction.type === 'confirmation' && output.pendingAction.quorum) state += ` — ${quorumSummary(output.pendingAction.quorum)}`;
+  }
   else if (output.error) state += `: ${oneLine(`${output.error.code}: ${output.error.message}`, 200)}`;
   else if (output.status === 'completed') state += `, result ${oneLine(output.result, 120)}`;
   return state;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pauseTimeoutSchema } from './duration.ts';
 import { definitionIdSchema, slugSchema } from './ids.ts';
-import { agentStepSchema, approvalStepSchema, inputStepSchema, remindAfterSchema, remindEverySchema } from './step.ts';
+import { agentStepSchema, approvalStepSchema, checkApprovalStep, inputStepSchema, remindAfterSchema, remindEverySchema } from './step.ts';
 import { definitionSchema } from './definition.ts';
 
 // What callers send to create or change definitions and steps; the stored shapes live in
@@ -26,7 +26,7 @@ export const agentStepInputSchema = agentStepSchema.omit(assignedByStore).extend
 });
 export const approvalStepInputSchema = approvalStepSchema.omit(assignedByStore).extend(stepPlacement);
 export const inputStepInputSchema = inputStepSchema.omit(assignedByStore).extend(stepPlacement);
-export const stepInputSchema = z.discriminatedUnion('type', [agentStepInputSchema, approvalStepInputSchema, inputStepInputSchema]).meta({ id: 'StepInput' });
+export const stepInputSchema = z.discriminatedUnion('type', [agentStepInputSchema, approvalStepInputSchema, inputStepInputSchema]).superRefine(checkApprovalStep).meta({ id: 'StepInput' });
 export type StepInput = z.infer<typeof stepInputSchema>;
 
 /** The Agent Manager API's WorkflowDTO `{name, description?}` plus Baton's optional agent slug, pause timeout and reminders. */

@@ -8,6 +8,10 @@ import { z } from 'zod';
 export const errorHttpStatus = {
   invalid_request: 400,
   unauthorized: 401,
+  /** An approval step with a quorum counts people by label: an answer without one (a key without a label, or no keys configured) cannot count. */
+  approver_label_required: 403,
+  /** An approval step with a quorum lists its approvers, and this caller's label is not among them. */
+  not_an_approver: 403,
   not_found: 404,
   run_not_found: 404,
   agent_not_found: 404,
@@ -18,6 +22,8 @@ export const errorHttpStatus = {
   run_not_paused: 409,
   step_mismatch: 409,
   run_finished: 409,
+  /** This person (by label) already answered this approval step's quorum: each counts once. */
+  already_answered: 409,
   /** The run's workflow task keeps failing (a bug, or a definition the engine cannot run): it cannot take an answer. */
   workflow_task_failing: 409,
   conflict: 409,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorSchema } from './actor.ts';
 import { slugSchema } from './ids.ts';
 
 const pendingCommon = {
@@ -12,10 +13,23 @@ const pendingCommon = {
   remindedAt: z.iso.datetime().optional(),
 };
 
+/** Where an approval step with a quorum stands: who answered what, and how many approvals are still needed. */
+export const quorumProgressSchema = z.object({
+  required: z.number().int().min(1).meta({ description: 'How many different people must choose `option`' }),
+  option: z.string().meta({ description: 'The option that counts toward the quorum; the step\'s output once the quorum is met' }),
+  otherAnswerEnds: z.boolean().meta({ description: 'Whether any other option ends the step at once, with that option as its output' }),
+  approvers: z.array(z.string()).optional().meta({ description: 'The labels allowed to answer; absent: anyone of the project with a label' }),
+  answers: z.array(z.object({ by: actorSchema, input: z.string(), at: z.iso.datetime() })).meta({ description: 'The answers so far, oldest first' }),
+  remaining: z.number().int().min(0).meta({ description: 'How many more people must choose `option`' }),
+}).meta({ id: 'QuorumProgress' });
+export type QuorumProgress = z.infer<typeof quorumProgressSchema>;
+
 export const confirmationActionSchema = z.object({
   ...pendingCommon,
   type: z.literal('confirmation'),
   options: z.array(z.string()),
+  /** An approval step that needs several people: its progress so far. */
+  quorum: quorumProgressSchema.optional(),
 });
 export const inputActionSchema = z.object({
   ...pendingCommon,

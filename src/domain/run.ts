@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorSchema } from './actor.ts';
 import { agentKindSchema } from './agent.ts';
 import { pauseTimeoutSchema } from './duration.ts';
 import { definitionSchema } from './definition.ts';
@@ -39,13 +40,7 @@ export const runErrorSchema = z.object({
 }).meta({ id: 'RunError' });
 export type RunError = z.infer<typeof runErrorSchema>;
 
-/** Who answered a paused step: an API key (its label), an inbox user, or Baton itself (a timeout default). */
-export const actorSchema = z.object({
-  via: z.enum(['api', 'inbox', 'system']),
-  /** The API key's label (`key:project:label` in BATON_API_KEYS), or the inbox user's; null when the key has none. */
-  label: z.string().nullable(),
-}).meta({ id: 'Actor' });
-export type Actor = z.infer<typeof actorSchema>;
+export { actorSchema, type Actor } from './actor.ts';
 
 /** One answer to a paused step, as the audit trail keeps it. */
 export const answerRecordSchema = z.object({

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { durationSchema, pauseTimeoutSchema } from './duration.ts';
+import { actorLabelSchema } from './actor.ts';
 import { slugSchema, stepIdSchema } from './ids.ts';
 import { inputSchemaProblems } from './input-schema.ts';
+import { quorumProblems } from './quorum.ts';
 import { messageTemplateProblems } from './template.ts';
 
 /** A message shown to a human: checked with the reader the workflow renders it with. */
@@ -51,7 +53,7 @@ const stepCommon = {
   timeout: durationSchema.optional(),
   pauseTimeout: pauseTimeoutSchema.optional(),
   next: nextMapSchema.optional(),
-  // Human steps only (approval, input, agent steps with requireApproval): see deadline-checks.ts.
+  // Human steps only (approval, input, agent steps with requireApproval): see step-deadline-checks.ts.
   remindAfter: remindAfterSchema.optional(),
   remindEvery: remindEverySchema.optional(),
   onTimeout: onTimeoutSchema.optional(),
@@ -66,11 +68,27 @@ export const agentStepSchema = z.object({
   requireApproval: z.boolean().default(false),
 });
 
+/**
+ * N-of-M approvals: the step resolves once `required` different people (by label) chose `option`.
+ * How it fits the step's options is checked with the step (stepSchema's refinement).
+ */
+export const approvalQuorumSchema = z.strictObject({
+  required: z.number().int().min(1).max(100).meta({ description: 'How many different people must choose `option` (at most the number of approvers when they are listed)' }),
+  approvers: z.array(actorLabelSchema).min(1).max(100).optional()
+    .meta({ description: 'The labels (of API keys, and so of inbox users) allowed to answer; omitted: anyone of the project whose key has a label' }),
+  option: z.string().min(1).max(200).optional()
+    .meta({ description: 'The option that counts toward the quorum, one of the step\'s options; omitted: `approve` when it is an option, else the first option' }),
+  otherAnswerEnds: z.boolean().optional()
+    .meta({ description: 'Whether another option (e.g. `reject`) ends the step at once with that option as its output; omitted: true. When false it only counts as that person\'s answer' }),
+}).meta({ id: 'ApprovalQuorum' });
+export type ApprovalQuorum = z.infer<typeof approvalQuorumSchema>;
+
 export const approvalStepSchema = z.object({
   ...stepCommon,
   type: z.literal('approval'),
   message: messageTemplateSchema,
   options: z.array(z.string().min(1).max(200)).min(1).max(50),
+  quorum: approvalQuorumSchema.optional(),
 });
 
 export const inputStepSchema = z.object({
@@ -86,7 +104,13 @@ export const inputStepSchema = z.object({
     .optional(),
 });
 
-export const stepSchema = z.discriminatedUnion('type', [agentStepSchema, approvalStepSchema, inputStepSchema]).meta({ id: 'Step' });
+/** Checks across an approval step's fields: its quorum must fit its options (a step union refines with it). */
+export function checkApprovalStep(step: { type?: string; options?: string[]; quorum?: ApprovalQuorum | undefined }, ctx: z.RefinementCtx): void {
+  if (step.type !== 'approval' || !step.quorum || !step.options) return;
+  for (const problem of quorumProblems(step.options, step.quorum)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+}
+
+export const stepSchema = z.discriminatedUnion('type', [agentStepSchema, approvalStepSchema, inputStepSchema]).superRefine(checkApprovalStep).meta({ id: 'Step' });
 export type Step = z.infer<typeof stepSchema>;
 export type AgentStep = z.infer<typeof agentStepSchema>;
 export type ApprovalStep = z.infer<typeof approvalStepSchema>;

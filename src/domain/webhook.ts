@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RunStatus } from './run.ts';
+import type { RunSnapshot, RunStatus } from './run.ts';
 import { v1RunSchema } from './v1-api.ts';
 
 // Webhooks: a project's URLs that Baton POSTs run events to (a run paused or ended), signed with
@@ -22,6 +22,21 @@ export type RunNotice = Extract<WebhookEventType, 'run.reminder' | 'run.answered
 /** The event a run in `status` announces, or undefined for `running` (nothing to announce). */
 export function eventTypeOfStatus(status: RunStatus): WebhookEventType | undefined {
   return status === 'running' ? undefined : `run.${status}`;
+}
+
+/**
+ * The event a recorded snapshot announces: the notice it was recorded with, else what the snapshot
+ * says. Whoever writes a version first (the workflow, or the API reading the run back) announces
+ * the same event with the same id: a paused snapshot stamped by a reminder is `run.reminder`, one
+ * stamped by a partial quorum answer is `run.answered`, any other `run.<status>`.
+ */
+export function eventTypeOf(snapshot: Pick<RunSnapshot, 'status' | 'pendingAction' | 'updatedAt'>, notice?: RunNotice): WebhookEventType | undefined {
+  if (notice) return notice;
+  const pending = snapshot.status === 'paused' ? snapshot.pendingAction : null;
+  if (pending?.remindedAt !== undefined && pending.remindedAt === snapshot.updatedAt) return 'run.reminder';
+  const quorum = pending?.type === 'confirmation' ? pending.quorum : undefined;
+  if (quorum && quorum.answers.at(-1)?.at === snapshot.updatedAt) return 'run.answered';
+  return eventTypeOfStatus(snapshot.status);
 }
 
 export const webhookIdSchema = z.string().regex(/^whk_[0-9A-Za-z]{1,100}$/, 'a webhook id such as "whk_01J…"');

@@ -15,7 +15,7 @@ export type {
 } from '../domain/v1-api.ts';
 export type { SpringPage } from '../domain/definition-input.ts';
 export type { ErrorBody } from '../domain/errors.ts';
-export type { PendingAction } from '../domain/pending-action.ts';
+export type { PendingAction, QuorumProgress } from '../domain/pending-action.ts';
 export type { EffectiveSettings, ProjectSettings, ProjectSettingsPatch, ProjectSettingsView } from '../domain/project-settings.ts';
 export type { RunStatus } from '../domain/run.ts';
 export type {

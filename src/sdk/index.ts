@@ -11,6 +11,7 @@ export type {
   ProjectSettings,
   ProjectSettingsPatch,
   ProjectSettingsView,
+  QuorumProgress,
   RunStatus,
   SpringPage,
   V1Answer,

@@ -29,8 +29,8 @@ export interface RunPageRequest {
 export interface RunRepository {
   /**
    * Stores `snapshot` when it is newer than the row (by version); returns whether it landed. A
-   * landed settle (paused, or finished) fills the webhook outbox in the same statement, with the
-   * event `notice` names when given (a reminder of a paused run), else its status's.
+   * landed settle (paused, or finished) fills the webhook outbox in the same statement, as a
+   * `notice` event when one is given (a paused run that took a quorum answer, or a reminder).
    */
   record(snapshot: RunSnapshot, notice?: RunNotice): Promise<boolean>;
   get(project: string, runId: string): Promise<RunSnapshot | undefined>;
@@ -53,7 +53,7 @@ export interface RunRepository {
 export function createRunRepository(db: Kysely<Database>, options: { feed: RunFeedPublisher; settledOutbox?: RunSettledOutbox }): RunRepository {
   const { feed } = options;
   return {
-    async record(snapshot, announce) {
+    async record(snapshot, notice) {
       const row = {
         project: snapshot.project,
         run_id: snapshot.runId,
@@ -86,7 +86,7 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
           })).where('runs.version', '<', (eb) => eb.ref('excluded.version')),
         )
         .returning('run_id');
-      const outbox = isSettle(snapshot.status) ? (options.settledOutbox?.(snapshot, announce) ?? null) : null;
+      const outbox = isSettle(snapshot.status) ? (options.settledOutbox?.(snapshot, notice) ?? null) : null;
       const change = (enqueued: boolean): RunChange => ({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status, ...(enqueued ? { enqueued: true } : {}) });
       const enqueued = outbox ? outbox.enqueued : sql<boolean>`false`;
       // On PostgreSQL the notice rides on the same statement, sent only for a row that landed (and
@@ -94,12 +94,12 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
       // atomic without a transaction, and a settle costs one round trip whether or not anyone
       // subscribed. (A webhook created while this runs may miss this one event: it happened as the
       // webhook was being created.)
-      const notice = feed.notifyChannel
+      const notification = feed.notifyChannel
         ? sql<unknown>`case when exists (select 1 from landed) then pg_notify(${feed.notifyChannel}, case when ${enqueued} then ${encodeChange(change(true))} else ${encodeChange(change(false))} end) end`
         : sql<unknown>`null`;
       const { rows } = await sql<{ landed: boolean; enqueued: boolean }>`
         with landed as (${upsert})${outbox ? sql`, ${outbox.ctes}` : sql``}
-        select exists (select 1 from landed) as landed, ${enqueued} as enqueued, ${notice} as notified`.execute(db);
+        select exists (select 1 from landed) as landed, ${enqueued} as enqueued, ${notification} as notified`.execute(db);
       const landed = rows[0]?.landed === true;
       if (landed) feed.published(change(rows[0]?.enqueued === true));
       return landed;

@@ -8,7 +8,7 @@ import type { PageQuery, SpringPage } from '../domain/definition-input.ts';
 import { BatonError } from '../domain/errors.ts';
 import type { RunSnapshot } from '../domain/run.ts';
 import {
-  eventTypeOfStatus,
+  eventTypeOf,
   webhookEventTypes,
   type DeliveryStatus,
   type Webhook,
@@ -202,7 +202,7 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
     },
 
     settledOutbox(snapshot, notice) {
-      const type = notice ?? eventTypeOfStatus(snapshot.status);
+      const type = eventTypeOf(snapshot, notice);
       if (!type) return null;
       const eventId = webhookEventId(snapshot.project, snapshot.runId, snapshot.version, type);
       const now = new Date().toISOString();

@@ -153,7 +153,8 @@ export class RunService {
   }
 
   /**
-   * Answers the paused step; resolves with the run right after the answer is applied (status `running`).
+   * Answers the paused step; resolves with the run right after the answer is applied (status
+   * `running`, or still `paused` after an answer toward a quorum that is not yet met).
    * `updateId` names the Update in the run's history; Temporal dedupes Updates by id, so sending the
    * same id again (a retry after a lost answer, or a repeated Idempotency-Key) returns the first outcome.
    * `by` (who answers) goes in the Update's caller argument, so it is in Temporal history and the run's answers.
@@ -251,7 +252,8 @@ export class RunService {
     try {
       return await retryTransient(() =>
         handle.executeUpdate(settledUpdate, {
-          args: [{ project, afterVersion: applied.version, ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) }],
+          // A partial quorum answer leaves the run paused: that version is the settle to wait for.
+          args: [{ project, afterVersion: applied.status === 'paused' ? applied.version - 1 : applied.version, ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) }],
           ...(ids ? { updateId: ids.settled } : {}),
         }),
       );

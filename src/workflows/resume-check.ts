@@ -3,6 +3,8 @@
 // sandbox needs (no eval, deterministic).
 import { inputSchemaValidator } from '../domain/input-schema.ts';
 import type { ErrorCode } from '../domain/errors.ts';
+import type { QuorumProgress } from '../domain/pending-action.ts';
+import { hasAnswered } from '../domain/quorum.ts';
 import type { RunSnapshot, RunStatus } from '../domain/run.ts';
 import type { RunCaller } from './messages.ts';
 
@@ -40,6 +42,10 @@ export function checkResume(
   if (request.step !== pending.step) {
     return { code: 'step_mismatch', message: `step "${pending.step}" is waiting, not "${request.step}"`, details: { expected: pending.step, received: request.step } };
   }
+  if (pending.type === 'confirmation' && pending.quorum) {
+    const refusal = quorumRejection(pending.quorum, caller?.by?.label ?? null);
+    if (refusal) return refusal;
+  }
   const input = request.input;
   if (input === undefined) return { code: 'invalid_resume_input', message: 'resume input is required' };
   switch (pending.type) {
@@ -61,6 +67,24 @@ const actorVias: readonly unknown[] = ['api', 'inbox', 'system'];
 
 function isActor(value: unknown): boolean {
   return isObject(value) && actorVias.includes(value.via) && (value.label === null || typeof value.label === 'string');
+}
+
+/** Who may answer a step with a quorum: people count by label (whichever way they answer), once each. */
+function quorumRejection(quorum: QuorumProgress, label: string | null): ResumeRejection | null {
+  if (label === null || label === '') {
+    return {
+      code: 'approver_label_required',
+      message: `this step needs ${quorum.required} different people to approve and counts them by label: answer with an API key that has a label (key:project:label in BATON_API_KEYS), or as an inbox user with one`,
+    };
+  }
+  if (quorum.approvers && !quorum.approvers.includes(label)) {
+    return { code: 'not_an_approver', message: `"${label}" is not one of this step's approvers (${quorum.approvers.join(', ')})`, details: { label, approvers: quorum.approvers } };
+  }
+  if (hasAnswered(quorum, label)) {
+    const earlier = quorum.answers.find((entry) => entry.by.label === label)!;
+    return { code: 'already_answered', message: `"${label}" already answered this step ("${earlier.input}" at ${earlier.at}); each person counts once`, details: { label, input: earlier.input, at: earlier.at, remaining: quorum.remaining } };
+  }
+  return null;
 }
 
 function optionRejection(options: string[], input: unknown, allowsDecisionObject: boolean): ResumeRejection | null {

@@ -41,6 +41,10 @@ export class RunPublisher {
 export function describePendingAction(action: PendingAction): string {
   const lines = [`**Waiting for ${action.type.replace('_', ' ')}** on step \`${action.step}\``, '', action.message];
   if (action.type === 'confirmation' || action.type === 'tool_approval') lines.push('', `Options: ${action.options.map((option) => `\`${option}\``).join(', ')}`);
+  if (action.type === 'confirmation' && action.quorum) {
+    const { required, option, remaining, answers } = action.quorum;
+    lines.push('', `Needs ${required} people to answer \`${option}\`, ${remaining} more: ${answers.length ? answers.map((answer) => `${answer.by.label ?? '?'} answered \`${answer.input}\``).join(', ') : 'no answers yet'}`);
+  }
   if (action.type === 'tool_approval') lines.push('', `Tool \`${action.tool.name}\` with \`${JSON.stringify(action.tool.arguments)}\``);
   if (action.type === 'review') lines.push('', `Proposed output: \`${JSON.stringify(action.proposedOutput)}\``);
   if (action.type === 'input' && action.schema) lines.push('', `Schema: \`${JSON.stringify(action.schema)}\``);

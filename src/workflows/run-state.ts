@@ -4,6 +4,7 @@ import { ApplicationFailure, CancellationScope, condition } from '@temporalio/wo
 import type { PendingAction } from '../domain/pending-action.ts';
 import { initialSnapshot } from '../domain/initial-snapshot.ts';
 import type { Actor, ResumeRequest, RunError, RunSnapshot, RunStart, RunStatus, StepRecord } from '../domain/run.ts';
+import { applyQuorumAnswer } from '../domain/quorum.ts';
 import type { Step } from '../domain/step.ts';
 import type { ResumeAndSettleCaller, RunCaller, SettledRequest } from './messages.ts';
 import { checkResume, type ResumeRejection } from './resume-check.ts';
@@ -33,6 +34,7 @@ export class RunState {
    */
   awaitsRecord = false;
   private recordedVersion = -1;
+  private partialAnswers = 0;
 
   constructor(start: RunStart, createdAt: string) {
     this.snapshot = initialSnapshot(start, createdAt);
@@ -135,27 +137,42 @@ export class RunState {
   /**
    * Applies an accepted resume at once, so the update returns the run as it is right after it; the
    * answer joins the audit trail (who from the caller, when in workflow time) in the same version.
+   * An answer toward a quorum that is not yet met leaves the run paused with the progress in its
+   * pending action (see `progress`); `decides` (a timeout's default answer) resolves the step whatever its quorum.
    */
-  resume(request: ResumeRequest, caller?: RunCaller): RunSnapshot {
+  resume(request: ResumeRequest, caller?: RunCaller, options: { decides?: boolean } = {}): RunSnapshot {
     const pending = this.pending;
     const action = this.snapshot.pendingAction;
     if (!pending || !action) throw ApplicationFailure.create({ type: 'run_not_paused', message: 'run is not paused' });
+    // A caller without `by` (a client of the Update other than the API) is an anonymous API caller.
+    const by = caller?.by ?? { via: 'api' as const, label: null };
+    const at = now();
     // The constructor starts the trail; the snapshot type leaves it optional for snapshots read from older runs.
     (this.snapshot.answers ??= []).push({
       step: action.step,
       type: action.type,
-      // A caller without `by` (a client of the Update other than the API) is an anonymous API caller.
-      by: caller?.by ?? { via: 'api', label: null },
-      at: now(),
+      by,
+      at,
       input: request.input ?? null,
       comment: typeof request.comment === 'string' ? request.comment : null,
     });
+    let output = request.input;
+    if (action.type === 'confirmation' && action.quorum && !options.decides) {
+      const outcome = applyQuorumAnswer(action.quorum, { by, input: request.input as string, at });
+      if (outcome.kind === 'partial') {
+        this.snapshot.pendingAction = { ...action, quorum: outcome.progress };
+        this.partialAnswers += 1;
+        this.touch();
+        return this.snapshot;
+      }
+      output = outcome.output;
+    }
     if (pending.answersStep) {
       const record = pending.record ?? this.humanRecord(pending);
-      this.closeRecord(record, 'completed', request.input);
-      this.outputs[record.name] = { output: request.input };
+      this.closeRecord(record, 'completed', output);
+      this.outputs[record.name] = { output };
     }
-    this.answer = { output: request.input };
+    this.answer = { output };
     this.pending = null;
     this.snapshot.pendingAction = null;
     this.snapshot.status = 'running';
@@ -172,13 +189,20 @@ export class RunState {
   async resumeAndSettle(request: ResumeRequest, caller?: ResumeAndSettleCaller): Promise<RunSnapshot> {
     const { waitMs, ...resumeCaller } = caller ?? {};
     // resume returns the live snapshot: its version must be read now, before the run moves on.
-    const afterVersion = this.resume(request, resumeCaller).version;
+    const applied = this.resume(request, resumeCaller);
+    // A partial quorum answer is itself the settle (still paused): wait only for it to be recorded.
+    const afterVersion = applied.status === 'paused' ? applied.version - 1 : applied.version;
     return await this.settled({ afterVersion, ...(waitMs !== undefined ? { waitMs } : {}) });
   }
 
   /** The read model holds the run at `version` (or gave up on it: see RunRecorder). */
   recorded(version: number): void {
     this.recordedVersion = Math.max(this.recordedVersion, version);
+  }
+
+  /** Counts answers toward a quorum that left the step waiting: the step runner records each. */
+  get progress(): number {
+    return this.partialAnswers;
   }
 
   get answered(): boolean {

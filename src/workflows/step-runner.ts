@@ -6,6 +6,7 @@ import type { PendingAction } from '../domain/pending-action.ts';
 import type { RunStart, StepRecord } from '../domain/run.ts';
 import type { AgentStep, ApprovalStep, InputStep, OnTimeout, Step } from '../domain/step.ts';
 import { maxDurationMs, temporalMs } from '../domain/duration-ms.ts';
+import { initialProgress } from '../domain/quorum.ts';
 import { renderTemplate } from '../domain/template.ts';
 import { changeApplies, type EngineChange } from './engine-revision.ts';
 import { runLlmAgentLoop, toolApprovalDecision } from './llm-agent-loop.ts';
@@ -41,6 +42,8 @@ const sessionAppendAttempts = 10;
 export const sessionAppendLocalPatch = 'session-append-local-activity' satisfies EngineChange;
 /** patched() id: the session append retries a bounded number of times, then fails the run with store_write_failed. */
 export const sessionAppendBoundedPatch = 'session-append-bounded-retry' satisfies EngineChange;
+/** patched() id: an approval step with a quorum waits for several people's answers. */
+export const approvalQuorumPatch = 'approval-quorum' satisfies EngineChange;
 /** patched() id: an agent step whose agent the starter saw as a function agent runs as a local activity. */
 export const functionAgentLocalPatch = 'function-agent-local-activity' satisfies EngineChange;
 
@@ -132,7 +135,7 @@ export class StepRunner {
     const message = renderTemplate(step.message, { task: this.start.task, state: this.start.state, input, steps: this.run.outputs });
     const action: PendingAction =
       step.type === 'approval'
-        ? { step: step.name, type: 'confirmation', message, options: step.options }
+        ? { step: step.name, type: 'confirmation', message, options: step.options, ...(step.quorum && changeApplies(approvalQuorumPatch) ? { quorum: initialProgress(step.options, step.quorum) } : {}) }
         : { step: step.name, type: 'input', message, ...(step.schema ? { schema: step.schema } : {}) };
     const answer = await this.waitForHuman(step, action, input, null);
     await this.recordInSession(step, position, input, answer, null);
@@ -157,16 +160,18 @@ export class StepRunner {
     this.publisher.showPending(action);
     await this.recorder.record(this.run);
     const timeoutMs = timeout === 'never' ? null : durationOf(timeout, step, 'pauseTimeout');
-    if (plan === null || !changeApplies(humanStepDeadlineChange)) {
+    const quorum = action.type === 'confirmation' && action.quorum !== undefined;
+    if (!quorum && (plan === null || !changeApplies(humanStepDeadlineChange))) {
       const answered = timeoutMs === null ? await condition(() => this.run.answered).then(() => true) : await condition(() => this.run.answered, timeoutMs);
       this.publisher.clearPending();
       if (!answered) throw new RunFailure('pause_timeout', `step "${step.name}" was not answered within its pause timeout (${String(timeout)})`, step.name);
       this.publisher.publish(this.run.snapshot);
       return this.run.takeAnswer();
     }
-    const answered = await this.waitWithReminders(plan, timeoutMs === null ? null : pausedAt + timeoutMs);
+    const deadlinePlan = plan !== null && changeApplies(humanStepDeadlineChange) ? plan : null;
+    const answered = await this.waitForAnswer(deadlinePlan, timeoutMs === null ? null : pausedAt + timeoutMs);
     this.publisher.clearPending();
-    if (!answered) this.applyOnTimeout(step, plan.onTimeout, String(timeout));
+    if (!answered) this.applyOnTimeout(step, deadlinePlan?.onTimeout ?? 'fail', String(timeout));
     this.publisher.publish(this.run.snapshot);
     return this.run.takeAnswer();
   }
@@ -186,26 +191,33 @@ export class StepRunner {
     return { firstMs, everyMs, onTimeout };
   }
 
-  /** Waits for the answer until `deadline` (workflow ms; null: none), reminding as planned; resolves with whether it came. */
-  private async waitWithReminders(plan: DeadlinePlan, deadline: number | null): Promise<boolean> {
+  /**
+   * Waits for the answer until `deadline` (workflow ms; null: none), reminding as `plan` says (null:
+   * no reminders); resolves with whether it came. An answer toward a quorum that leaves it unmet is
+   * recorded (`run.answered`), so waiters on it, lists, the inbox and webhooks see the progress.
+   */
+  private async waitForAnswer(plan: DeadlinePlan | null, deadline: number | null): Promise<boolean> {
     let reminders = 0;
-    let nextReminder = plan.firstMs === null ? null : Date.now() + plan.firstMs;
+    let nextReminder = plan?.firstMs == null ? null : Date.now() + plan.firstMs;
     for (;;) {
       // A reminder due at or after the deadline is not sent: the deadline speaks for itself.
       if (nextReminder !== null && deadline !== null && nextReminder >= deadline) nextReminder = null;
       const wakeAt = nextReminder ?? deadline;
-      if (wakeAt === null) {
-        await condition(() => this.run.answered);
-        return true;
-      }
-      if (await condition(() => this.run.answered, Math.max(1, wakeAt - Date.now()))) return true;
+      const seen = this.run.progress;
+      const moved = () => this.run.answered || this.run.progress !== seen;
+      const woke = wakeAt === null ? await condition(moved).then(() => true) : await condition(moved, Math.max(1, wakeAt - Date.now()));
       if (this.run.answered) return true;
+      if (woke) {
+        this.publisher.showPending(this.run.snapshot.pendingAction!);
+        await this.recorder.record(this.run, 'run.answered');
+        continue;
+      }
       if (nextReminder === null || (deadline !== null && Date.now() >= deadline)) return false;
       reminders += 1;
       this.run.remind(reminders);
       await this.recorder.record(this.run, 'run.reminder');
       // Bounded, so a long wait with a short period cannot grow the history without end.
-      nextReminder = plan.everyMs === null || reminders >= maxRemindersPerPause ? null : nextReminder + plan.everyMs;
+      nextReminder = plan!.everyMs === null || reminders >= maxRemindersPerPause ? null : nextReminder + plan!.everyMs;
       if (this.run.answered) return true;
     }
   }
@@ -222,10 +234,13 @@ export class StepRunner {
       throw new StepEscalation(onTimeout.goto);
     }
     const request = { step: this.run.snapshot.pendingAction?.step ?? step.name, input: onTimeout.answer, comment: `not answered within the pause timeout (${timeout}); answered with the step's onTimeout default` };
-    // The check a human's answer passes; the API checked it too, so this refuses only a value stored before that check.
-    const rejection = checkResume(this.run.snapshot, request, { by });
+    // The check a human's answer passes; the API checked it too, so this refuses only a value stored
+    // before that check. The default decides the step outright: a quorum counts people, not Baton.
+    const pending = this.run.snapshot.pendingAction;
+    const asked = pending?.type === 'confirmation' && pending.quorum ? { ...this.run.snapshot, pendingAction: withoutQuorum(pending) } : this.run.snapshot;
+    const rejection = checkResume(asked, request, { by });
     if (rejection) throw new RunFailure('invalid_definition', `step "${step.name}" timed out and its onTimeout answer cannot answer it: ${rejection.message}`, step.name);
-    this.run.resume(request, { by });
+    this.run.resume(request, { by }, { decides: true });
   }
 
   /** An llm agent's tool loop, here in the workflow: each model and tool call is a recorded activity. */
@@ -291,6 +306,11 @@ export class StepRunner {
       throw new RunFailure('store_write_failed', `the session entry of step "${step.name}" could not be stored: ${cause instanceof Error ? cause.message : String(cause)}`, step.name);
     }
   }
+}
+
+function withoutQuorum(action: Extract<PendingAction, { type: 'confirmation' }>): PendingAction {
+  const { quorum: _quorum, ...asked } = action;
+  return asked;
 }
 
 /** A step's retry and timeout become the activity's options; the summary names it in the Web UI. */

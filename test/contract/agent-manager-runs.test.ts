@@ -153,7 +153,7 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(paths['/api/v1/workflows/{id}/run']!.post!.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '502', '503']);
     expect(Object.keys(paths['/api/v1/workflows/{workflowId}/runs']!.get!.responses).sort()).toEqual(['200', '400', '401', '404', '502', '503']);
     expect(Object.keys(paths['/api/v1/workflows/runs/{runId}']!.get!.responses).sort()).toEqual(['200', '400', '401', '404', '502', '503']);
-    expect(Object.keys(paths['/api/v1/workflows/runs/{runId}/resume']!.post!.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '422', '502', '503']);
+    expect(Object.keys(paths['/api/v1/workflows/runs/{runId}/resume']!.post!.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '413', '415', '422', '502', '503']);
     expect(JSON.stringify(paths['/api/v1/workflows/runs/{runId}/resume']!.post)).toContain('idempotency-key');
   });
 });

@@ -76,6 +76,20 @@ const nextArb: fc.Arbitrary<unknown> = fc.dictionary(
   { maxKeys: 3 },
 );
 
+// N-of-M approvals: fits the options or not (a counted option they lack, more required than approvers).
+const quorumArb: fc.Arbitrary<unknown> = edged<unknown>(
+  fc.record(
+    {
+      required: fc.integer({ min: 1, max: 3 }),
+      approvers: fc.constantFrom(['alice'], ['alice', 'bob', 'carol']),
+      option: fc.constantFrom('yes', 'approve', 'no'),
+      otherAnswerEnds: fc.boolean(),
+    },
+    { requiredKeys: ['required'] },
+  ),
+  fc.constantFrom({ required: 0 }, { required: '2' }, { required: 1, approvers: [] }, { required: 1, approvers: ['not a label'] }, { required: 1, extra: true }, 2),
+);
+
 const commonArb = {
   name: stepNameArb,
   stepOrder: edged(fc.integer({ min: 1, max: 4 }), fc.constantFrom(0, 10_001, 1.5)),
@@ -102,6 +116,7 @@ export const stepArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
       type: fc.constant('approval'),
       message: messageArb,
       options: edged<string[]>(fc.constantFrom(['yes', 'no'], ['approve', 'reject']), fc.constantFrom([], [''])),
+      quorum: quorumArb,
     },
     { requiredKeys: ['type', 'message', 'options'] },
   ),

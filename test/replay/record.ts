@@ -260,6 +260,19 @@ const scenarios: Record<string, () => Promise<string>> = {
     await runs.resumeAndWait(project, paused.runId, { step: 'review', input: 'reject' });
     return paused.runId;
   },
+  // Since engine revision 2 (approval-quorum): two of three people approve; the first answer keeps
+  // the run paused and is recorded (recordRun with the run.answered notice), the second resolves it.
+  async 'approval-quorum'() {
+    const steps: Definition['steps'] = [
+      { id: 'st-1', name: 'sign-off', stepOrder: 1, type: 'approval', message: 'Pay it?', options: ['approve', 'reject'], quorum: { required: 2, approvers: ['alice', 'bob', 'carol'] }, next: { reject: 'fail' } },
+      agentStep(2, 'after', 'echo'),
+    ];
+    const paused = await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: {}, input: 'x' });
+    const partial = await apiRuns.resumeAndWait(project, paused.runId, { step: 'sign-off', input: 'approve' }, { by: { via: 'api', label: 'alice' } });
+    if (partial.status !== 'paused' || partial.pendingAction?.type !== 'confirmation' || partial.pendingAction.quorum?.remaining !== 1) throw new Error(`expected a partial quorum, got ${JSON.stringify(partial.pendingAction)}`);
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'sign-off', input: 'approve' }, { by: { via: 'inbox', label: 'bob' } });
+    return paused.runId;
+  },
 };
 
 try {

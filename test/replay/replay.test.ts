@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import type { RunSnapshot } from '../../src/domain/run.ts';
 import { engineRevisions } from '../../src/workflows/engine-revision.ts';
 import { runReadModelPatch } from '../../src/workflows/run-recorder.ts';
 import { functionAgentLocalPatch, sessionAppendLocalPatch } from '../../src/workflows/step-runner.ts';
@@ -23,6 +24,7 @@ interface RecordedHistory {
     markerRecordedEventAttributes?: { markerName?: string; details?: { data?: { payloads?: Array<{ data: string }> } } };
     upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> } };
     workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
+    workflowExecutionUpdateCompletedEventAttributes?: { outcome?: { success?: { payloads?: Array<{ data: string }> } } };
   }>;
 }
 
@@ -39,9 +41,9 @@ async function replay(workflowsPath: string): Promise<ReplayResult[]> {
 }
 
 describe('recorded histories', () => {
-  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto)', async () => {
+  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto), a quorum approval, forked runs', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
-      'branch-fail', 'branched', 'cancelled', 'completed', 'deadline-reminded', 'deadline-timeout-answer', 'deadline-timeout-fail', 'deadline-timeout-goto', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
+      'approval-quorum', 'branch-fail', 'branched', 'cancelled', 'completed', 'deadline-reminded', 'deadline-timeout-answer', 'deadline-timeout-fail', 'deadline-timeout-goto', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
       'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
       'run-fork-given', 'run-fork',
     ]);
@@ -168,15 +170,35 @@ describe('recorded histories', () => {
     expect(result('deadline-timeout-goto').steps.map((step) => [step.name, step.status])).toEqual([['review', 'failed'], ['escalate', 'completed']]);
   });
 
+  it('take patch approval-quorum (engine revision 2): a partial answer is recorded and keeps the run paused, the second approval resolves the step', async () => {
+    const events = (await recordedHistories()).find((entry) => entry.workflowId === 'approval-quorum')!.history as RecordedHistory;
+    const patchData = Buffer.from(JSON.stringify({ id: 'engine-revision-2', deprecated: false })).toString('base64');
+    expect(JSON.stringify(events)).toContain(patchData);
+    const decode = (data: string | undefined) => (data === undefined ? undefined : JSON.parse(Buffer.from(data, 'base64').toString()) as unknown);
+    const recordRuns = events.events.filter((event) => (decode(event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data) as { activity_type?: string } | undefined)?.activity_type === 'recordRun');
+    // Listed by its starter: paused, answered once (still paused), completed.
+    expect(recordRuns).toHaveLength(3);
+    const outcomes = events.events.flatMap((event) => {
+      const payload = event.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success?.payloads?.[0]?.data;
+      return payload === undefined ? [] : [decode(payload) as RunSnapshot];
+    });
+    expect(outcomes.map((snapshot) => [snapshot.status, snapshot.pendingAction?.type === 'confirmation' ? snapshot.pendingAction.quorum?.remaining : null])).toEqual([
+      ['paused', 2],
+      ['paused', 1],
+      ['completed', null],
+    ]);
+    expect(outcomes[2]!.steps.map((step) => [step.name, step.output])).toEqual([['sign-off', 'approve'], ['after', 'approve']]);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(25);
+    expect(results).toHaveLength(26);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(25);
+    expect(results).toHaveLength(26);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });

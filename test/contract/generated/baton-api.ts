@@ -111,7 +111,7 @@ export interface paths {
         put?: never;
         /**
          * Resume a paused workflow with input
-         * @description Answers the paused step and responds once the run is paused again, completed or failed (or `running` after `waitMs`). A rejected resume changes nothing. With an `Idempotency-Key` header the same request (key and answer) sent again answers exactly as the first did, even after the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 characters) is kept with the answer in the run's `answers`, beside the API key's label and the time; a retry with the same key keeps the first answer's comment.
+         * @description Answers the paused step and responds once the run is paused again, completed or failed (or `running` after `waitMs`). A rejected resume changes nothing. With an `Idempotency-Key` header the same request (key and answer) sent again answers exactly as the first did, even after the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 characters) is kept with the answer in the run's `answers`, beside the API key's label and the time; a retry with the same key keeps the first answer's comment. An approval step with a `quorum` needs that many different people (by API key label) to choose its counted option: an answer that leaves it unmet answers at once with the run still `paused` and `pendingAction.quorum` showing who answered and how many are still needed; another option ends the step at once unless the step says otherwise.
          */
         post: operations["resumeWorkflowRunV1"];
         delete?: never;
@@ -233,7 +233,7 @@ export interface paths {
         put?: never;
         /**
          * Add a step
-         * @description The Agent Manager API's `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step's JSON Schema and message placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run that reaches a target naming no step fails with `invalid_definition`. Steps that pause for a human (approval, input, agent steps with requireApproval) may set `remindAfter` / `remindEvery` (run.reminder webhook events while the step waits, at most 100 per pause) and `onTimeout`: `"fail"` (the default: the run fails with `pause_timeout`), `{"answer": …}` (answered as if a human had, by `{via: "system"}` in the audit trail; it must pass the check a resume passes: one of the options, or input matching the schema), or `{"goto": "<step name>"}` (the run goes on at that step, which must already be in the workflow; a run whose target was removed since fails with `invalid_definition`). Other steps may not set them (400).
+         * @description The Agent Manager API's `{agentId, action, stepOrder?}` (an agent step), or an `approval`/`input` step. No stepOrder, or one past the end, appends; an existing stepOrder inserts there and shifts later steps down. The agent must exist. Durations (digits then ms|s|m|h|d|w, no spaces, 1ms to 3650d), an input step's JSON Schema and message placeholders are checked as the engine reads them (400 otherwise). `next` may name a step added later; a run that reaches a target naming no step fails with `invalid_definition`. Steps that pause for a human (approval, input, agent steps with requireApproval) may set `remindAfter` / `remindEvery` (run.reminder webhook events while the step waits, at most 100 per pause) and `onTimeout`: `"fail"` (the default: the run fails with `pause_timeout`), `{"answer": …}` (answered as if a human had, by `{via: "system"}` in the audit trail; it must pass the check a resume passes: one of the options, or input matching the schema), or `{"goto": "<step name>"}` (the run goes on at that step, which must already be in the workflow; a run whose target was removed since fails with `invalid_definition`). Other steps may not set them (400). An approval step's `quorum` (N different people, by API key label, must choose its counted option) is checked against the step: `required` at least 1 and at most the number of `approvers` when they are listed, approvers well-formed labels listed once, `option` one of the step's options (400 otherwise).
          */
         post: operations["addWorkflowStep"];
         delete?: never;
@@ -370,7 +370,7 @@ export interface paths {
         put?: never;
         /**
          * Resume a paused workflow run
-         * @description The output becomes the paused step's output and the next step's input; for a confirmation or tool approval it must be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. `jobId` is `job-` + the id of the Temporal Update that applied it. With an `Idempotency-Key` header the same request (key and output) sent again answers 202 with the same jobId, even after the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 characters) is kept with the answer in the run's `answers`, beside the API key's label and the time; a retry with the same key keeps the first answer's comment.
+         * @description The output becomes the paused step's output and the next step's input; for a confirmation or tool approval it must be one of the options. Answers 202 once the engine has accepted it; a rejected resume changes nothing. `jobId` is `job-` + the id of the Temporal Update that applied it. With an `Idempotency-Key` header the same request (key and output) sent again answers 202 with the same jobId, even after the run moved on or finished; without one, a repeat after success is `run_not_paused`. An optional `comment` (why you answered so, at most 4000 characters) is kept with the answer in the run's `answers`, beside the API key's label and the time; a retry with the same key keeps the first answer's comment. An approval step with a `quorum` needs that many different people (by API key label) to choose its counted option: an answer that leaves it unmet is accepted (202) and the run stays `PAUSED`, its `pendingAction.quorum` showing who answered and how many are still needed.
          */
         post: operations["resumeWorkflowRun"];
         delete?: never;
@@ -604,6 +604,7 @@ export interface components {
             /** @enum {string} */
             type: "confirmation";
             options: string[];
+            quorum?: components["schemas"]["QuorumProgress"];
         } | {
             step: string;
             message: string;
@@ -644,6 +645,30 @@ export interface components {
                 arguments?: unknown;
             };
         } | null;
+        QuorumProgress: {
+            /** @description How many different people must choose `option` */
+            required: number;
+            /** @description The option that counts toward the quorum; the step's output once the quorum is met */
+            option: string;
+            /** @description Whether any other option ends the step at once, with that option as its output */
+            otherAnswerEnds: boolean;
+            /** @description The labels allowed to answer; absent: anyone of the project with a label */
+            approvers?: string[];
+            /** @description The answers so far, oldest first */
+            answers: {
+                by: components["schemas"]["Actor"];
+                input: string;
+                /** Format: date-time */
+                at: string;
+            }[];
+            /** @description How many more people must choose `option` */
+            remaining: number;
+        };
+        Actor: {
+            /** @enum {string} */
+            via: "api" | "inbox" | "system";
+            label: string | null;
+        };
         V1Answer: {
             step: string;
             /** @enum {string} */
@@ -653,11 +678,6 @@ export interface components {
             answeredBy: components["schemas"]["Actor"];
             /** Format: date-time */
             answeredAt: string;
-        };
-        Actor: {
-            /** @enum {string} */
-            via: "api" | "inbox" | "system";
-            label: string | null;
         };
         ForkedFrom: {
             runId: string;
@@ -833,6 +853,7 @@ export interface components {
             type: "approval";
             message: string;
             options: string[];
+            quorum?: components["schemas"]["ApprovalQuorum"];
         } | {
             id: string;
             name: string;
@@ -868,6 +889,16 @@ export interface components {
         } | {
             /** @description The name of a step of this workflow; the run continues there with the timed-out step's input */
             goto: string;
+        };
+        ApprovalQuorum: {
+            /** @description How many different people must choose `option` (at most the number of approvers when they are listed) */
+            required: number;
+            /** @description The labels (of API keys, and so of inbox users) allowed to answer; omitted: anyone of the project whose key has a label */
+            approvers?: string[];
+            /** @description The option that counts toward the quorum, one of the step's options; omitted: `approve` when it is an option, else the first option */
+            option?: string;
+            /** @description Whether another option (e.g. `reject`) ends the step at once with that option as its output; omitted: true. When false it only counts as that person's answer */
+            otherAnswerEnds?: boolean;
         };
         WorkflowCreate: {
             name: string;
@@ -930,6 +961,7 @@ export interface components {
             type: "approval";
             message: string;
             options: string[];
+            quorum?: components["schemas"]["ApprovalQuorum"];
             name?: string;
             stepOrder?: number;
         } | {
@@ -1587,6 +1619,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description approver_label_required: the step has a quorum, which counts people by label, and the API key has none; not_an_approver: the step lists its approvers and this key's label is not one of them */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description run_not_found: not found in this project */
             404: {
                 headers: {
@@ -1596,7 +1637,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description run_not_paused, step_mismatch, run_finished; workflow_task_failing: the run's workflow task keeps failing, so it cannot take an answer (DELETE ends it): the run is not in a state that allows this */
+            /** @description run_not_paused, step_mismatch, run_finished; already_answered: this label already answered the step's quorum (each person counts once); workflow_task_failing: the run's workflow task keeps failing, so it cannot take an answer (DELETE ends it): the run is not in a state that allows this */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2878,6 +2919,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description approver_label_required: the step has a quorum, which counts people by label, and the API key has none; not_an_approver: the step lists its approvers and this key's label is not one of them */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description run_not_found: not found in this project */
             404: {
                 headers: {
@@ -2887,7 +2937,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict: run_not_paused, run_finished or step_mismatch; workflow_task_failing: the run's workflow task keeps failing, so it cannot take an answer */
+            /** @description run_not_paused, step_mismatch, run_finished; already_answered: this label already answered the step's quorum (each person counts once); workflow_task_failing: the run's workflow task keeps failing, so it cannot take an answer */
             409: {
                 headers: {
                     [name: string]: unknown;
