@@ -33,9 +33,10 @@ export function eventTypeOfStatus(status: RunStatus): WebhookEventType | undefin
 export function eventTypeOf(snapshot: Pick<RunSnapshot, 'status' | 'pendingAction' | 'updatedAt'>, notice?: RunNotice): WebhookEventType | undefined {
   if (notice) return notice;
   const pending = snapshot.status === 'paused' ? snapshot.pendingAction : null;
-  if (pending?.remindedAt !== undefined && pending.remindedAt === snapshot.updatedAt) return 'run.reminder';
+  // An answer and a reminder at the same instant (one activation): the answer is the news.
   const quorum = pending?.type === 'confirmation' ? pending.quorum : undefined;
   if (quorum && quorum.answers.at(-1)?.at === snapshot.updatedAt) return 'run.answered';
+  if (pending?.remindedAt !== undefined && pending.remindedAt === snapshot.updatedAt) return 'run.reminder';
   return eventTypeOfStatus(snapshot.status);
 }
 

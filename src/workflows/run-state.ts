@@ -109,8 +109,9 @@ export class RunState {
     const action = this.snapshot.pendingAction;
     if (!action) return;
     action.reminders = count;
+    // The same stamp as the version's: it tells a reminder's snapshot apart (see eventTypeOf).
     action.remindedAt = now();
-    this.touch();
+    this.touch(action.remindedAt);
   }
 
   /**
@@ -162,7 +163,7 @@ export class RunState {
       if (outcome.kind === 'partial') {
         this.snapshot.pendingAction = { ...action, quorum: outcome.progress };
         this.partialAnswers += 1;
-        this.touch();
+        this.touch(at);
         return this.snapshot;
       }
       output = outcome.output;
@@ -290,9 +291,10 @@ export class RunState {
     record.completedAt = now();
   }
 
-  private touch(): void {
+  /** A new version at `at` (workflow time: one value per activation, so stamps taken in it agree). */
+  private touch(at = now()): void {
     this.snapshot.version += 1;
-    this.snapshot.updatedAt = now();
+    this.snapshot.updatedAt = at;
   }
 }
 

@@ -60,6 +60,13 @@ beforeAll(async () => {
       ],
     });
   }
+  // A quorum with a reminder and a default answer: the deadline decides the step whatever the quorum.
+  await stack.store.definitions.upsertExample(project, {
+    id: 'wf-board-vote-default', name: 'Board vote', agent: 'board-vote-default',
+    steps: [
+      { name: 'vote', type: 'approval', message: 'Merge?', options: ['yes', 'no'], quorum: { required: 2 }, pauseTimeout: '4s', remindAfter: '1s', onTimeout: { answer: 'no' } },
+    ],
+  });
   await createClient({ baseUrl: stack.url, apiKey: plainKey }).webhooks.create({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['run.answered'] });
 }, 120_000);
 afterAll(async () => {
@@ -85,6 +92,7 @@ async function pausedRun(): Promise<string> {
   expect(paused.output.pendingAction).toStrictEqual({
     step: 'sign-off', type: 'confirmation', message: 'Pay the invoice?', options: ['approve', 'reject'],
     quorum: { required: 2, option: 'approve', otherAnswerEnds: true, approvers: ['alice', 'bob', 'carol'], answers: [], remaining: 2 },
+    expiresAt: isoTime,
   });
   return paused.run_id;
 }
@@ -205,6 +213,24 @@ describe('an approval step whose other answers do not end it', () => {
       return run;
     });
     expect(failed.output.error).toMatchObject({ code: 'pause_timeout', step: 'vote' });
+  });
+
+  it('reminds while the quorum waits, and at the deadline takes the default answer as the step\'s output after a partial answer', async () => {
+    const paused = await sdk(plainKey).agents.workflow('board-vote-default', { input: { task: 'PR 9' } });
+    expect((await vote(paused.run_id, keys.alice, 'yes')).json.output).toMatchObject({ status: 'paused', pendingAction: { quorum: { remaining: 1 } } });
+    const reminded = await eventually(async () => {
+      const run = await sdk(plainKey).workflowRuns.get(paused.run_id);
+      expect(run.output.pendingAction).toMatchObject({ reminders: 1, quorum: { remaining: 1, answers: [{ by: { label: 'alice' }, input: 'yes' }] } });
+      return run;
+    });
+    expect(reminded.output.status).toBe('paused');
+    const completed = await eventually(async () => {
+      const run = await sdk(plainKey).workflowRuns.get(paused.run_id);
+      expect(run.output.status).toBe('completed');
+      return run;
+    });
+    expect(completed.output).toMatchObject({ result: 'no', steps: [{ name: 'vote', status: 'completed', output: 'no' }] });
+    expect(completed.output.answers?.map((answer) => [answer.answeredBy.via, answer.answeredBy.label, answer.input])).toEqual([['api', 'alice', 'yes'], ['system', null, 'no']]);
   });
 });
 

@@ -1,6 +1,6 @@
 // N-of-M approvals without the engine: the definition checks, the resume check's refusals, how the
 // workflow's state takes answers toward a quorum, the webhook event of a partial answer, the CLI text.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatOutcome, formatRun } from '../../src/cli/run-text.ts';
 import type { PendingAction, QuorumProgress } from '../../src/domain/pending-action.ts';
 import { applyQuorumAnswer, countedOption, initialProgress } from '../../src/domain/quorum.ts';
@@ -119,5 +119,33 @@ describe('RunState with a quorum', () => {
     run.pause(approval, action, null, null);
     expect(eventTypeOf(run.snapshot)).toBe('run.paused');
     expect(eventTypeOf(run.snapshot, 'run.reminder')).toBe('run.reminder');
+  });
+
+  it('tells a reminder\'s snapshot and a partial answer\'s apart by their stamps, whoever records them (no notice)', () => {
+    // Each step at its own instant, as in a workflow each would be its own activation.
+    vi.useFakeTimers({ now: Date.parse(at) });
+    try {
+      const run = new RunState(start, at);
+      run.pause(approval, action, null, null);
+      vi.advanceTimersByTime(1000);
+      run.remind(1);
+      expect(eventTypeOf(run.snapshot)).toBe('run.reminder');
+      vi.advanceTimersByTime(1000);
+      run.resume({ step: 'sign-off', input: 'approve' }, { by: by('alice') });
+      expect(eventTypeOf(run.snapshot)).toBe('run.answered');
+      vi.advanceTimersByTime(1000);
+      run.remind(2);
+      expect(eventTypeOf(run.snapshot)).toBe('run.reminder');
+      expect(eventTypeOf({ ...run.snapshot, status: 'completed', pendingAction: null })).toBe('run.completed');
+      // A reminder and an answer at one instant: the answer is announced.
+      const same = new RunState(start, at);
+      same.pause(approval, action, null, null);
+      vi.advanceTimersByTime(1000);
+      same.remind(1);
+      same.resume({ step: 'sign-off', input: 'approve' }, { by: by('alice') });
+      expect(eventTypeOf(same.snapshot)).toBe('run.answered');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
