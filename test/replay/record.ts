@@ -273,6 +273,17 @@ const scenarios: Record<string, () => Promise<string>> = {
     await apiRuns.resumeAndWait(project, paused.runId, { step: 'sign-off', input: 'approve' }, { by: { via: 'inbox', label: 'bob' } });
     return paused.runId;
   },
+  // Both changes in one wait: a quorum's partial answer, a reminder, then the deadline's default answer decides the step.
+  async 'approval-quorum-deadline'() {
+    const steps: Definition['steps'] = [
+      { id: 'st-1', name: 'vote', stepOrder: 1, type: 'approval', message: 'Merge?', options: ['yes', 'no'], quorum: { required: 2 }, pauseTimeout: '2s', remindAfter: '1s', onTimeout: { answer: 'no' } },
+      agentStep(2, 'after', 'echo'),
+    ];
+    const paused = await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: {}, input: 'x' });
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'vote', input: 'yes' }, { by: { via: 'api', label: 'alice' } });
+    for (let read = paused; read.status !== 'completed'; read = await apiRuns.get(project, paused.runId)) await new Promise((resolve) => setTimeout(resolve, 100));
+    return paused.runId;
+  },
 };
 
 try {

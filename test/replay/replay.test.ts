@@ -41,9 +41,9 @@ async function replay(workflowsPath: string): Promise<ReplayResult[]> {
 }
 
 describe('recorded histories', () => {
-  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto), a quorum approval, forked runs', async () => {
+  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto), a quorum approval (and one reminded, then decided by its deadline), forked runs', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
-      'approval-quorum', 'branch-fail', 'branched', 'cancelled', 'completed', 'deadline-reminded', 'deadline-timeout-answer', 'deadline-timeout-fail', 'deadline-timeout-goto', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
+      'approval-quorum-deadline', 'approval-quorum', 'branch-fail', 'branched', 'cancelled', 'completed', 'deadline-reminded', 'deadline-timeout-answer', 'deadline-timeout-fail', 'deadline-timeout-goto', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
       'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
       'run-fork-given', 'run-fork',
     ]);
@@ -190,15 +190,30 @@ describe('recorded histories', () => {
     expect(outcomes[2]!.steps.map((step) => [step.name, step.output])).toEqual([['sign-off', 'approve'], ['after', 'approve']]);
   });
 
+  it('take both changes in one wait: a quorum\'s partial answer and a reminder recorded, then the deadline\'s default answer decides the step', async () => {
+    const events = (await recordedHistories()).find((entry) => entry.workflowId === 'approval-quorum-deadline')!.history as RecordedHistory;
+    const decode = (data: string | undefined) => (data === undefined ? undefined : JSON.parse(Buffer.from(data, 'base64').toString()) as unknown);
+    const records = events.events.flatMap((event) => {
+      const marker = decode(event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data) as { activity_type?: string } | undefined;
+      return marker?.activity_type === 'recordRun' ? [event] : [];
+    });
+    // Paused, the partial answer, the reminder, then completed.
+    expect(records).toHaveLength(4);
+    const completed = events.events.find((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED') as { workflowExecutionCompletedEventAttributes?: { result?: { payloads: Array<{ data: string }> } } } | undefined;
+    const result = decode(completed!.workflowExecutionCompletedEventAttributes!.result!.payloads[0]!.data) as RunSnapshot;
+    expect(result.answers?.map((answer) => [answer.by.via, answer.by.label, answer.input])).toEqual([['api', 'alice', 'yes'], ['system', null, 'no']]);
+    expect(result.steps.map((step) => [step.name, step.output])).toEqual([['vote', 'no'], ['after', 'no']]);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(26);
+    expect(results).toHaveLength(27);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(26);
+    expect(results).toHaveLength(27);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });
