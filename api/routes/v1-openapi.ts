@@ -16,6 +16,7 @@ export const v1RunLinks = links({
   GetRun: ['getWorkflowRunV1', runId],
   ResumeRun: ['resumeWorkflowRunV1', runId],
   CancelRun: ['cancelWorkflowRunV1', runId],
+  ForkRun: ['forkWorkflowRunV1', runId],
   WatchRun: ['watchWorkflowRunV1', runId],
 });
 

@@ -47,6 +47,7 @@ const runRoute = createRoute({
       links: links({
         GetRun: ['getWorkflowRun', { runId: '$response.body#/runId' }],
         ResumeRun: ['resumeWorkflowRun', { runId: '$response.body#/runId' }],
+        ForkRun: ['forkWorkflowRun', { runId: '$response.body#/runId' }],
         WatchRun: ['watchWorkflowRun', { runId: '$response.body#/runId' }],
       }),
     },
