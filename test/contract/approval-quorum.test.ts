@@ -15,6 +15,7 @@ import { createClient, type BatonClient } from '../../src/sdk/index.ts';
 import { csrfOf, InboxClient, textOf } from '../fixtures/inbox-client.ts';
 import { startBatonStack, type BatonStack } from '../integration/baton-stack.ts';
 import { eventually, uniqueProject } from '../integration/engine-harness.ts';
+import { runOperatorCommand } from '../fixtures/operator-cli.ts';
 
 let stack: BatonStack;
 let project: string;
@@ -235,12 +236,7 @@ describe('an approval step whose other answers do not end it', () => {
 });
 
 describe('baton runs resume', () => {
-  async function baton(args: string[], key: string) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runsCommand(args, { env: { BATON_URL: stack.url, BATON_API_KEY: key }, out: (text) => out.push(text), err: (text) => err.push(text) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const baton = (args: string[], key: string) => runOperatorCommand(runsCommand, args, { BATON_URL: stack.url, BATON_API_KEY: key });
 
   it('prints the progress after a partial answer, the 409 of a repeat, and the end once the quorum is met', async () => {
     const runId = await pausedRun();

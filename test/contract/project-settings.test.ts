@@ -13,6 +13,7 @@ import { settingsCommand } from '../../src/cli/settings-command.ts';
 import { createClient } from '../../src/sdk/index.ts';
 import { startAgentManagerStack, testMaxBodyBytes, type AgentManagerStack } from './agent-manager-stack.ts';
 import { eventually } from '../integration/engine-harness.ts';
+import { runOperatorCommand } from '../fixtures/operator-cli.ts';
 
 let stack: AgentManagerStack;
 const received: Array<{ at: number; event: WebhookEvent }> = [];
@@ -324,12 +325,7 @@ describe('SDK and CLI', () => {
 
   it('baton settings get|set shows where each value comes from and refuses bad usage', async () => {
     const env = { BATON_URL: stack.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) };
-    const baton = async (args: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await settingsCommand(args, { env, out: (text) => out.push(text), err: (text) => err.push(text) });
-      return { code, out: out.join('\n'), err: err.join('\n') };
-    };
+    const baton = (args: string[]) => runOperatorCommand(settingsCommand, args, env);
     const set = await baton(['set', 'pauseTimeout=never', 'remindAfter=30m']);
     expect(set.code).toBe(0);
     expect(set.out.split('\n').slice(0, 4)).toEqual([

@@ -9,6 +9,7 @@ import type { V1Run } from '../../src/domain/v1-api.ts';
 import { createClient, type BatonClient } from '../../src/sdk/index.ts';
 import { startBatonStack, type BatonStack } from '../integration/baton-stack.ts';
 import { eventually, uniqueProject } from '../integration/engine-harness.ts';
+import { runOperatorCommand } from '../fixtures/operator-cli.ts';
 
 let stack: BatonStack;
 let project: string;
@@ -161,12 +162,7 @@ describe('the Agent Manager API', () => {
 });
 
 describe('baton runs', () => {
-  async function baton(args: string[], key: string) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runsCommand(args, { env: { BATON_URL: stack.url, BATON_API_KEY: key }, out: (text) => out.push(text), err: (text) => err.push(text) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const baton = (args: string[], key: string) => runOperatorCommand(runsCommand, args, { BATON_URL: stack.url, BATON_API_KEY: key });
 
   it('resume --comment keeps the comment, and get lists the answers with who, when and why', async () => {
     const paused = await sdk(aliceKey).agents.workflow('audit-intake', start);

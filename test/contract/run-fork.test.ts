@@ -10,6 +10,7 @@ import type { V1Run } from '../../src/domain/v1-api.ts';
 import { BatonApiError } from '../../src/sdk/index.ts';
 import { eventually, historyLength } from '../integration/engine-harness.ts';
 import { startV1Stack, testMaxBodyBytes, type V1Stack } from './v1-stack.ts';
+import { runOperatorCommand } from '../fixtures/operator-cli.ts';
 
 let stack: V1Stack;
 let project: string;
@@ -309,12 +310,7 @@ describe('SDK and CLI', () => {
 
   it('baton runs fork <runId> --from STEP [--output VALUE]', async () => {
     const env = { BATON_URL: stack.url, BATON_API_KEY: stack.keyOf(project) };
-    const baton = async (args: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runsCommand(args, { env, out: (text) => out.push(text), err: (text) => err.push(text) });
-      return { code, out: out.join('\n'), err: err.join('\n') };
-    };
+    const baton = (args: string[]) => runOperatorCommand(runsCommand, args, env);
     const parent = await stack.sdk(0).agents.workflow('fork-pipeline', { input: { task: 'C' } });
     const text = await baton(['fork', parent.run_id, '--from', 'review', '--output', '{"n":1}']);
     expect(text.code).toBe(0);

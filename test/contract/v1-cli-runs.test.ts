@@ -8,6 +8,7 @@ import { parseResumeInput, runsCommand } from '../../src/cli/runs-command.ts';
 import type { V1Run, V1RunList } from '../../src/domain/v1-api.ts';
 import { eventually } from '../integration/engine-harness.ts';
 import { startV1Stack, type V1Stack } from './v1-stack.ts';
+import { runOperatorCommand } from '../fixtures/operator-cli.ts';
 
 let stack: V1Stack;
 
@@ -17,10 +18,7 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 async function baton(args: string[], env: Record<string, string> = { BATON_URL: stack.url, BATON_API_KEY: stack.keyOf(stack.projects[0]) }) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runsCommand(args, { env, out: (text) => out.push(text), err: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return await runOperatorCommand(runsCommand, args, env);
 }
 
 const start = { input: { task: 'Route this lead', state: { leadId: 'lead-123' } } };
