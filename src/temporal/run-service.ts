@@ -191,10 +191,11 @@ export class RunService {
       return new BatonError('run_finished', `run is ${snapshot.status}`, { status: snapshot.status });
     }
     // A run stuck before its first pause may still validate an answer between two attempts of its
-    // failing task (and refuse it as not paused): say why it will never be paused.
+    // failing task (and refuse it as not paused): say why it will never be paused. Read as a GET
+    // reads it, which keeps looking while the task's next attempt is under way.
     if (error instanceof BatonError && error.code === 'run_not_paused') {
-      const failing = await mapTemporalErrors(async () => workflowTaskFailure(this.client, await this.client.workflow.getHandle(runId).describe())).catch(() => null);
-      if (failing) return new BatonError('workflow_task_failing', workflowTaskFailingError(failing).message);
+      const read = await this.get(project, runId).catch(() => null);
+      if (read?.error?.code === 'workflow_task_failing') return new BatonError('workflow_task_failing', read.error.message);
     }
     return error;
   }
