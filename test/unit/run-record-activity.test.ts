@@ -72,9 +72,9 @@ describe('runAgentStep with carried session entries', () => {
     const resolved: string[] = [];
     const down: SessionMemory = { append: async () => { throw new Error('connection refused'); }, list: async () => [] };
     const agents = { resolve: async (_project: string, id: string) => { resolved.push(id); return undefined; } } as unknown as AgentRegistry;
-    const { runAgentStep } = createAgentActivities({ agents, sessions: down });
+    const activities = createAgentActivities({ agents, sessions: down });
     const carriedSession = { project: 'acme', sessionId: 'ses_1', entries: [{ runId: 'wfr_1', step: 'ask', agentId: null, input: null, output: 'yes', at: '2026-01-01T00:00:00.000Z' }] };
-    const failure = await runAgentStep({ runId: 'wfr_1', project: 'acme', step: 'after', task: 't', state: {}, input: 'yes', action: '', steps: {}, sessionId: 'ses_1', agentId: 'echo', recordSession: true, carriedSession }).catch((error: unknown) => error);
+    const failure = await activities.runAgentStep({ runId: 'wfr_1', project: 'acme', step: 'after', task: 't', state: {}, input: 'yes', action: '', steps: {}, sessionId: 'ses_1', agentId: 'echo', recordSession: true, carriedSession }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ type: sessionAppendFailedType, nonRetryable: true, message: 'the session entry of step "ask" could not be stored: connection refused' });
     expect(resolved).toEqual([]);
   });
