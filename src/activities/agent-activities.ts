@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AgentContext, SessionEntry } from '../domain/agent.ts';
+import { sessionAppendFailedType, type CarriedSession } from '../domain/session-append.ts';
 import type { AgentRegistry, LlmAgentConfig } from '../agents/agent-registry.ts';
 import type { SessionMemory } from './session-memory.ts';
 
@@ -16,6 +17,8 @@ export type AgentStepRequest = Omit<AgentContext, 'session'> & {
   recordSession: boolean;
   /** Sent to the local activity: only a function agent runs there; any other kind answers `remote`. */
   localOnly?: boolean;
+  /** Earlier answers' session entries, stored before anything else so the agent sees them in its transcript. */
+  carriedSession?: CarriedSession;
 };
 
 /**
@@ -42,7 +45,9 @@ export function createAgentActivities({ agents, sessions }: AgentActivitiesDeps)
   return {
     /** Runs one agent step: resolves the agent, hands it the context and the activity's abort signal. */
     async runAgentStep(request: AgentStepRequest): Promise<AgentStepResult> {
-      const { agentId, recordSession, localOnly, ...fields } = request;
+      const { agentId, recordSession, localOnly, carriedSession, ...fields } = request;
+      // First, so they are stored even when this step then fails (an agent no longer registered).
+      if (carriedSession) await storeCarried(sessions, carriedSession);
       const agent = await agents.resolve(request.project, agentId);
       // Not retryable: registering an agent needs a deploy or an API call, not another attempt.
       if (!agent) throw ApplicationFailure.create({ type: 'agent_not_found', nonRetryable: true, message: `agent "${agentId}" is not registered`, details: [{ agentId }] });
@@ -84,6 +89,21 @@ async function appendOrRefuse(sessions: SessionMemory, project: string, sessionI
       throw ApplicationFailure.create({ type: 'store_write_failed', nonRetryable: true, message: error.message });
     }
     throw error;
+  }
+}
+
+/**
+ * Stores the carried entries in order. Any failure fails as sessionAppendFailedType, without
+ * retries: the agent step's retries are the agent's; the workflow then stores the entries with the
+ * session append's own retries, which also name the step whose entry a store refused.
+ */
+export async function storeCarried(sessions: SessionMemory, { project, sessionId, entries }: CarriedSession): Promise<void> {
+  for (const entry of entries) {
+    try {
+      await sessions.append(project, sessionId, entry);
+    } catch (error) {
+      throw ApplicationFailure.create({ type: sessionAppendFailedType, nonRetryable: true, message: `the session entry of step "${entry.step}" could not be stored: ${error instanceof Error ? error.message : String(error)}` });
+    }
   }
 }
 

@@ -19,7 +19,7 @@ export interface ActivitiesDeps extends AgentActivitiesDeps {
 export function createActivities(deps: ActivitiesDeps) {
   return {
     ...createAgentActivities(deps),
-    ...createRunRecordActivities(deps.runs, deps.onRunFailed),
+    ...createRunRecordActivities(deps.runs, deps.onRunFailed, deps.sessions),
     ...(deps.llm ? createLlmActivities(deps.llm) : {}),
   };
 }

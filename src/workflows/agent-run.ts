@@ -1,5 +1,5 @@
 // The agentRun workflow: interprets the definition snapshot in its input, step by step.
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { nextStepIndex, resolveNext } from '../domain/branching.ts';
 import type { ResumeRequest, RunSnapshot, RunStart } from '../domain/run.ts';
 import type { Step } from '../domain/step.ts';
@@ -16,7 +16,7 @@ export const maxStepExecutions = 1_000;
 export async function agentRun(start: RunStart): Promise<RunSnapshot> {
   const run = new RunState(start, start.createdAt ?? workflowInfo().startTime.toISOString());
   const publisher = new RunPublisher();
-  const recorder = new RunRecorder();
+  const recorder = new RunRecorder(start.project, start.sessionId);
   run.awaitsRecord = recorder.enabled;
   publisher.settlesOnly = recorder.enabled;
   setHandler(snapshotQuery, () => run.snapshot);
@@ -37,7 +37,12 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
       await CancellationScope.nonCancellable(async () => {
         run.cancel();
         publisher.publish(run.snapshot);
-        await recorder.record(run);
+        await recorder.record(run).catch((failure: unknown) => {
+          if (!(failure instanceof RunFailure)) throw failure;
+          // The run is cancelled either way; its last answer's session entry is lost, so say so.
+          log.error('a cancelled run could not store its last session entry', { runId: run.snapshot.runId, error: failure.message });
+          return recorder.record(run);
+        });
         await condition(allHandlersFinished);
       });
       throw error;
@@ -46,7 +51,19 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
     run.fail({ code: error.code, message: error.message, step: error.step });
   }
   publisher.publish(run.snapshot);
-  await CancellationScope.nonCancellable(() => recorder.record(run));
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      await recorder.record(run);
+    } catch (error) {
+      // A session entry carried into this last write could not be stored: the run fails as it did
+      // when the entry was stored before the run went on.
+      if (!(error instanceof RunFailure)) throw error;
+      if (run.snapshot.status === 'failed') log.error('a failed run could not store its last session entry', { runId: run.snapshot.runId, error: error.message });
+      else run.fail({ code: error.code, message: error.message, step: error.step });
+      publisher.publish(run.snapshot);
+      await recorder.record(run);
+    }
+  });
   // Settled waiters answer with the final snapshot before the workflow closes.
   await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   const failure = run.snapshot.error;

@@ -6,6 +6,7 @@ import type { Activities } from '../activities/index.ts';
 import type { RunNotice } from '../domain/webhook.ts';
 import { changeApplies, type EngineChange } from './engine-revision.ts';
 import type { RunState } from './run-state.ts';
+import { SessionCarry } from './session-carry.ts';
 
 /** patched() id: the run records itself in the read model, and search attributes change only at settles. */
 export const runReadModelPatch = 'run-read-model' satisfies EngineChange;
@@ -20,23 +21,36 @@ const { recordRun } = proxyLocalActivities<Activities>({
 export class RunRecorder {
   /** False when replaying a run recorded before the read model: it never wrote one. */
   readonly enabled: boolean;
+  /** Session entries waiting for the run's next activity; null without the read model (nothing to carry them). */
+  readonly carry: SessionCarry | null;
 
-  constructor() {
+  constructor(project: string, sessionId: string) {
     this.enabled = changeApplies(runReadModelPatch);
+    this.carry = this.enabled ? new SessionCarry(project, sessionId) : null;
   }
 
   /**
    * Records the run as it stands; settled waiters are answered only once this returns. A `notice`
    * makes the write announce that webhook event instead of the status's. Without one the activity
-   * gets the one argument it always had, so recorded histories replay unchanged.
+   * gets the one argument it always had, so recorded histories replay unchanged. Session entries
+   * that wait are stored by the same write, first; if they cannot be, they are stored on their own
+   * and a store that cannot take them fails the run (RunFailure store_write_failed).
    */
   async record(run: RunState, notice?: RunNotice): Promise<void> {
     if (!this.enabled) return;
     const version = run.snapshot.version;
+    const carried = this.carry?.pending();
     try {
-      await (notice === undefined ? recordRun(run.snapshot) : recordRun(run.snapshot, notice));
+      if (carried) await recordRun(run.snapshot, notice ?? null, carried);
+      else await (notice === undefined ? recordRun(run.snapshot) : recordRun(run.snapshot, notice));
+      if (carried) this.carry!.stored(carried);
     } catch (error) {
       if (isCancellation(error)) throw error;
+      if (carried) {
+        // Whichever write failed, the entries go first; then the run's own write once more.
+        await this.carry!.flush('session');
+        return await this.record(run, notice);
+      }
       // A stale row is better than a run held back by its projection: the next settle rewrites it whole.
       log.warn('the run read model could not be written; it catches up at the next settle', { runId: run.snapshot.runId, version, error: error instanceof Error ? error.message : String(error) });
     }

@@ -224,6 +224,8 @@ export class RunState {
 
   fail(error: RunError): void {
     this.closeOpenSteps('failed');
+    // A run that failed after its result (its last session entry could not be stored) has none.
+    this.snapshot.result = null;
     this.snapshot.error = error;
     this.finish('failed');
   }

@@ -13,19 +13,11 @@ import { runLlmAgentLoop, toolApprovalDecision } from './llm-agent-loop.ts';
 import type { RunPublisher } from './run-publisher.ts';
 import type { RunRecorder } from './run-recorder.ts';
 import { checkResume } from './resume-check.ts';
+import { RunFailure } from './run-failure.ts';
 import type { RunState } from './run-state.ts';
+import { sessionAppendFailedType } from './session-carry.ts';
 
-/** A reason the run fails; agentRun records it and fails the Temporal workflow with `code` as type. */
-export class RunFailure extends Error {
-  readonly code: string;
-  readonly step: string | null;
-  constructor(code: string, message: string, step: string | null) {
-    super(message);
-    this.name = 'RunFailure';
-    this.code = code;
-    this.step = step;
-  }
-}
+export { RunFailure };
 
 // Codes an activity failure may carry through to snapshot.error; anything else is step_failed.
 const passThroughCodes = new Set(['agent_not_found', 'model_unavailable', 'secret_not_granted', 'egress_refused', 'store_write_failed']);
@@ -46,6 +38,9 @@ export const sessionAppendBoundedPatch = 'session-append-bounded-retry' satisfie
 export const approvalQuorumPatch = 'approval-quorum' satisfies EngineChange;
 /** patched() id: an agent step whose agent the starter saw as a function agent runs as a local activity. */
 export const functionAgentLocalPatch = 'function-agent-local-activity' satisfies EngineChange;
+
+/** patched() id: a session entry after a human answer rides with the next activity instead of its own. */
+export const sessionAppendCarriedChange = 'session-append-carried' satisfies EngineChange;
 
 /** patched() id: reminders, onTimeout answer/goto and the deadline actions of a human step. */
 export const humanStepDeadlineChange = 'human-step-deadline' satisfies EngineChange;
@@ -123,12 +118,33 @@ export class StepRunner {
     if (this.start.agentKinds?.[step.agentId] === 'function' && changeApplies(functionAgentLocalPatch)) {
       // Same attempts, backoff and per-attempt timeout; backoffs past a minute become workflow timers.
       const { startToCloseTimeout, retry, summary } = options;
-      const local = await proxyLocalActivities<Activities>({ startToCloseTimeout, retry, summary }).runAgentStep({ ...request, localOnly: true });
+      const local = await this.carrying(request, (carried) => proxyLocalActivities<Activities>({ startToCloseTimeout, retry, summary }).runAgentStep({ ...carried, localOnly: true }));
       if (local.kind !== 'remote') return local;
     }
-    const result = await proxyActivities<Activities>(options).runAgentStep(request);
+    const result = await this.carrying(request, (carried) => proxyActivities<Activities>(options).runAgentStep(carried));
     if (result.kind === 'remote') throw new RunFailure('step_failed', `agent "${step.agentId}" answered as a local activity would`, step.name);
     return result;
+  }
+
+  /**
+   * Runs the step's activity with the session entries waiting to be stored (none: the request as it
+   * always was), which it stores before the agent reads the transcript. When it could not store
+   * them, they are stored on their own and the activity runs again without them.
+   */
+  private async carrying(request: AgentStepRequest, run: (request: AgentStepRequest) => Promise<AgentStepResult>): Promise<AgentStepResult> {
+    const carry = this.recorder.carry;
+    const carried = carry?.pending();
+    if (!carry || !carried) return await run(request);
+    try {
+      const result = await run({ ...request, carriedSession: carried });
+      carry.stored(carried);
+      return result;
+    } catch (error) {
+      const cause = error instanceof ActivityFailure ? error.cause : error;
+      if (!(cause instanceof ApplicationFailure && cause.type === sessionAppendFailedType)) throw error;
+    }
+    await carry.flush(`${request.step} · session`);
+    return await run(request);
   }
 
   private async humanStep(step: ApprovalStep | InputStep, position: number, input: unknown): Promise<unknown> {
@@ -158,7 +174,11 @@ export class StepRunner {
     this.run.pause(step, action, input, record, answersStep);
     this.publisher.publish(this.run.snapshot);
     this.publisher.showPending(action);
-    await this.recorder.record(this.run);
+    await this.recorder.record(this.run).catch((error: unknown) => {
+      // Carried session entries could not be stored: the run fails instead of pausing.
+      if (error instanceof RunFailure) this.publisher.clearPending();
+      throw error;
+    });
     const timeoutMs = timeout === 'never' ? null : durationOf(timeout, step, 'pauseTimeout');
     const quorum = action.type === 'confirmation' && action.quorum !== undefined;
     if (!quorum && (plan === null || !changeApplies(humanStepDeadlineChange))) {
@@ -281,6 +301,13 @@ export class StepRunner {
 
   /** Appends a human-decided output to the session transcript; idempotent by (runId, step). */
   private async recordInSession(step: Step, position: number, input: unknown, output: unknown, agentId: string | null): Promise<void> {
+    const entry = { runId: this.start.runId, step: step.name, agentId, input: input ?? null, output: output ?? null, at: new Date().toISOString() };
+    // Carried by the next agent step or the settle's read-model write: one local activity fewer.
+    const carry = this.recorder.carry;
+    if (carry && changeApplies(sessionAppendCarriedChange)) {
+      carry.add(entry);
+      return;
+    }
     const retry = { initialInterval: '1s', maximumInterval: '1m' } as const;
     // Unbounded retries let a write the store can never take keep a run `running` for ever; the
     // bound only adds fields to the scheduling command, so recorded histories replay unchanged.
@@ -295,11 +322,7 @@ export class StepRunner {
     // Runs recorded before the patch replay with the regular activity they scheduled.
     const { appendSessionEntry } = changeApplies(sessionAppendLocalPatch) ? proxyLocalActivities<Activities>(options) : proxyActivities<Activities>(options);
     try {
-      await appendSessionEntry({
-        project: this.start.project,
-        sessionId: this.start.sessionId,
-        entry: { runId: this.start.runId, step: step.name, agentId, input: input ?? null, output: output ?? null, at: new Date().toISOString() },
-      });
+      await appendSessionEntry({ project: this.start.project, sessionId: this.start.sessionId, entry });
     } catch (error) {
       if (isCancellation(error) || !bounded) throw error;
       const cause = error instanceof ActivityFailure ? error.cause : error;

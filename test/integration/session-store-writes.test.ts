@@ -1,10 +1,13 @@
 // Session entries go to PostgreSQL, which refuses some text for good. Whatever an agent or a
 // caller without the HTTP guard hands the engine, a run records it, or ends with a code; it never
 // stays `running` on a write that cannot succeed.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentContext } from '../../src/domain/agent.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { defineRun, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
+import { postgresUrl } from './store-backends.ts';
 
 let engine: Engine;
 let store: Store;
@@ -14,12 +17,27 @@ beforeAll(async () => {
   // The composed runtime on PostgreSQL, which refuses U+0000 and unpaired surrogates in jsonb and text.
   engine = await startEngine('session-writes', {
     // An agent whose reply carries a NUL, as an http agent's JSON answer can.
-    agents: { nul_reply: { kind: 'function', run: async () => ({ text: 'before\u0000after' }) } },
+    agents: {
+      nul_reply: { kind: 'function', run: async () => ({ text: 'before\u0000after' }) },
+      // Answers with the transcript it was shown, so a test sees what the step saw.
+      recall: { kind: 'function', run: async (context: AgentContext) => context.session.map(({ step, output }) => ({ step, output })) },
+    },
   });
   ({ store, runs } = engine);
 });
 
 afterAll(async () => engine?.close());
+
+/** The activities a run ran, in order: local ones (markers) and the agent steps' regular ones alike. */
+async function activities(runId: string): Promise<string[]> {
+  const history = await engine.client.workflow.getHandle(runId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    const local = data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type : undefined;
+    const type = local ?? event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return type ? [type] : [];
+  });
+}
 
 async function workflowTaskFailures(runId: string): Promise<number> {
   const history = await engine.client.workflow.getHandle(runId).fetchHistory();
@@ -59,5 +77,70 @@ describe('session entries PostgreSQL would refuse', () => {
     expect(ended.error).toMatchObject({ code: 'store_write_failed', step: 'ask' });
     expect(ended.error?.message).toMatch(/could not be stored.*SQLSTATE 22021/);
     expect(await workflowTaskFailures(ended.runId)).toBe(0);
+  });
+
+  it('fails the run with store_write_failed, naming the answered step, when the agent step after the answer cannot store its entry', async () => {
+    const project = uniqueProject('nul-carried-agent');
+    const definition = defineRun(project, [{ type: 'input', name: 'ask', message: 'Anything?' }, { name: 'after', agentId: 'recall' }]);
+    const paused = await runs.startAndWait({ project, definition, task: 't', state: {}, input: null, sessionId: 'ses_\u0000bad', waitMs: 30_000 });
+    const ended = await runs.resumeAndWait(project, paused.runId, { step: 'ask', input: 'yes' }, { waitMs: 30_000 });
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toMatchObject({ code: 'store_write_failed', step: 'ask' });
+    expect(ended.error?.message).toMatch(/could not be stored.*SQLSTATE 22021/);
+    expect(await workflowTaskFailures(ended.runId)).toBe(0);
+  });
+
+  it('fails the run with store_write_failed instead of pausing when the next pause cannot store the answer before it', async () => {
+    const project = uniqueProject('nul-carried-pause');
+    const definition = defineRun(project, [{ type: 'input', name: 'ask', message: 'Anything?' }, { type: 'input', name: 'again', message: 'More?' }]);
+    const paused = await runs.startAndWait({ project, definition, task: 't', state: {}, input: null, sessionId: 'ses_\u0000bad', waitMs: 30_000 });
+    const ended = await runs.resumeAndWait(project, paused.runId, { step: 'ask', input: 'yes' }, { waitMs: 30_000 });
+    expect(ended.status).toBe('failed');
+    expect(ended.pendingAction).toBeNull();
+    expect(ended.error).toMatchObject({ code: 'store_write_failed', step: 'ask' });
+    expect(await workflowTaskFailures(ended.runId)).toBe(0);
+  });
+});
+
+describe('a session entry carried by the next agent step', () => {
+  it('is in the transcript the step after the answer sees, stored once, with no activity of its own', async () => {
+    const project = uniqueProject('carried');
+    const definition = defineRun(project, [{ type: 'input', name: 'ask', message: 'Anything?' }, { name: 'after', agentId: 'recall' }]);
+    const paused = await runs.startAndWait({ project, definition, task: 't', state: {}, input: null, waitMs: 30_000 });
+    const done = await runs.resumeAndWait(project, paused.runId, { step: 'ask', input: 'the answer' }, { waitMs: 30_000 });
+    expect(done.result).toEqual([{ step: 'ask', output: 'the answer' }]);
+    expect((await store.sessions.list(project, done.sessionId)).map((entry) => entry.step)).toEqual(['ask', 'after']);
+    expect(await activities(done.runId)).toEqual(['recordRun', 'runAgentStep', 'recordRun']);
+  });
+
+  it('is stored on its own, with the append\'s retries, when the store fails it for a while; the step then runs and sees it', async () => {
+    // A real store failure: PostgreSQL raises on the first two inserts of this session, then lets them in.
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    const schema = engine.stack.config.databaseSchema!;
+    const sessionId = `ses_flaky_${Date.now()}`;
+    try {
+      await admin.query(`CREATE SEQUENCE ${schema}.flaky_attempts`);
+      await admin.query(`CREATE FUNCTION ${schema}.flaky_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.session_id = '${sessionId}' AND nextval('${schema}.flaky_attempts') <= 2 THEN RAISE EXCEPTION 'the store is down for a moment'; END IF;
+          RETURN NEW;
+        END $$`);
+      await admin.query(`CREATE TRIGGER flaky_insert BEFORE INSERT ON ${schema}.session_entries FOR EACH ROW EXECUTE FUNCTION ${schema}.flaky_insert()`);
+      const project = uniqueProject('carried-flaky');
+      const definition = defineRun(project, [{ type: 'input', name: 'ask', message: 'Anything?' }, { name: 'after', agentId: 'recall' }]);
+      const paused = await runs.startAndWait({ project, definition, task: 't', state: {}, input: null, sessionId, waitMs: 30_000 });
+      const done = await runs.resumeAndWait(project, paused.runId, { step: 'ask', input: 'the answer' }, { waitMs: 60_000 });
+      expect(done.status).toBe('completed');
+      expect(done.result).toEqual([{ step: 'ask', output: 'the answer' }]);
+      expect((await store.sessions.list(project, sessionId)).map((entry) => entry.step)).toEqual(['ask', 'after']);
+      // The carrying step failed at its first write; the separate append failed once, then stored it.
+      expect(await activities(done.runId)).toEqual(['recordRun', 'runAgentStep', 'appendSessionEntry', 'runAgentStep', 'recordRun']);
+      expect((await admin.query(`SELECT last_value FROM ${schema}.flaky_attempts`)).rows[0]).toEqual({ last_value: '4' });
+      expect(await workflowTaskFailures(done.runId)).toBe(0);
+    } finally {
+      await admin.query(`DROP TRIGGER IF EXISTS flaky_insert ON ${schema}.session_entries`);
+      await admin.end();
+    }
   });
 });

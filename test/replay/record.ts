@@ -284,6 +284,25 @@ const scenarios: Record<string, () => Promise<string>> = {
     for (let read = paused; read.status !== 'completed'; read = await apiRuns.get(project, paused.runId)) await new Promise((resolve) => setTimeout(resolve, 100));
     return paused.runId;
   },
+  // Since engine revision 3 (session-append-carried): the approval's session entry rides with the
+  // route step's local activity instead of a local activity of its own.
+  async 'session-carried'() {
+    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-796' }, input: null });
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
+    return paused.runId;
+  },
+  // No agent step after the answers: the reviewed answer rides with the next pause's read-model
+  // write, the input step's answer with the last one.
+  async 'session-carried-settle'() {
+    const steps: Definition['steps'] = [
+      { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
+      { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
+    ];
+    const paused = await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
+    const asked = await apiRuns.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
+    await apiRuns.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
+    return paused.runId;
+  },
 };
 
 try {

@@ -41,11 +41,11 @@ async function replay(workflowsPath: string): Promise<ReplayResult[]> {
 }
 
 describe('recorded histories', () => {
-  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto), a quorum approval (and one reminded, then decided by its deadline), forked runs', async () => {
+  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto), a quorum approval (and one reminded, then decided by its deadline), forked runs, session entries carried by the next activity', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
       'approval-quorum-deadline', 'approval-quorum', 'branch-fail', 'branched', 'cancelled', 'completed', 'deadline-reminded', 'deadline-timeout-answer', 'deadline-timeout-fail', 'deadline-timeout-goto', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
       'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
-      'run-fork-given', 'run-fork',
+      'run-fork-given', 'run-fork', 'session-carried-settle', 'session-carried',
     ]);
   });
 
@@ -205,15 +205,41 @@ describe('recorded histories', () => {
     expect(result.steps.map((step) => [step.name, step.output])).toEqual([['vote', 'no'], ['after', 'no']]);
   });
 
+  it('take session-append-carried (engine revision 3): a human answer\'s session entry rides with the next agent step or the settle, one local activity fewer on the resume leg', async () => {
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const histories = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, JSON.stringify(entry.history)]));
+    const patchData = (id: string) => Buffer.from(JSON.stringify({ id, deprecated: false })).toString('base64');
+    // The local activities after the last resume Update was accepted, in order.
+    const resumeLeg = (name: string) => {
+      const list = events[name]!;
+      const accepted = list.findLastIndex((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
+      return list.slice(accepted).flatMap((event) => {
+        const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+        return data === undefined ? [] : [(JSON.parse(Buffer.from(data, 'base64').toString()) as { activity_type?: string }).activity_type ?? []].flat();
+      });
+    };
+    for (const name of ['session-carried', 'session-carried-settle']) {
+      expect([name, histories[name]!.includes(patchData('engine-revision-3')), histories[name]!.includes('appendSessionEntry')]).toEqual([name, true, false]);
+    }
+    // The same lead router cycle as under revisions 1 and 2: no appendSessionEntry before route.
+    expect(resumeLeg('run-fork')).toEqual(['appendSessionEntry', 'runAgentStep', 'recordRun']);
+    expect(resumeLeg('engine-revision')).toEqual(['appendSessionEntry', 'runAgentStep', 'recordRun']);
+    expect(resumeLeg('session-carried')).toEqual(['runAgentStep', 'recordRun']);
+    expect(events['session-carried']!.length).toBe(events['engine-revision']!.length - 1);
+    // A reviewed answer and an input answer with no agent step after them: the settles' writes carry them.
+    expect(resumeLeg('read-model-review-and-input')).toEqual(['appendSessionEntry', 'recordRun']);
+    expect(resumeLeg('session-carried-settle')).toEqual(['recordRun']);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(27);
+    expect(results).toHaveLength(29);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(27);
+    expect(results).toHaveLength(29);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });
