@@ -16,6 +16,7 @@ import { csrfOf, InboxClient, textOf } from '../fixtures/inbox-client.ts';
 import { startBatonStack, type BatonStack } from '../integration/baton-stack.ts';
 import { eventually, uniqueProject } from '../integration/engine-harness.ts';
 import { runOperatorCommand } from '../fixtures/operator-cli.ts';
+import { keyedJsonCaller } from '../fixtures/json-call.ts';
 
 let stack: BatonStack;
 let project: string;
@@ -79,14 +80,8 @@ afterAll(async () => {
 const sdk = (key: string): BatonClient => createClient({ baseUrl: stack.url, apiKey: key });
 const isoTime = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/) as unknown as string;
 
-async function call<T = ErrorBody>(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as T };
-}
+const keyedCall = keyedJsonCaller(() => stack.url);
+const call = <T = ErrorBody>(method: string, path: string, key: string, body?: unknown) => keyedCall<T>(method, path, key, body);
 
 async function pausedRun(): Promise<string> {
   const paused = await sdk(plainKey).agents.workflow('finance-sign-off', { input: { task: 'Invoice 42' } });

@@ -10,6 +10,7 @@ import { createClient, type BatonClient } from '../../src/sdk/index.ts';
 import { startBatonStack, type BatonStack } from '../integration/baton-stack.ts';
 import { eventually, uniqueProject } from '../integration/engine-harness.ts';
 import { runOperatorCommand } from '../fixtures/operator-cli.ts';
+import { keyedJsonCaller } from '../fixtures/json-call.ts';
 
 let stack: BatonStack;
 let project: string;
@@ -42,14 +43,8 @@ const sdk = (key: string): BatonClient => createClient({ baseUrl: stack.url, api
 const start = { input: { task: 'Take in this lead' } };
 const isoTime = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-async function call<T = ErrorBody>(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as T };
-}
+const keyedCall = keyedJsonCaller(() => stack.url);
+const call = <T = ErrorBody>(method: string, path: string, key: string, body?: unknown) => keyedCall<T>(method, path, key, body);
 
 describe('the v1 API', () => {
   it('keeps each answer with its comment and the key\'s label, oldest first, in the run it answers and in GET', async () => {
