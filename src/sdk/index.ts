@@ -4,31 +4,5 @@ export type { BatonClient, BatonClientOptions, PageOptions, ForkWorkflowRunOptio
 export { readServerSentEvents, ServerSentEventParser, type ServerSentEvent } from './sse.ts';
 export { verifyWebhookSignature, type ReceivedHeaders } from './webhook-signature.ts';
 export { BatonApiError } from './api-error.ts';
-export type {
-  EffectiveSettings,
-  ErrorBody,
-  PendingAction,
-  ProjectSettings,
-  ProjectSettingsPatch,
-  ProjectSettingsView,
-  QuorumProgress,
-  RunStatus,
-  SpringPage,
-  V1Answer,
-  V1ForkBody,
-  V1ListRunsQuery,
-  V1ResumeBody,
-  V1Run,
-  V1RunEventsQuery,
-  V1RunList,
-  V1RunListItem,
-  V1Step,
-  V1StartWorkflowBody,
-  Webhook,
-  WebhookCreate,
-  WebhookCreated,
-  WebhookDelivery,
-  WebhookEvent,
-  WebhookEventType,
-  WebhookPatch,
-} from './api-types.ts';
+// Every type the SDK speaks in: api-types.ts is the one list (the package build expands it).
+export type * from './api-types.ts';

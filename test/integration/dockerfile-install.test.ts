@@ -8,10 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/temporal/dev-server.ts';
-import { postgresUrl } from './store-backends.ts';
+import { dropSchema, postgresUrl } from './store-backends.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -165,10 +164,7 @@ describe('the Baton image built from .ci/Dockerfile', () => {
     } finally {
       api.child.kill('SIGKILL');
       worker.child.kill('SIGKILL');
-      const admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
+      await dropSchema(schema);
     }
   }, 120_000);
 });
