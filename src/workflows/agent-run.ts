@@ -65,7 +65,7 @@ export async function agentRun(start: RunStart): Promise<RunSnapshot> {
     }
   });
   // Settled waiters answer with the final snapshot before the workflow closes.
-  await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+  if (!allHandlersFinished()) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   const failure = run.snapshot.error;
   if (failure) throw ApplicationFailure.create({ type: failure.code, message: failure.message, details: [failure], nonRetryable: true });
   return run.snapshot;

@@ -250,10 +250,8 @@ export class RunState {
       (!this.awaitsRecord || this.recordedVersion >= this.snapshot.version);
     // Not cancellable: a waiter on a cancelled run gets the `cancelled` snapshot, not a failure.
     if (!done() && request.waitMs !== 0) {
-      await CancellationScope.nonCancellable(async () => {
-        if (request.waitMs === undefined) await condition(done);
-        else await condition(done, request.waitMs);
-      });
+      const waitMs = request.waitMs;
+      await CancellationScope.nonCancellable((): Promise<unknown> => (waitMs === undefined ? condition(done) : condition(done, waitMs)));
     }
     return this.snapshot;
   }

@@ -2,6 +2,8 @@
 // Update with a deadline (condition(pred, timeout), as in samples-typescript expense).
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities, AgentStepRequest, AgentStepResult } from '../activities/index.ts';
+import type { SessionEntry } from '../domain/agent.ts';
+import type { CarriedSession } from '../domain/session-append.ts';
 import type { PendingAction } from '../domain/pending-action.ts';
 import type { RunStart, StepRecord } from '../domain/run.ts';
 import type { AgentStep, ApprovalStep, InputStep, OnTimeout, Step } from '../domain/step.ts';
@@ -15,7 +17,7 @@ import type { RunRecorder } from './run-recorder.ts';
 import { checkResume } from './resume-check.ts';
 import { RunFailure } from './run-failure.ts';
 import type { RunState } from './run-state.ts';
-import { sessionAppendFailedType } from './session-carry.ts';
+import { type SessionCarry, sessionAppendFailedType } from './session-carry.ts';
 
 export { RunFailure };
 
@@ -80,9 +82,13 @@ export class StepRunner {
     this.total = total;
   }
 
-  /** Runs `step` (at 1-based `position` of the ordered steps) on `input`; resolves with its output. */
-  async execute(step: Step, position: number, input: unknown): Promise<unknown> {
-    return step.type === 'agent' ? await this.agentStep(step, position, input) : await this.humanStep(step, position, input);
+  /**
+   * Runs `step` (at 1-based `position` of the ordered steps) on `input`; resolves with its output.
+   * Not async, like the other pass-throughs here: the SDK captures a stack trace for every promise a
+   * workflow creates (for the Web UI's stack trace), so each async layer costs worker CPU per step.
+   */
+  execute(step: Step, position: number, input: unknown): Promise<unknown> {
+    return step.type === 'agent' ? this.agentStep(step, position, input) : this.humanStep(step, position, input);
   }
 
   private async agentStep(step: AgentStep, position: number, input: unknown): Promise<unknown> {
@@ -105,7 +111,8 @@ export class StepRunner {
     }
     const message = `Review the answer of agent "${step.agentId}" for step "${step.name}": accept it as it is or send a replacement.`;
     const reviewed = await this.waitForHuman(step, { step: step.name, type: 'review', message, proposedOutput: output }, input, record);
-    await this.recordInSession(step, position, input, reviewed, step.agentId);
+    const appending = this.recordInSession(step, position, input, reviewed, step.agentId);
+    if (appending) await appending;
     return reviewed;
   }
 
@@ -131,10 +138,13 @@ export class StepRunner {
    * always was), which it stores before the agent reads the transcript. When it could not store
    * them, they are stored on their own and the activity runs again without them.
    */
-  private async carrying(request: AgentStepRequest, run: (request: AgentStepRequest) => Promise<AgentStepResult>): Promise<AgentStepResult> {
+  private carrying(request: AgentStepRequest, run: (request: AgentStepRequest) => Promise<AgentStepResult>): Promise<AgentStepResult> {
     const carry = this.recorder.carry;
     const carried = carry?.pending();
-    if (!carry || !carried) return await run(request);
+    return carry && carried ? this.runCarrying(request, run, carry, carried) : run(request);
+  }
+
+  private async runCarrying(request: AgentStepRequest, run: (request: AgentStepRequest) => Promise<AgentStepResult>, carry: SessionCarry, carried: CarriedSession): Promise<AgentStepResult> {
     try {
       const result = await run({ ...request, carriedSession: carried });
       carry.stored(carried);
@@ -154,7 +164,8 @@ export class StepRunner {
         ? { step: step.name, type: 'confirmation', message, options: step.options, ...(step.quorum && changeApplies(approvalQuorumPatch) ? { quorum: initialProgress(step.options, step.quorum) } : {}) }
         : { step: step.name, type: 'input', message, ...(step.schema ? { schema: step.schema } : {}) };
     const answer = await this.waitForHuman(step, action, input, null);
-    await this.recordInSession(step, position, input, answer, null);
+    const appending = this.recordInSession(step, position, input, answer, null);
+    if (appending) await appending;
     return answer;
   }
 
@@ -174,11 +185,13 @@ export class StepRunner {
     this.run.pause(step, action, input, record, answersStep);
     this.publisher.publish(this.run.snapshot);
     this.publisher.showPending(action);
-    await this.recorder.record(this.run).catch((error: unknown) => {
+    try {
+      await this.recorder.record(this.run);
+    } catch (error) {
       // Carried session entries could not be stored: the run fails instead of pausing.
       if (error instanceof RunFailure) this.publisher.clearPending();
       throw error;
-    });
+    }
     const timeoutMs = timeout === 'never' ? null : durationOf(timeout, step, 'pauseTimeout');
     const quorum = action.type === 'confirmation' && action.quorum !== undefined;
     if (!quorum && (plan === null || !changeApplies(humanStepDeadlineChange))) {
@@ -299,15 +312,23 @@ export class StepRunner {
     };
   }
 
-  /** Appends a human-decided output to the session transcript; idempotent by (runId, step). */
-  private async recordInSession(step: Step, position: number, input: unknown, output: unknown, agentId: string | null): Promise<void> {
+  /**
+   * Appends a human-decided output to the session transcript; idempotent by (runId, step). Returns
+   * nothing when the entry is carried by the run's next activity (no promise, see execute), else the
+   * append's local activity.
+   */
+  private recordInSession(step: Step, position: number, input: unknown, output: unknown, agentId: string | null): Promise<void> | undefined {
     const entry = { runId: this.start.runId, step: step.name, agentId, input: input ?? null, output: output ?? null, at: new Date().toISOString() };
     // Carried by the next agent step or the settle's read-model write: one local activity fewer.
     const carry = this.recorder.carry;
     if (carry && changeApplies(sessionAppendCarriedChange)) {
       carry.add(entry);
-      return;
+      return undefined;
     }
+    return this.appendSession(step, position, entry);
+  }
+
+  private async appendSession(step: Step, position: number, entry: SessionEntry): Promise<void> {
     const retry = { initialInterval: '1s', maximumInterval: '1m' } as const;
     // Unbounded retries let a write the store can never take keep a run `running` for ever; the
     // bound only adds fields to the scheduling command, so recorded histories replay unchanged.
