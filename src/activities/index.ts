@@ -5,6 +5,7 @@ import { createRunRecordActivities, type RunFailedListener, type RunRecordActivi
 export type { AgentActivitiesDeps, AgentStepRequest, AgentStepResult, SessionAppendRequest } from './agent-activities.ts';
 export { createInMemorySessionMemory, type SessionMemory } from './session-memory.ts';
 export type { RunFailedListener, RunRecordStore } from './run-record-activity.ts';
+export { createRunRecordSinks, type RunRecordSinkOptions, type RunRecordSinks } from './run-record-sink.ts';
 
 export interface ActivitiesDeps extends AgentActivitiesDeps {
   /** The llm agents' model and tool calls; without it, a step with an llm agent fails at its first model call. */

@@ -34,8 +34,7 @@ export function createRunRecordActivities(runs: RunRecordStore, onRunFailed?: Ru
         }
       }
       try {
-        // Only the write that lands tells: a retried activity or a replayed settle says nothing twice.
-        if ((await runs.record(snapshot, notice ?? undefined)) && snapshot.status === 'failed') onRunFailed?.(snapshot);
+        await writeRunRecord(runs, snapshot, notice, onRunFailed);
       } catch (error) {
         const sqlState = refusedValueState(error);
         // A value the store refuses stays refused: no point in retrying it for a minute.
@@ -47,3 +46,9 @@ export function createRunRecordActivities(runs: RunRecordStore, onRunFailed?: Ru
 }
 
 export type RunRecordActivities = ReturnType<typeof createRunRecordActivities>;
+
+/** The read model's write, shared by the recordRun activity and the read-model sink. */
+export async function writeRunRecord(runs: RunRecordStore, snapshot: RunSnapshot, notice: RunNotice | null | undefined, onRunFailed?: RunFailedListener): Promise<void> {
+  // Only the write that lands tells: a retried activity or a replayed settle says nothing twice.
+  if ((await runs.record(snapshot, notice ?? undefined)) && snapshot.status === 'failed') onRunFailed?.(snapshot);
+}

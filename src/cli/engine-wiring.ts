@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { InjectedSinks } from '@temporalio/worker';
 import type { MountedRoutes } from '../../api/app.ts';
 import { createInboxRoutes } from '../../api/inbox/inbox-routes.ts';
 import { createRunEventHub, type RunEventHub } from '../../api/run-event-hub.ts';
@@ -10,7 +11,7 @@ import { createWebhookRoutes, documentWebhookEvents } from '../../api/routes/web
 import { createWorkflowDefinitionRoutes } from '../../api/routes/workflow-definitions.ts';
 import { createAgentManagerRunEventRoutes } from '../../api/routes/workflow-run-events.ts';
 import { createAgentManagerRunRoutes } from '../../api/routes/workflow-runs.ts';
-import { createActivities } from '../activities/index.ts';
+import { createActivities, createRunRecordSinks, type RunRecordSinks } from '../activities/index.ts';
 import { createAgentRegistry, type AgentRegistry, type ResolvedAgent } from '../agents/agent-registry.ts';
 import { registerBuiltinAgents } from '../agents/builtin-agents.ts';
 import { callHttpAgent } from '../agents/http-agent.ts';
@@ -35,6 +36,8 @@ import type { RuntimeRole } from './runtime.ts';
 export interface EngineParts {
   /** Activity implementations for the worker. */
   activities?: object;
+  /** The worker's sinks for the workflow (the read model's writes at settles). */
+  sinks?: InjectedSinks<RunRecordSinks>;
   /** Resource sub-apps mounted under `/v1` and `/api/v1`, after auth. */
   routes?: MountedRoutes[];
   /** Resolves when the store answers; /readyz reports it as `store`. */
@@ -110,7 +113,12 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
       const tools = createBuiltInToolRegistry({ env: config.env, egress });
       context.extend?.tools?.(tools);
       const runLogger = logger.child({ component: 'runs' });
-      parts.activities = createActivities({ agents, sessions: store.sessions, runs: store.runs, llm: { env: config.env, secrets, tools, egress }, onRunFailed: (snapshot) => logFailedRun(runLogger, snapshot) });
+      const onRunFailed = (snapshot: RunSnapshot) => logFailedRun(runLogger, snapshot);
+      parts.activities = createActivities({ agents, sessions: store.sessions, runs: store.runs, llm: { env: config.env, secrets, tools, egress }, onRunFailed });
+      parts.sinks = createRunRecordSinks(store.runs, {
+        onRunFailed,
+        onWriteFailed: (snapshot, error) => runLogger.warn({ runId: snapshot.runId, version: snapshot.version, err: error }, 'the run read model could not be written; it catches up at the next settle'),
+      });
     }
     if (role !== 'worker') {
       // Only registered (worker-local) agents are known without a store read; those marked `local`

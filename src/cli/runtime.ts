@@ -145,7 +145,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
         memorySaver: config.worker.memorySaver,
         shutdownGraceMs: config.shutdownGraceMs,
-        ...(tracing ? { interceptors: tracing.worker.interceptors, sinks: tracing.worker.sinks, workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),
+        sinks: { ...engine.sinks, ...tracing?.worker.sinks },
+        ...(tracing ? { interceptors: tracing.worker.interceptors, workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),
       });
       const running = worker.run();
       done = running;

@@ -16,13 +16,19 @@ export type EngineChange =
   // A run forked from another run's step: starts at that step with the earlier outputs copied.
   | 'run-fork'
   // A session entry after a human answer rides with the run's next activity (agent step or settle).
-  | 'session-append-carried';
+  | 'session-append-carried'
+  // A settle's read-model write without carried session entries goes through a sink, not a local activity.
+  | 'read-model-sink';
 
 /**
  * Engine revisions, newest first: a run that recorded a revision has every change it lists. A new
  * change gets its id above and a new revision at the top listing it and every earlier change.
  */
 export const engineRevisions: ReadonlyArray<{ id: string; changes: readonly EngineChange[] }> = [
+  {
+    id: 'engine-revision-4',
+    changes: ['session-append-local-activity', 'session-append-bounded-retry', 'run-read-model', 'function-agent-local-activity', 'human-step-deadline', 'approval-quorum', 'run-fork', 'session-append-carried', 'read-model-sink'],
+  },
   {
     id: 'engine-revision-3',
     changes: ['session-append-local-activity', 'session-append-bounded-retry', 'run-read-model', 'function-agent-local-activity', 'human-step-deadline', 'approval-quorum', 'run-fork', 'session-append-carried'],

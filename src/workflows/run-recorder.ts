@@ -1,8 +1,10 @@
 // Writes the run to the store's read model (lists, counts, inbox, live events, webhooks) at start
-// and at each settle, as a local activity: it runs inside the workflow task that reached the
-// settle, so a run pays a store write there and no extra workflow task.
-import { isCancellation, log, proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+// and at each settle, inside the workflow task that reached the settle: through the worker's
+// read-model sink (see src/activities/run-record-sink.ts), or as a local activity when session
+// entries ride with the write or the run started before the sink.
+import { isCancellation, log, proxyLocalActivities, proxySinks } from '@temporalio/workflow';
+import type { Activities, RunRecordSinks } from '../activities/index.ts';
+import type { RunSnapshot } from '../domain/run.ts';
 import type { RunNotice } from '../domain/webhook.ts';
 import { changeApplies, type EngineChange } from './engine-revision.ts';
 import type { RunState } from './run-state.ts';
@@ -18,15 +20,23 @@ const { recordRun } = proxyLocalActivities<Activities>({
   summary: 'read model',
 });
 
+const { readModel } = proxySinks<RunRecordSinks>();
+
+/** patched() id: a settle's write without carried session entries goes through the read-model sink. */
+export const readModelSinkChange = 'read-model-sink' satisfies EngineChange;
+
 export class RunRecorder {
   /** False when replaying a run recorded before the read model: it never wrote one. */
   readonly enabled: boolean;
   /** Session entries waiting for the run's next activity; null without the read model (nothing to carry them). */
   readonly carry: SessionCarry | null;
+  /** Whether writes go through the sink: decided once, at the run's start, so its history stays one kind. */
+  private readonly viaSink: boolean;
 
   constructor(project: string, sessionId: string) {
     this.enabled = changeApplies(runReadModelPatch);
     this.carry = this.enabled ? new SessionCarry(project, sessionId) : null;
+    this.viaSink = this.enabled && changeApplies(readModelSinkChange);
   }
 
   /**
@@ -40,6 +50,14 @@ export class RunRecorder {
     if (!this.enabled) return;
     const version = run.snapshot.version;
     const carried = this.carry?.pending();
+    if (this.viaSink && !carried) {
+      // The worker writes it before this activation's completion (and any settle answered in it)
+      // leaves. A copy: the SDK keeps the arguments until the activation ends, and the run may
+      // change again before that (a start's write, then its first step).
+      readModel.record(JSON.parse(JSON.stringify(run.snapshot)) as RunSnapshot, notice ?? null);
+      run.recorded(version);
+      return;
+    }
     try {
       if (carried) await recordRun(run.snapshot, notice ?? null, carried);
       else await (notice === undefined ? recordRun(run.snapshot) : recordRun(run.snapshot, notice));

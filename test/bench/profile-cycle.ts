@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities, createInMemorySessionMemory } from '../../src/activities/index.ts';
+import { createActivities, createInMemorySessionMemory, createRunRecordSinks } from '../../src/activities/index.ts';
 import { createAgentRegistry } from '../../src/agents/agent-registry.ts';
 import { registerBuiltinAgents } from '../../src/agents/builtin-agents.ts';
 import type { RunStart } from '../../src/domain/run.ts';
@@ -31,11 +31,13 @@ const cli = await findTemporalCli({ homeDir: path.resolve(process.env.BATON_HOME
 const server = await startDevServer({ cliPath: cli.path, dbFile: path.join(dataDir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort(), headless: true,
   ...(process.env.PROFILE_PRAGMAS !== undefined ? { sqlitePragmas: process.env.PROFILE_PRAGMAS.split(',').filter(Boolean) } : {}) });
 try {
+  const store = await openStore();
   const worker = await createBatonWorker({
     connection: await NativeConnection.connect({ address: server.address }),
     namespace: server.namespace,
     taskQueue,
-    activities: createActivities({ agents: registerExampleAgents(registerBuiltinAgents(createAgentRegistry())), sessions: createInMemorySessionMemory(), runs: (await openStore()).runs }),
+    activities: createActivities({ agents: registerExampleAgents(registerBuiltinAgents(createAgentRegistry())), sessions: createInMemorySessionMemory(), runs: store.runs }),
+    sinks: createRunRecordSinks(store.runs),
   });
   const running = worker.run();
   const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });

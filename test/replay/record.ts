@@ -303,6 +303,24 @@ const scenarios: Record<string, () => Promise<string>> = {
     await apiRuns.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
     return paused.runId;
   },
+  // Since engine revision 4 (read-model-sink): the settles' writes go through the worker's sink,
+  // so the lead router cycle has no recordRun local activity left.
+  async 'read-model-sink'() {
+    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-797' }, input: null });
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
+    return paused.runId;
+  },
+  // A settle that carries session entries still writes by the local activity; the others by the sink.
+  async 'read-model-sink-carried'() {
+    const steps: Definition['steps'] = [
+      { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
+      { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
+    ];
+    const paused = await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
+    const asked = await apiRuns.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
+    await apiRuns.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
+    return paused.runId;
+  },
 };
 
 try {

@@ -36,15 +36,17 @@ async function recordedHistories(): Promise<{ workflowId: string; history: unkno
 async function replay(workflowsPath: string): Promise<ReplayResult[]> {
   const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quiet });
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle }, await recordedHistories())) results.push(result);
+  // The read-model sink as the worker registers it; a replay never calls it (callDuringReplay false).
+  const sinks = { readModel: { record: { fn: () => {}, callDuringReplay: false } } };
+  for await (const result of Worker.runReplayHistories({ workflowBundle, sinks }, await recordedHistories())) results.push(result);
   return results;
 }
 
 describe('recorded histories', () => {
-  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto), a quorum approval (and one reminded, then decided by its deadline), forked runs, session entries carried by the next activity', async () => {
+  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto), a quorum approval (and one reminded, then decided by its deadline), forked runs, session entries carried by the next activity, settles written through the worker sink', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
       'approval-quorum-deadline', 'approval-quorum', 'branch-fail', 'branched', 'cancelled', 'completed', 'deadline-reminded', 'deadline-timeout-answer', 'deadline-timeout-fail', 'deadline-timeout-goto', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
-      'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
+      'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'read-model-sink-carried', 'read-model-sink', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
       'run-fork-given', 'run-fork', 'session-carried-settle', 'session-carried',
     ]);
   });
@@ -231,15 +233,33 @@ describe('recorded histories', () => {
     expect(resumeLeg('session-carried-settle')).toEqual(['recordRun']);
   });
 
+  it('take read-model-sink (engine revision 4): settles written through the worker sink, by the local activity only when they carry session entries', async () => {
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const histories = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, JSON.stringify(entry.history)]));
+    const patchData = (id: string) => Buffer.from(JSON.stringify({ id, deprecated: false })).toString('base64');
+    const localActivities = (name: string) => events[name]!.flatMap((event) => {
+      const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return data === undefined ? [] : [(JSON.parse(Buffer.from(data, 'base64').toString()) as { activity_type?: string }).activity_type ?? []].flat();
+    });
+    for (const name of ['read-model-sink', 'read-model-sink-carried']) expect([name, histories[name]!.includes(patchData('engine-revision-4'))]).toEqual([name, true]);
+    // The lead router cycle: its two agent steps, and nothing else, as local activities (revision 3 had two recordRun more).
+    expect(localActivities('session-carried')).toEqual(['runAgentStep', 'recordRun', 'runAgentStep', 'recordRun']);
+    expect(localActivities('read-model-sink')).toEqual(['runAgentStep', 'runAgentStep']);
+    expect(events['read-model-sink']!.length).toBe(events['session-carried']!.length - 2);
+    // The same runs as session-carried-settle: the pause after the review carries nothing (sink), the two after the answers carry their entries.
+    expect(localActivities('session-carried-settle')).toEqual(['runAgentStep', 'recordRun', 'recordRun', 'recordRun']);
+    expect(localActivities('read-model-sink-carried')).toEqual(['runAgentStep', 'recordRun', 'recordRun']);
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(29);
+    expect(results).toHaveLength(31);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(29);
+    expect(results).toHaveLength(31);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -1,0 +1,87 @@
+// A settle's read-model write goes through the worker's sink: no local activity in the run's
+// history, the row written before the settle answers, and a store that fails for a moment retried
+// by the worker inside the workflow task. On the composed runtime over PostgreSQL.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentContext } from '../../src/domain/agent.ts';
+import type { Store } from '../../src/store/open-store.ts';
+import type { RunService } from '../../src/temporal/run-service.ts';
+import { defineRun, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
+import { postgresUrl } from './store-backends.ts';
+
+let engine: Engine;
+let store: Store;
+let runs: RunService;
+
+beforeAll(async () => {
+  engine = await startEngine('read-model-sink', {
+    agents: { sink_echo: { kind: 'function', run: async (context: AgentContext) => ({ seen: context.input }) } },
+  });
+  ({ store, runs } = engine);
+});
+
+afterAll(async () => engine?.close());
+
+/** The activities a run ran, local (markers) and regular alike, by type. */
+async function activities(runId: string): Promise<string[]> {
+  const history = await engine.client.workflow.getHandle(runId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    const local = data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type : undefined;
+    const type = local ?? event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return type ? [type] : [];
+  });
+}
+
+async function workflowTaskFailures(runId: string): Promise<number> {
+  const history = await engine.client.workflow.getHandle(runId).fetchHistory();
+  return (history.events ?? []).filter((event) => event.workflowTaskFailedEventAttributes).length;
+}
+
+const approvalCycle = (project: string) => defineRun(project, [
+  { name: 'classify', agentId: 'sink_echo' },
+  { type: 'approval', name: 'approve', message: 'Go on?', options: ['approve', 'reject'] },
+  { name: 'route', agentId: 'sink_echo' },
+]);
+
+describe('the read model written through the worker sink', () => {
+  it('holds each settle by the time its answer arrives, and the history has no activity for it', async () => {
+    const project = uniqueProject('sink');
+    const paused = await runs.startAndWait({ project, definition: approvalCycle(project), task: 't', state: {}, input: 'lead', waitMs: 30_000 });
+    expect(paused.status).toBe('paused');
+    // Read right after the answer, with no waiting: the worker wrote it before the answer left.
+    expect(await store.runs.get(project, paused.runId)).toMatchObject({ status: 'paused', version: paused.version, pendingAction: { step: 'approve' } });
+
+    const done = await runs.resumeAndWait(project, paused.runId, { step: 'approve', input: 'approve' }, { waitMs: 30_000 });
+    expect(done.status).toBe('completed');
+    expect(await store.runs.get(project, done.runId)).toMatchObject({ status: 'completed', version: done.version, result: { seen: 'approve' } });
+    expect(await activities(done.runId)).toEqual(['runAgentStep', 'runAgentStep']);
+  });
+
+  it('is retried by the worker when the store fails for a moment; the start still answers paused, with its row', async () => {
+    // A real store failure: PostgreSQL raises on the first two writes of this project's runs.
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    const schema = engine.stack.config.databaseSchema!;
+    const project = uniqueProject('sink-flaky');
+    try {
+      await admin.query(`CREATE SEQUENCE ${schema}.flaky_run_writes`);
+      await admin.query(`CREATE FUNCTION ${schema}.flaky_run_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.project = '${project}' AND nextval('${schema}.flaky_run_writes') <= 2 THEN RAISE EXCEPTION 'the store is down for a moment'; END IF;
+          RETURN NEW;
+        END $$`);
+      await admin.query(`CREATE TRIGGER flaky_run_write BEFORE INSERT ON ${schema}.runs FOR EACH ROW EXECUTE FUNCTION ${schema}.flaky_run_write()`);
+
+      const paused = await runs.startAndWait({ project, definition: approvalCycle(project), task: 't', state: {}, input: 'lead', waitMs: 30_000 });
+      expect(paused.status).toBe('paused');
+      expect(await store.runs.get(project, paused.runId)).toMatchObject({ status: 'paused', version: paused.version });
+      // Two refused writes, then the one that landed: all inside the one workflow task.
+      expect((await admin.query(`SELECT last_value FROM ${schema}.flaky_run_writes`)).rows[0]).toEqual({ last_value: '3' });
+      expect(await workflowTaskFailures(paused.runId)).toBe(0);
+    } finally {
+      await admin.query(`DROP TRIGGER IF EXISTS flaky_run_write ON ${schema}.runs`);
+      await admin.end();
+    }
+  });
+});
