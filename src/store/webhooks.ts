@@ -3,7 +3,7 @@
 // the sender (src/webhooks) claims due rows with a lease, sends them and records each attempt.
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { ulid } from 'ulid';
+import { newUlid } from '../domain/new-ulid.ts';
 import type { PageQuery, SpringPage } from '../domain/definition-input.ts';
 import { BatonError } from '../domain/errors.ts';
 import type { RunSnapshot } from '../domain/run.ts';
@@ -133,7 +133,7 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
     async create(project, input) {
       const now = new Date();
       const row = {
-        id: `whk_${ulid()}`,
+        id: `whk_${newUlid()}`,
         project,
         url: input.url,
         events: JSON.stringify(normalizedEvents(input.events)),
@@ -233,7 +233,7 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
       const { now, limit, leaseMs } = request;
       if (limit <= 0) return [];
       const maxPerWebhook = request.maxPerWebhook ?? Number.POSITIVE_INFINITY;
-      const token = ulid();
+      const token = newUlid();
       const nowIso = now.toISOString();
       return db.transaction().execute(async (trx) => {
         // More candidates than slots: some may belong to webhooks already at their limit here.
