@@ -12,8 +12,8 @@ import { storableJson } from './sessions.ts';
 
 /**
  * The outbox part of a settle's write, as common table expressions of that same statement: they may
- * read `landed` (the run's row, when the write landed) and `enqueued` says whether they queued any
- * delivery. Null when the snapshot announces nothing. Webhooks fill it (src/store/webhooks.ts).
+ * read `landed` (the run's `run_id` and `snapshot` as written, when the write landed) and `enqueued`
+ * says whether they queued any delivery. Null when the snapshot announces nothing. Webhooks fill it (src/store/webhooks.ts).
  */
 export type RunSettledOutbox = (snapshot: RunSnapshot, notice?: RunNotice) => { ctes: RawBuilder<unknown>; enqueued: RawBuilder<boolean> } | null;
 
@@ -85,7 +85,8 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
           // created_at, definition, agent and session never change: the keyset stays put.
         })).where('runs.version', '<', (eb) => eb.ref('excluded.version')),
       )
-      .returning('run_id'),
+      // The snapshot too: the outbox's event takes it from here rather than from a second copy of the JSON.
+      .returning(['run_id', 'snapshot']),
   );
   return {
     async record(snapshot, notice) {

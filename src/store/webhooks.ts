@@ -20,7 +20,6 @@ import {
 } from '../domain/webhook.ts';
 import type { Database, WebhooksTable } from './database.ts';
 import type { RunSettledOutbox } from './runs.ts';
-import { storableJson } from './sessions.ts';
 
 /** A delivery a sender has claimed: everything it needs to send one attempt. */
 export interface ClaimedDelivery {
@@ -215,7 +214,7 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
           ),
           event as (
             insert into webhook_events (id, project, run_id, run_version, type, snapshot, occurred_at, enqueued_at)
-            select ${eventId}, ${snapshot.project}, ${snapshot.runId}, ${snapshot.version}, ${type}, ${storableJson(snapshot)}::jsonb, ${snapshot.updatedAt}::timestamptz, ${now}::timestamptz
+            select ${eventId}, ${snapshot.project}, ${snapshot.runId}, ${snapshot.version}, ${type}, (select snapshot from landed), ${snapshot.updatedAt}::timestamptz, ${now}::timestamptz
             where exists (select 1 from hooks)
             on conflict (id) do nothing
           ),
