@@ -1,5 +1,4 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { BatonError } from '../src/domain/errors.ts';
 import { type Logger, silentLogger } from '../src/observability/logger.ts';
 import type { ApiMetrics } from '../src/observability/metrics.ts';
@@ -7,6 +6,7 @@ import { docsRoutes } from './docs.ts';
 import type { AppEnv } from './env.ts';
 import { healthRoutes, type ReadinessChecks } from './health.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
+import { declaredBodyLimit } from './middleware/body-limit.ts';
 import { allowedMethods } from './middleware/method-not-allowed.ts';
 import { errorBody, handleError } from './middleware/error-handler.ts';
 import { jsonGuard } from './middleware/json-guard.ts';
@@ -57,7 +57,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   // First: every answer, whatever refuses the request later, gets its id, its log line and its metric.
   app.use('*', requestLog(deps.logger ?? silentLogger(), deps.metrics));
-  app.use('*', bodyLimit({
+  app.use('*', declaredBodyLimit({
     maxSize: deps.maxBodyBytes,
     onError: () => { throw new BatonError('payload_too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`); },
   }));

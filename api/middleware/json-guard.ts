@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { BatonError } from '../../src/domain/errors.ts';
+import { mayHaveBody } from './body-limit.ts';
 
 /** Deepest nesting of arrays and objects a JSON body may have; free-form fields are walked recursively downstream. */
 export const maxJsonDepth = 64;
@@ -18,7 +19,7 @@ export function jsonGuard(): MiddlewareHandler {
   return async (c, next) => {
     // A NUL can only reach a decoded path or query as %00 (a raw one is not a valid URL).
     if (/%00/i.test(c.req.url) || c.req.url.includes('\u0000')) throw new BatonError('invalid_request', 'The URL contains a NUL character (%00), which Baton does not accept in ids or parameters.');
-    if (c.req.raw.body && jsonContentType.test(c.req.header('content-type') ?? '')) {
+    if (mayHaveBody(c) && jsonContentType.test(c.req.header('content-type') ?? '')) {
       const problem = jsonTextProblem(await c.req.text());
       if (problem) throw new BatonError('invalid_request', problem.message, problem.details);
     }

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ulid } from 'ulid';
+import { newUlid } from '../../src/domain/new-ulid.ts';
 import {
   agentManagerRunDetailSchema,
   agentManagerRunPageSchema,
@@ -194,7 +194,7 @@ export function createAgentManagerRunRoutes(deps: AgentManagerRunRoutesDeps) {
       const { output, comment } = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       // The Update's own id, so the jobId can be found in the run's history; derived from the key, so a repeat finds the first.
-      const updateId = idempotencyKey ? idempotentResumeIds(project, runId, idempotencyKey, output).resume : `resume-${ulid()}`;
+      const updateId = idempotencyKey ? idempotentResumeIds(project, runId, idempotencyKey, output).resume : `resume-${newUlid()}`;
       const snapshot = await deps.runs.get(project, runId);
       const pending = snapshot.pendingAction;
       if (snapshot.status !== 'paused' || !pending) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { ulid } from 'ulid';
+import { newUlid } from '../domain/new-ulid.ts';
 import type { Definition } from '../domain/definition.ts';
 import { durationSchema, temporalMs } from '../domain/duration.ts';
 import { BatonError } from '../domain/errors.ts';
@@ -18,7 +18,7 @@ export function newDefinitionId(): string {
 }
 
 export function newStepId(): string {
-  return `st-${ulid().toLowerCase()}`;
+  return `st-${newUlid().toLowerCase()}`;
 }
 
 export function iso(value: Date | string): string {

@@ -11,6 +11,7 @@ import type { Database } from './database.ts';
 import { toJson } from './database.ts';
 import { conflictOnDuplicate } from './database-errors.ts';
 import { createDefinitionStepRepository, type DefinitionStepRepository } from './definition-steps.ts';
+import { prepareQuery } from './prepared-query.ts';
 import {
   defaultStepName,
   definitionFromRow,
@@ -73,6 +74,10 @@ async function getDefinition(db: Db, project: string, id: string): Promise<Defin
 }
 
 export function createDefinitionRepository(db: Kysely<Database>): DefinitionRepository {
+  // Every start reads one of these stamps (the API's definition cache): built and compiled once (see prepareQuery).
+  const stampColumns = ['id', 'version', 'created_at', 'updated_at'] as const;
+  const stampById = prepareQuery(db, (p: { project: string; id: string }) => db.selectFrom('definitions').select(stampColumns).where('project', '=', p.project).where('id', '=', p.id));
+  const stampByAgent = prepareQuery(db, (p: { project: string; agent: string }) => db.selectFrom('definitions').select(stampColumns).where('project', '=', p.project).where('agent', '=', p.agent));
   return {
     ...createDefinitionStepRepository(db),
 
@@ -162,12 +167,12 @@ export function createDefinitionRepository(db: Kysely<Database>): DefinitionRepo
     },
 
     async stamp(project, id) {
-      const row = await db.selectFrom('definitions').select(['id', 'version', 'created_at', 'updated_at']).where('project', '=', project).where('id', '=', id).executeTakeFirst();
+      const row = (await stampById.execute({ project, id })).rows[0];
       return row ? stampOf(row) : null;
     },
 
     async stampByAgent(project, agent) {
-      const row = await db.selectFrom('definitions').select(['id', 'version', 'created_at', 'updated_at']).where('project', '=', project).where('agent', '=', agent).executeTakeFirst();
+      const row = (await stampByAgent.execute({ project, agent })).rows[0];
       return row ? stampOf(row) : null;
     },
 

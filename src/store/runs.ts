@@ -1,18 +1,19 @@
 // The run read model: one row per run (its latest recorded snapshot), for lists, counts, the
 // inbox, live events and webhooks. Temporal stays the source of truth; a row only moves forward
 // (a write lands when its snapshot's version is newer), so retried and out-of-order writes are safe.
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 import { BatonError } from '../domain/errors.ts';
 import { finishedStatuses, type RunFilter, type RunSnapshot, type RunStatus } from '../domain/run.ts';
 import type { RunNotice } from '../domain/webhook.ts';
-import type { Database } from './database.ts';
+import type { Database, RunsTable } from './database.ts';
+import { prepareQuery } from './prepared-query.ts';
 import { encodeChange, type RunChange, type RunFeedPublisher } from './run-feed.ts';
 import { storableJson } from './sessions.ts';
 
 /**
  * The outbox part of a settle's write, as common table expressions of that same statement: they may
- * read `landed` (the run's row, when the write landed) and `enqueued` says whether they queued any
- * delivery. Null when the snapshot announces nothing. Webhooks fill it (src/store/webhooks.ts).
+ * read `landed` (the run's `run_id` and `snapshot` as written, when the write landed) and `enqueued`
+ * says whether they queued any delivery. Null when the snapshot announces nothing. Webhooks fill it (src/store/webhooks.ts).
  */
 export type RunSettledOutbox = (snapshot: RunSnapshot, notice?: RunNotice) => { ctes: RawBuilder<unknown>; enqueued: RawBuilder<boolean> } | null;
 
@@ -52,9 +53,44 @@ export interface RunRepository {
 
 export function createRunRepository(db: Kysely<Database>, options: { feed: RunFeedPublisher; settledOutbox?: RunSettledOutbox }): RunRepository {
   const { feed } = options;
+  // Runs at every settle (and start): built and compiled once (see prepareQuery), embedded below.
+  const upsertRun = prepareQuery(db, (row: Insertable<RunsTable>) =>
+    db
+      .insertInto('runs')
+      .values({
+        project: row.project,
+        run_id: row.run_id,
+        definition_id: row.definition_id,
+        agent: row.agent,
+        session_id: row.session_id,
+        status: row.status,
+        current_step_order: row.current_step_order,
+        pending_action: row.pending_action,
+        snapshot: row.snapshot,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        parent_run_id: row.parent_run_id,
+      })
+      .onConflict((oc) =>
+        oc.columns(['project', 'run_id']).doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          current_step_order: eb.ref('excluded.current_step_order'),
+          pending_action: eb.ref('excluded.pending_action'),
+          snapshot: eb.ref('excluded.snapshot'),
+          version: eb.ref('excluded.version'),
+          updated_at: eb.ref('excluded.updated_at'),
+          // A snapshot read from history alone (a run whose workflow task fails) cannot name the parent: keep the one known.
+          parent_run_id: sql<string | null>`coalesce(runs.parent_run_id, excluded.parent_run_id)`,
+          // created_at, definition, agent and session never change: the keyset stays put.
+        })).where('runs.version', '<', (eb) => eb.ref('excluded.version')),
+      )
+      // The snapshot too: the outbox's event takes it from here rather than from a second copy of the JSON.
+      .returning(['run_id', 'snapshot']),
+  );
   return {
     async record(snapshot, notice) {
-      const row = {
+      const upsert = upsertRun.fragment({
         project: snapshot.project,
         run_id: snapshot.runId,
         definition_id: snapshot.definitionId,
@@ -68,24 +104,7 @@ export function createRunRepository(db: Kysely<Database>, options: { feed: RunFe
         created_at: snapshot.createdAt,
         updated_at: snapshot.updatedAt,
         parent_run_id: snapshot.forkedFrom?.runId ?? null,
-      };
-      const upsert = db
-        .insertInto('runs')
-        .values(row)
-        .onConflict((oc) =>
-          oc.columns(['project', 'run_id']).doUpdateSet((eb) => ({
-            status: eb.ref('excluded.status'),
-            current_step_order: eb.ref('excluded.current_step_order'),
-            pending_action: eb.ref('excluded.pending_action'),
-            snapshot: eb.ref('excluded.snapshot'),
-            version: eb.ref('excluded.version'),
-            updated_at: eb.ref('excluded.updated_at'),
-            // A snapshot read from history alone (a run whose workflow task fails) cannot name the parent: keep the one known.
-            parent_run_id: sql<string | null>`coalesce(runs.parent_run_id, excluded.parent_run_id)`,
-            // created_at, definition, agent and session never change: the keyset stays put.
-          })).where('runs.version', '<', (eb) => eb.ref('excluded.version')),
-        )
-        .returning('run_id');
+      });
       const outbox = isSettle(snapshot.status) ? (options.settledOutbox?.(snapshot, notice) ?? null) : null;
       const change = (enqueued: boolean): RunChange => ({ project: snapshot.project, runId: snapshot.runId, version: snapshot.version, status: snapshot.status, ...(enqueued ? { enqueued: true } : {}) });
       const enqueued = outbox ? outbox.enqueued : sql<boolean>`false`;

@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { SessionEntry } from '../domain/agent.ts';
-import { toJson, type Database } from './database.ts';
+import { toJson, type Database, type SessionEntriesTable } from './database.ts';
+import { prepareQuery } from './prepared-query.ts';
 
 /**
  * A session entry PostgreSQL refuses however often it is retried (a NUL in an id, a value deeper
@@ -44,23 +45,35 @@ export interface SessionMemory {
 }
 
 export function createSessionMemory(db: Kysely<Database>): SessionMemory {
+  // Both run on every agent step: built and compiled once (see prepareQuery).
+  const insertEntry = prepareQuery(db, (p: Insertable<SessionEntriesTable>) =>
+    db
+      .insertInto('session_entries')
+      .values({ project: p.project, session_id: p.session_id, run_id: p.run_id, step: p.step, agent_id: p.agent_id, input: p.input, output: p.output, at: p.at })
+      .onConflict((oc) => oc.columns(['project', 'session_id', 'run_id', 'step']).doNothing()),
+  );
+  const selectEntries = prepareQuery(db, (p: { project: string; sessionId: string }) =>
+    db
+      .selectFrom('session_entries')
+      .selectAll()
+      .where('project', '=', p.project)
+      .where('session_id', '=', p.sessionId)
+      // Insertion order: the order in which steps finished, even when clocks disagree.
+      .orderBy('seq'),
+  );
   return {
     async append(project, sessionId, entry) {
       try {
-        await db
-          .insertInto('session_entries')
-          .values({
-            project,
-            session_id: sessionId,
-            run_id: entry.runId,
-            step: entry.step,
-            agent_id: entry.agentId,
-            input: storableJson(entry.input),
-            output: storableJson(entry.output),
-            at: entry.at,
-          })
-          .onConflict((oc) => oc.columns(['project', 'session_id', 'run_id', 'step']).doNothing())
-          .execute();
+        await insertEntry.execute({
+          project,
+          session_id: sessionId,
+          run_id: entry.runId,
+          step: entry.step,
+          agent_id: entry.agentId,
+          input: storableJson(entry.input),
+          output: storableJson(entry.output),
+          at: entry.at,
+        });
       } catch (error) {
         const sqlState = refusedValueState(error);
         if (sqlState) {
@@ -71,14 +84,7 @@ export function createSessionMemory(db: Kysely<Database>): SessionMemory {
     },
 
     async list(project, sessionId) {
-      const rows = await db
-        .selectFrom('session_entries')
-        .selectAll()
-        .where('project', '=', project)
-        .where('session_id', '=', sessionId)
-        // Insertion order: the order in which steps finished, even when clocks disagree.
-        .orderBy('seq')
-        .execute();
+      const { rows } = await selectEntries.execute({ project, sessionId });
       return rows.map((row) => ({
         runId: row.run_id,
         step: row.step,

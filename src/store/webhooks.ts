@@ -3,7 +3,7 @@
 // the sender (src/webhooks) claims due rows with a lease, sends them and records each attempt.
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { ulid } from 'ulid';
+import { newUlid } from '../domain/new-ulid.ts';
 import type { PageQuery, SpringPage } from '../domain/definition-input.ts';
 import { BatonError } from '../domain/errors.ts';
 import type { RunSnapshot } from '../domain/run.ts';
@@ -20,7 +20,6 @@ import {
 } from '../domain/webhook.ts';
 import type { Database, WebhooksTable } from './database.ts';
 import type { RunSettledOutbox } from './runs.ts';
-import { storableJson } from './sessions.ts';
 
 /** A delivery a sender has claimed: everything it needs to send one attempt. */
 export interface ClaimedDelivery {
@@ -133,7 +132,7 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
     async create(project, input) {
       const now = new Date();
       const row = {
-        id: `whk_${ulid()}`,
+        id: `whk_${newUlid()}`,
         project,
         url: input.url,
         events: JSON.stringify(normalizedEvents(input.events)),
@@ -215,7 +214,7 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
           ),
           event as (
             insert into webhook_events (id, project, run_id, run_version, type, snapshot, occurred_at, enqueued_at)
-            select ${eventId}, ${snapshot.project}, ${snapshot.runId}, ${snapshot.version}, ${type}, ${storableJson(snapshot)}::jsonb, ${snapshot.updatedAt}::timestamptz, ${now}::timestamptz
+            select ${eventId}, ${snapshot.project}, ${snapshot.runId}, ${snapshot.version}, ${type}, (select snapshot from landed), ${snapshot.updatedAt}::timestamptz, ${now}::timestamptz
             where exists (select 1 from hooks)
             on conflict (id) do nothing
           ),
@@ -233,7 +232,7 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
       const { now, limit, leaseMs } = request;
       if (limit <= 0) return [];
       const maxPerWebhook = request.maxPerWebhook ?? Number.POSITIVE_INFINITY;
-      const token = ulid();
+      const token = newUlid();
       const nowIso = now.toISOString();
       return db.transaction().execute(async (trx) => {
         // More candidates than slots: some may belong to webhooks already at their limit here.

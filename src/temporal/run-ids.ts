@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
+import { newUlid } from '../domain/new-ulid.ts';
 
 // Crockford base32, as ULIDs spell it, so derived ids look like the random ones.
 const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** A new public run id, which is also the Temporal workflow id. */
 export function newRunId(): string {
-  return `wfr_${ulid()}`;
+  return `wfr_${newUlid()}`;
 }
 
 export function newSessionId(): string {
-  return `ses_${ulid()}`;
+  return `ses_${newUlid()}`;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { setTimeout } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
-import { ulid } from 'ulid';
+import { newUlid } from '../domain/new-ulid.ts';
 import type { AgentKind } from '../domain/agent.ts';
 import type { PauseTimeout } from '../domain/duration.ts';
 import type { ProjectSettings } from '../domain/project-settings.ts';
@@ -170,7 +170,7 @@ export class RunService {
   /** The resume Update alone: the answer applied, the read model not yet told. */
   private async applyAnswer(project: string, runId: string, request: ResumeRequest, options: { updateId?: string; by?: Actor }): Promise<RunSnapshot> {
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
-    const updateId = options.updateId ?? `resume-${ulid()}`;
+    const updateId = options.updateId ?? `resume-${newUlid()}`;
     // No describe first: the validator checks the project, and a run whose workflow task keeps
     // failing is refused by Temporal itself (~20 s later, as workflow_task_failing) rather than
     // every resume paying a round trip for that rare case.
@@ -223,7 +223,7 @@ export class RunService {
     const ids = options.idempotencyKey === undefined ? undefined : idempotentResumeIds(project, runId, options.idempotencyKey, request.input);
     const handle = this.client.workflow.getHandle(checkedRunId(runId));
     // Chosen once, so a resend after a lost answer is the same Update (Temporal dedupes by id).
-    const updateId = ids?.resumeAndSettle ?? `resume-${ulid()}`;
+    const updateId = ids?.resumeAndSettle ?? `resume-${newUlid()}`;
     const caller = { project, ...(options.by ? { by: options.by } : {}), ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) };
     // Most runs settle again within moments, and that settle is recorded anyway; only a run still
     // busy after a while is written as answered (so the inbox stops offering its question): read

@@ -126,6 +126,16 @@ describe('createApp', () => {
       expect(small.status).toBe(200);
     });
 
+    it('refuses a body by its declared Content-Length, and counts one sent without a length', async () => {
+      const small = JSON.stringify({ name: 'x'.repeat(10) });
+      const declared = await makeApp().request('/v1/echo', post(small, { 'Content-Length': '2000' }));
+      expect(await errorOf(declared)).toMatchObject({ status: 413, code: 'payload_too_large' });
+      const chunks = (text: string) => new ReadableStream({ start(controller) { for (const part of text.match(/.{1,100}/gs)!) controller.enqueue(new TextEncoder().encode(part)); controller.close(); } });
+      const streamed = (text: string) => makeApp().request('/v1/echo', { method: 'POST', body: chunks(text), headers: { 'Content-Type': 'application/json' }, duplex: 'half' } as RequestInit);
+      expect(await errorOf(await streamed(JSON.stringify({ name: 'x'.repeat(2000) })))).toMatchObject({ status: 413, code: 'payload_too_large' });
+      expect((await streamed(small)).status).toBe(200);
+    });
+
     it('answers 503 engine_unavailable with Retry-After when Temporal cannot be reached', async () => {
       const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
       try {

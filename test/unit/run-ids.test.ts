@@ -1,4 +1,6 @@
+import { decodeTime } from 'ulid';
 import { describe, expect, it } from 'vitest';
+import { newUlid } from '../../src/domain/new-ulid.ts';
 import { runIdSchema, sessionIdSchema } from '../../src/domain/ids.ts';
 import { idempotentResumeIds, idempotentRunId, idempotentSessionId, newRunId, newSessionId } from '../../src/temporal/run-ids.ts';
 
@@ -9,6 +11,21 @@ describe('run ids', () => {
     for (const id of ids) expect(runIdSchema.safeParse(id).success).toBe(true);
     expect(newSessionId()).toMatch(/^ses_[0-9A-Z]{26}$/);
     expect(sessionIdSchema.safeParse(newSessionId()).success).toBe(true);
+  });
+
+  it('makes ULIDs of the current time whose random part uses every character, across refills of its pool', () => {
+    const before = Date.now();
+    // 3,000 ids draw 48,000 random bytes: the 4 KB pool is refilled a dozen times.
+    const ids = Array.from({ length: 3000 }, () => newUlid());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(decodeTime(ids[0]!)).toBeGreaterThanOrEqual(before);
+    expect(decodeTime(ids.at(-1)!)).toBeLessThanOrEqual(Date.now());
+    const counts = new Map<string, number>();
+    for (const id of ids) for (const char of id.slice(10)) counts.set(char, (counts.get(char) ?? 0) + 1);
+    // 48,000 draws over 32 characters: 1,500 each on average; a skewed source would leave some far off.
+    expect(counts.size).toBe(32);
+    for (const count of counts.values()) expect(count).toBeGreaterThan(1200);
   });
 
   it('derives the same run id for the same project and key, a different one otherwise', () => {
