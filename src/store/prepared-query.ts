@@ -54,7 +54,7 @@ export function prepareQuery<P extends object, R>(db: Kysely<Database>, build: (
         if (numbers.length !== template().parameters.length || numbers.some((n, index) => n !== index + 1)) {
           throw new Error(`prepared query has placeholders out of order: ${text}`);
         }
-        fragments = Object.assign([...pieces], { raw: pieces }) as unknown as TemplateStringsArray;
+        fragments = Object.assign([...pieces], { raw: pieces });
       }
       return sql<R>(fragments, ...bind(params).map((value) => sql.val(value)));
     },
