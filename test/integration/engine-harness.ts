@@ -94,6 +94,23 @@ export async function historyLength(client: Client, runId: string): Promise<numb
   return history.events?.length ?? 0;
 }
 
+/** The activities a run ran, in order, by type: local ones (markers) and regular ones alike. */
+export async function runActivityTypes(client: Client, runId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(runId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    const local = data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type : undefined;
+    const type = local ?? event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return type ? [type] : [];
+  });
+}
+
+/** How many of a run's workflow tasks failed (a run stuck on a failing task has some). */
+export async function workflowTaskFailures(client: Client, runId: string): Promise<number> {
+  const history = await client.workflow.getHandle(runId).fetchHistory();
+  return (history.events ?? []).filter((event) => event.workflowTaskFailedEventAttributes).length;
+}
+
 /** Whether Temporal holds an execution under this workflow id: read from the server's history store, not from visibility. */
 export async function executionExists(client: Client, workflowId: string): Promise<boolean> {
   try {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../src/domain/agent.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
-import { defineRun, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
+import { defineRun, runActivityTypes, startEngine, uniqueProject, workflowTaskFailures as taskFailures, type Engine } from './engine-harness.ts';
 import { postgresUrl } from './store-backends.ts';
 
 let engine: Engine;
@@ -28,21 +28,8 @@ beforeAll(async () => {
 
 afterAll(async () => engine?.close());
 
-/** The activities a run ran, in order: local ones (markers) and the agent steps' regular ones alike. */
-async function activities(runId: string): Promise<string[]> {
-  const history = await engine.client.workflow.getHandle(runId).fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-    const local = data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type : undefined;
-    const type = local ?? event.activityTaskScheduledEventAttributes?.activityType?.name;
-    return type ? [type] : [];
-  });
-}
-
-async function workflowTaskFailures(runId: string): Promise<number> {
-  const history = await engine.client.workflow.getHandle(runId).fetchHistory();
-  return (history.events ?? []).filter((event) => event.workflowTaskFailedEventAttributes).length;
-}
+const activities = (runId: string) => runActivityTypes(engine.client, runId);
+const workflowTaskFailures = (runId: string) => taskFailures(engine.client, runId);
 
 describe('session entries PostgreSQL would refuse', () => {
   it('stores an agent output containing U+0000 with U+FFFD in its place; the run keeps the output as it was', async () => {

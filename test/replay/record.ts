@@ -117,6 +117,18 @@ async function reviewAndInput(): Promise<string> {
   return paused.runId;
 }
 
+/** A reviewed draft, then an amount asked for: two answers, and no agent step after either. */
+async function reviewThenAmount(): Promise<string> {
+  const steps: Definition['steps'] = [
+    { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
+    { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
+  ];
+  const paused = await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
+  const asked = await apiRuns.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
+  await apiRuns.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
+  return paused.runId;
+}
+
 const scenarios: Record<string, () => Promise<string>> = {
   async completed() {
     const run = await runs.startAndWait({ project, definition: definition([agentStep(1, 'copy', 'echo'), agentStep(2, 'upper', 'upper'), agentStep(3, 'wrap', 'template', '<{{input}}>')]), task: 't', state: {}, input: 'hello' });
@@ -293,16 +305,7 @@ const scenarios: Record<string, () => Promise<string>> = {
   },
   // No agent step after the answers: the reviewed answer rides with the next pause's read-model
   // write, the input step's answer with the last one.
-  async 'session-carried-settle'() {
-    const steps: Definition['steps'] = [
-      { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
-      { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
-    ];
-    const paused = await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
-    const asked = await apiRuns.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
-    await apiRuns.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
-    return paused.runId;
-  },
+  'session-carried-settle': reviewThenAmount,
   // Since engine revision 4 (read-model-sink): the settles' writes go through the worker's sink,
   // so the lead router cycle has no recordRun local activity left.
   async 'read-model-sink'() {
@@ -310,17 +313,9 @@ const scenarios: Record<string, () => Promise<string>> = {
     await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
     return paused.runId;
   },
-  // A settle that carries session entries still writes by the local activity; the others by the sink.
-  async 'read-model-sink-carried'() {
-    const steps: Definition['steps'] = [
-      { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
-      { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
-    ];
-    const paused = await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
-    const asked = await apiRuns.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
-    await apiRuns.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
-    return paused.runId;
-  },
+  // The same under engine revision 4: a settle that carries session entries still writes by the
+  // local activity, the others through the sink.
+  'read-model-sink-carried': reviewThenAmount,
 };
 
 try {

@@ -28,6 +28,14 @@ interface RecordedHistory {
   }>;
 }
 
+/** The activity types of the local activities in `events`, in order (a marker names its type in its base64 JSON details). */
+function localActivityTypes(events: RecordedHistory['events']): string[] {
+  return events.flatMap((event) => {
+    const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    return data === undefined ? [] : [(JSON.parse(Buffer.from(data, 'base64').toString()) as { activity_type?: string }).activity_type ?? []].flat();
+  });
+}
+
 async function recordedHistories(): Promise<{ workflowId: string; history: unknown }[]> {
   const files = (await readdir(historiesDir)).filter((file) => file.endsWith('.json')).sort();
   return await Promise.all(files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: JSON.parse(await readFile(new URL(file, historiesDir), 'utf8')) as unknown })));
@@ -214,11 +222,7 @@ describe('recorded histories', () => {
     // The local activities after the last resume Update was accepted, in order.
     const resumeLeg = (name: string) => {
       const list = events[name]!;
-      const accepted = list.findLastIndex((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
-      return list.slice(accepted).flatMap((event) => {
-        const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-        return data === undefined ? [] : [(JSON.parse(Buffer.from(data, 'base64').toString()) as { activity_type?: string }).activity_type ?? []].flat();
-      });
+      return localActivityTypes(list.slice(list.findLastIndex((event) => event.workflowExecutionUpdateAcceptedEventAttributes)));
     };
     for (const name of ['session-carried', 'session-carried-settle']) {
       expect([name, histories[name]!.includes(patchData('engine-revision-3')), histories[name]!.includes('appendSessionEntry')]).toEqual([name, true, false]);
@@ -237,10 +241,7 @@ describe('recorded histories', () => {
     const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
     const histories = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, JSON.stringify(entry.history)]));
     const patchData = (id: string) => Buffer.from(JSON.stringify({ id, deprecated: false })).toString('base64');
-    const localActivities = (name: string) => events[name]!.flatMap((event) => {
-      const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-      return data === undefined ? [] : [(JSON.parse(Buffer.from(data, 'base64').toString()) as { activity_type?: string }).activity_type ?? []].flat();
-    });
+    const localActivities = (name: string) => localActivityTypes(events[name]!);
     for (const name of ['read-model-sink', 'read-model-sink-carried']) expect([name, histories[name]!.includes(patchData('engine-revision-4'))]).toEqual([name, true]);
     // The lead router cycle: its two agent steps, and nothing else, as local activities (revision 3 had two recordRun more).
     expect(localActivities('session-carried')).toEqual(['runAgentStep', 'recordRun', 'runAgentStep', 'recordRun']);
