@@ -1,0 +1,39 @@
+// The workflow bundle carries a line-only source map without the sources' text (smaller worker);
+// the stack trace engineers read in the Temporal Web UI must still name Baton's TypeScript files
+// and lines.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleInChildProcess } from '../../workers/create-worker.ts';
+import { defineRun, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
+
+let engine: Engine;
+
+beforeAll(async () => {
+  engine = await startEngine('stack-trace');
+});
+
+afterAll(async () => engine?.close());
+
+describe('the workflow bundle', () => {
+  it('maps a paused run\'s stack trace to the TypeScript source lines', async () => {
+    const project = uniqueProject('stack');
+    const paused = await engine.runs.startAndWait({ project, definition: defineRun(project, [{ type: 'input', name: 'ask', message: 'Anything?' }]), task: 't', state: {}, input: null, waitMs: 30_000 });
+    expect(paused.status).toBe('paused');
+    const trace = await engine.client.workflow.getHandle(paused.runId).query<string>('__stack_trace');
+    const source = await readFile(fileURLToPath(new URL('../../src/workflows/step-runner.ts', import.meta.url)), 'utf8');
+    const lines = source.split('\n');
+    const frame = trace.match(/src\/workflows\/step-runner\.ts:(\d+)/);
+    expect(frame, trace).not.toBeNull();
+    // The line the trace names is one of the step runner's waits for the answer.
+    expect(lines[Number(frame![1]) - 1]).toMatch(/await (condition|this\.waitForAnswer|this\.waitForHuman)/);
+  });
+
+  it('holds line positions only: no source text inline', async () => {
+    const { code } = await bundleInChildProcess();
+    const map = JSON.parse(Buffer.from(code.slice(code.lastIndexOf('base64,') + 'base64,'.length), 'base64').toString()) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sourcesContent).toBeUndefined();
+    expect(map.sources.some((file) => file.endsWith('src/workflows/agent-run.ts'))).toBe(true);
+    expect(code.length).toBeLessThan(1_200_000);
+  });
+});
