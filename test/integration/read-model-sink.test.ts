@@ -1,13 +1,12 @@
 // A settle's read-model write goes through the worker's sink: no local activity in the run's
 // history, the row written before the settle answers, and a store that fails for a moment retried
 // by the worker inside the workflow task. On the composed runtime over PostgreSQL.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../src/domain/agent.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { defineRun, runActivityTypes, startEngine, uniqueProject, workflowTaskFailures as taskFailures, type Engine } from './engine-harness.ts';
-import { postgresUrl } from './store-backends.ts';
+import { failFirstInserts } from './store-backends.ts';
 
 let engine: Engine;
 let store: Store;
@@ -47,28 +46,17 @@ describe('the read model written through the worker sink', () => {
 
   it('is retried by the worker when the store fails for a moment; the start still answers paused, with its row', async () => {
     // A real store failure: PostgreSQL raises on the first two writes of this project's runs.
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    const schema = engine.stack.config.databaseSchema!;
     const project = uniqueProject('sink-flaky');
+    const flaky = await failFirstInserts(engine.stack.config.databaseSchema!, 'runs', 'project', project, 2);
     try {
-      await admin.query(`CREATE SEQUENCE ${schema}.flaky_run_writes`);
-      await admin.query(`CREATE FUNCTION ${schema}.flaky_run_write() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.project = '${project}' AND nextval('${schema}.flaky_run_writes') <= 2 THEN RAISE EXCEPTION 'the store is down for a moment'; END IF;
-          RETURN NEW;
-        END $$`);
-      await admin.query(`CREATE TRIGGER flaky_run_write BEFORE INSERT ON ${schema}.runs FOR EACH ROW EXECUTE FUNCTION ${schema}.flaky_run_write()`);
-
       const paused = await runs.startAndWait({ project, definition: approvalCycle(project), task: 't', state: {}, input: 'lead', waitMs: 30_000 });
       expect(paused.status).toBe('paused');
       expect(await store.runs.get(project, paused.runId)).toMatchObject({ status: 'paused', version: paused.version });
       // Two refused writes, then the one that landed: all inside the one workflow task.
-      expect((await admin.query(`SELECT last_value FROM ${schema}.flaky_run_writes`)).rows[0]).toEqual({ last_value: '3' });
+      expect(await flaky.attempts()).toBe(3);
       expect(await workflowTaskFailures(paused.runId)).toBe(0);
     } finally {
-      await admin.query(`DROP TRIGGER IF EXISTS flaky_run_write ON ${schema}.runs`);
-      await admin.end();
+      await flaky.remove();
     }
   });
 });

@@ -1,13 +1,12 @@
 // Session entries go to PostgreSQL, which refuses some text for good. Whatever an agent or a
 // caller without the HTTP guard hands the engine, a run records it, or ends with a code; it never
 // stays `running` on a write that cannot succeed.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../src/domain/agent.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
 import { defineRun, runActivityTypes, startEngine, uniqueProject, workflowTaskFailures as taskFailures, type Engine } from './engine-harness.ts';
-import { postgresUrl } from './store-backends.ts';
+import { failFirstInserts } from './store-backends.ts';
 
 let engine: Engine;
 let store: Store;
@@ -103,18 +102,9 @@ describe('a session entry carried by the next agent step', () => {
 
   it('is stored on its own, with the append\'s retries, when the store fails it for a while; the step then runs and sees it', async () => {
     // A real store failure: PostgreSQL raises on the first two inserts of this session, then lets them in.
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    const schema = engine.stack.config.databaseSchema!;
     const sessionId = `ses_flaky_${Date.now()}`;
+    const flaky = await failFirstInserts(engine.stack.config.databaseSchema!, 'session_entries', 'session_id', sessionId, 2);
     try {
-      await admin.query(`CREATE SEQUENCE ${schema}.flaky_attempts`);
-      await admin.query(`CREATE FUNCTION ${schema}.flaky_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.session_id = '${sessionId}' AND nextval('${schema}.flaky_attempts') <= 2 THEN RAISE EXCEPTION 'the store is down for a moment'; END IF;
-          RETURN NEW;
-        END $$`);
-      await admin.query(`CREATE TRIGGER flaky_insert BEFORE INSERT ON ${schema}.session_entries FOR EACH ROW EXECUTE FUNCTION ${schema}.flaky_insert()`);
       const project = uniqueProject('carried-flaky');
       const definition = defineRun(project, [{ type: 'input', name: 'ask', message: 'Anything?' }, { name: 'after', agentId: 'recall' }]);
       const paused = await runs.startAndWait({ project, definition, task: 't', state: {}, input: null, sessionId, waitMs: 30_000 });
@@ -124,11 +114,10 @@ describe('a session entry carried by the next agent step', () => {
       expect((await store.sessions.list(project, sessionId)).map((entry) => entry.step)).toEqual(['ask', 'after']);
       // The carrying step failed at its first write; the separate append failed once, then stored it.
       expect(await activities(done.runId)).toEqual(['runAgentStep', 'appendSessionEntry', 'runAgentStep']);
-      expect((await admin.query(`SELECT last_value FROM ${schema}.flaky_attempts`)).rows[0]).toEqual({ last_value: '4' });
+      expect(await flaky.attempts()).toBe(4);
       expect(await workflowTaskFailures(done.runId)).toBe(0);
     } finally {
-      await admin.query(`DROP TRIGGER IF EXISTS flaky_insert ON ${schema}.session_entries`);
-      await admin.end();
+      await flaky.remove();
     }
   });
 });

@@ -78,3 +78,38 @@ export const backends: Backend[] = [
 export function uniqueProject(): string {
   return `p-${randomBytes(5).toString('hex')}`;
 }
+
+/** A real store failure on PostgreSQL: the first `count` inserts into `table` whose `column` equals `value` raise. */
+export interface FlakyInserts {
+  /** Inserts tried so far for that value (refused and landed). */
+  attempts(): Promise<number>;
+  remove(): Promise<void>;
+}
+
+export async function failFirstInserts(schema: string, table: 'runs' | 'session_entries', column: 'project' | 'session_id', value: string, count: number): Promise<FlakyInserts> {
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  const name = `flaky_${table}`;
+  try {
+    await admin.query(`CREATE SEQUENCE ${schema}.${name}_attempts`);
+    await admin.query(`CREATE FUNCTION ${schema}.${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.${column} = ${admin.escapeLiteral(value)} AND nextval('${schema}.${name}_attempts') <= ${count} THEN RAISE EXCEPTION 'the store is down for a moment'; END IF;
+        RETURN NEW;
+      END $$`);
+    await admin.query(`CREATE TRIGGER ${name} BEFORE INSERT ON ${schema}.${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.${name}()`);
+  } catch (error) {
+    await admin.end();
+    throw error;
+  }
+  return {
+    attempts: async () => Number((await admin.query<{ last_value: string }>(`SELECT last_value FROM ${schema}.${name}_attempts`)).rows[0]!.last_value),
+    async remove() {
+      try {
+        await admin.query(`DROP TRIGGER IF EXISTS ${name} ON ${schema}.${table}`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
