@@ -19,7 +19,7 @@ import { createBuiltInToolRegistry } from '../agents/tools/built-in-tools.ts';
 import type { ToolRegistry } from '../agents/tools/tool-registry.ts';
 import type { Config } from '../config.ts';
 import { finishedStatuses, type RunSnapshot } from '../domain/run.ts';
-import { lineLog, type Logger, silentLogger } from '../observability/logger.ts';
+import { errorFields, lineLog, type Logger, silentLogger } from '../observability/logger.ts';
 import type { ApiMetrics } from '../observability/metrics.ts';
 import { exampleDefinitions, exampleStoredAgents, registerExampleAgents } from '../examples/index.ts';
 import { createProjectSecrets, type ProjectSecrets } from '../security/project-secrets.ts';
@@ -117,7 +117,7 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
       parts.activities = createActivities({ agents, sessions: store.sessions, runs: store.runs, llm: { env: config.env, secrets, tools, egress }, onRunFailed });
       parts.sinks = createRunRecordSinks(store.runs, {
         onRunFailed,
-        onWriteFailed: (snapshot, error) => runLogger.warn({ runId: snapshot.runId, version: snapshot.version, err: error }, 'the run read model could not be written; it catches up at the next settle'),
+        onWriteFailed: (snapshot, error) => runLogger.warn({ runId: snapshot.runId, version: snapshot.version, error: errorFields(runLogger, error) }, 'the run read model could not be written; it catches up at the next settle'),
       });
     }
     if (role !== 'worker') {
