@@ -25,6 +25,20 @@ export function applyV8MemorySaver(): void {
   v8.setFlagsFromString('--memory-saver-mode');
 }
 
+/**
+ * Stack frames V8 keeps per error in the contexts created after this is set: the workflow thread's
+ * and its workflow sandbox's, not the process's main one. The SDK captures a stack for every
+ * promise workflow code creates and maps each frame through the bundle's source map, for the Web
+ * UI's stack trace: the largest single cost of the workflow thread, and it grows with the frames.
+ * With 6 (V8's default is 10) that trace still names every Baton line a paused run waits on, as a
+ * chain of its promises; a failure's stack shows its 6 innermost frames. BATON_WORKER_STACK_FRAMES overrides it.
+ */
+export const workflowStackFrames = 6;
+
+function applyWorkflowStackFrames(frames: number): void {
+  v8.setFlagsFromString(`--stack-trace-limit=${frames}`);
+}
+
 export interface BatonWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -40,6 +54,8 @@ export interface BatonWorkerOptions {
   maxCachedWorkflows?: number;
   /** V8's memory saver mode for the whole process (see applyV8MemorySaver); default true, false leaves V8's defaults. */
   memorySaver?: boolean;
+  /** Stack frames per error and per workflow promise in the workflow thread (see workflowStackFrames); default 6. */
+  stackFrames?: number;
   /** How long in-flight activities get to finish on shutdown before they are cancelled; the stop is forced 3 s later. */
   shutdownGraceMs?: number;
   identity?: string;
@@ -56,6 +72,8 @@ export const shutdownForceAfterGraceMs = 3_000;
 export async function createBatonWorker(options: BatonWorkerOptions): Promise<Worker> {
   const grace = options.shutdownGraceMs ?? 10_000;
   if (options.memorySaver ?? true) applyV8MemorySaver();
+  // Before Worker.create, which starts the workflow thread (its contexts take the limit at creation).
+  applyWorkflowStackFrames(options.stackFrames ?? workflowStackFrames);
   return await Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -144,6 +144,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
         memorySaver: config.worker.memorySaver,
+        stackFrames: config.worker.stackFrames,
         shutdownGraceMs: config.shutdownGraceMs,
         sinks: { ...engine.sinks, ...tracing?.worker.sinks },
         ...(tracing ? { interceptors: tracing.worker.interceptors, workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleInChildProcess } from '../../workers/create-worker.ts';
+import { bundleInChildProcess, workflowStackFrames } from '../../workers/create-worker.ts';
 import { defineRun, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
 
 let engine: Engine;
@@ -27,6 +27,10 @@ describe('the workflow bundle', () => {
     expect(frame, trace).not.toBeNull();
     // The line the trace names is one of the step runner's waits for the answer.
     expect(lines[Number(frame![1]) - 1]).toMatch(/await (condition|this\.waitForAnswer|this\.waitForHuman)/);
+    // Each pending promise's stack is cut at the worker's frame limit (less the SDK's own hook frame):
+    // with V8's default of 10 the wait inside condition() shows 7 frames.
+    const stacks = trace.split(/\n\s*\n/).map((stack) => stack.split('\n').filter((line) => line.trim().startsWith('at ')).length);
+    expect(Math.max(...stacks), trace).toBe(workflowStackFrames - 1);
   });
 
   it('holds line positions only: no source text inline', async () => {
