@@ -137,6 +137,12 @@ export const runStartSchema = z.object({
   agentKinds: z.record(z.string(), agentKindSchema).optional(),
   /** Present on a forked run only; plain runs start at their first step. */
   fork: runForkSchema.optional(),
+  /**
+   * The engine revision (the set of workflow changes) the run takes, named by its starter: the
+   * newest the starter knows. Absent, or unknown to the worker: the worker records its own newest
+   * revision as a patch marker instead.
+   */
+  engineRevision: z.string().optional(),
 });
 export type RunStart = z.infer<typeof runStartSchema>;
 

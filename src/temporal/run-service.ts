@@ -13,6 +13,7 @@ import { runIdSchema } from '../domain/ids.ts';
 import { finishedStatuses, summaryOf, type Actor, type ResumeRequest, type RunFilter, type RunSnapshot, type RunStart, type RunSummary, type StartRunRequest } from '../domain/run.ts';
 import type { RunRepository } from '../store/runs.ts';
 import { initialSnapshot } from '../domain/initial-snapshot.ts';
+import { newestEngineRevision } from '../workflows/engine-revision.ts';
 import { AGENT_RUN_WORKFLOW, resumeAndSettleUpdate, resumeUpdate, settledUpdate, snapshotQuery } from '../workflows/messages.ts';
 import { agentKey, definitionIdKey, projectKey, sessionIdKey, statusKey, stepOrderKey, updatedAtKey } from '../workflows/search-attribute-keys.ts';
 import { planFork, type ForkRequest } from './run-fork.ts';
@@ -426,6 +427,8 @@ export class RunService {
       ...(settings.remindEvery !== undefined ? { defaultRemindEvery: settings.remindEvery } : {}),
       createdAt: new Date().toISOString(),
       ...(recording.startRecorded ? { startRecorded: true } : {}),
+      // Named here, the revision costs the run no patch marker (see src/workflows/engine-revision.ts).
+      engineRevision: newestEngineRevision,
     };
     const agentKinds = this.agentKindsOf(request.definition);
     if (agentKinds) input.agentKinds = agentKinds;

@@ -4,7 +4,7 @@ import { nextStepIndex, resolveNext } from '../domain/branching.ts';
 import type { ResumeRequest, RunSnapshot, RunStart } from '../domain/run.ts';
 import type { Step } from '../domain/step.ts';
 import { resumeAndSettleUpdate, resumeUpdate, settledUpdate, snapshotQuery, type ResumeAndSettleCaller, type RunCaller, type SettledRequest } from './messages.ts';
-import { changeApplies } from './engine-revision.ts';
+import { changeApplies, useStartRevision } from './engine-revision.ts';
 import { RunPublisher } from './run-publisher.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { RunState } from './run-state.ts';
@@ -14,6 +14,7 @@ import { RunFailure, StepEscalation, StepRunner } from './step-runner.ts';
 export const maxStepExecutions = 1_000;
 
 export async function agentRun(start: RunStart): Promise<RunSnapshot> {
+  useStartRevision(start.engineRevision);
   const run = new RunState(start, start.createdAt ?? workflowInfo().startTime.toISOString());
   const publisher = new RunPublisher();
   const recorder = new RunRecorder(start.project, start.sessionId);

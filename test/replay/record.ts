@@ -3,8 +3,9 @@
 // through the composed runtime (store, API, worker, production activities and agentRun); only the
 // model and the http agent's receiver are stand-ins on loopback.
 //
-// When to re-record: only after a workflow change that is guarded by patched() (so old histories
-// still replay down the old branch), to add histories that take the new branch; keep the old files.
+// When to re-record: only after a workflow change that is guarded by an engine revision
+// (changeApplies, so old histories still replay down the old branch), to add histories that take
+// the new branch; keep the old files.
 // Never re-record to make a failing replay pass: an unguarded change that breaks these histories
 // would break every run in flight in production the same way.
 import { execFile } from 'node:child_process';
@@ -316,6 +317,13 @@ const scenarios: Record<string, () => Promise<string>> = {
   // The same under engine revision 4: a settle that carries session entries still writes by the
   // local activity, the others through the sink.
   'read-model-sink-carried': reviewThenAmount,
+  // The starter names the engine revision in the run's input: the lead router cycle with no patch
+  // marker and no TemporalChangeVersion upsert.
+  async 'revision-named'() {
+    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-798' }, input: null });
+    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
+    return paused.runId;
+  },
 };
 
 try {

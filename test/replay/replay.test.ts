@@ -8,7 +8,7 @@ import { engineRevisions } from '../../src/workflows/engine-revision.ts';
 import { runReadModelPatch } from '../../src/workflows/run-recorder.ts';
 import { functionAgentLocalPatch, sessionAppendLocalPatch } from '../../src/workflows/step-runner.ts';
 
-// Histories recorded by test/replay/record.ts (read it before re-recording: only with patched()).
+// Histories recorded by test/replay/record.ts (read it before re-recording: only for a change behind an engine revision).
 const historiesDir = new URL('./histories/', import.meta.url);
 const ignore = () => {};
 const quiet = { trace: ignore, debug: ignore, info: ignore, log: ignore, warn: ignore, error: console.error };
@@ -25,7 +25,13 @@ interface RecordedHistory {
     upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> } };
     workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
     workflowExecutionUpdateCompletedEventAttributes?: { outcome?: { success?: { payloads?: Array<{ data: string }> } } };
+    workflowExecutionStartedEventAttributes?: { input: { payloads: Array<{ data: string }> } };
   }>;
+}
+
+/** The run's start input (the workflow's one argument), from its first event. */
+function startInputOf(events: RecordedHistory['events']): { engineRevision?: string } & Record<string, unknown> {
+  return JSON.parse(Buffer.from(events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[0]!.data, 'base64').toString()) as { engineRevision?: string };
 }
 
 /** The activity types of the local activities in `events`, in order (a marker names its type in its base64 JSON details). */
@@ -51,11 +57,11 @@ async function replay(workflowsPath: string): Promise<ReplayResult[]> {
 }
 
 describe('recorded histories', () => {
-  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto), a quorum approval (and one reminded, then decided by its deadline), forked runs, session entries carried by the next activity, settles written through the worker sink', async () => {
+  it('holds the representative runs: completed, resumed (before and after session-append-local-activity), branched, cancelled, pause-timed-out, reviewed, llm, http, retried, failed, branched to fail, function agents as local activities, resume-and-wait in one Update, human-step deadlines (reminders, onTimeout fail, answer and goto), a quorum approval (and one reminded, then decided by its deadline), forked runs, session entries carried by the next activity, settles written through the worker sink, a revision named by the starter', async () => {
     expect((await recordedHistories()).map((entry) => entry.workflowId)).toEqual([
       'approval-quorum-deadline', 'approval-quorum', 'branch-fail', 'branched', 'cancelled', 'completed', 'deadline-reminded', 'deadline-timeout-answer', 'deadline-timeout-fail', 'deadline-timeout-goto', 'engine-revision', 'failed-after-retries', 'function-agent-local', 'http-agent', 'llm-tool-approval',
       'pause-timeout', 'read-model-cancelled', 'read-model-listed-by-starter', 'read-model-resumed', 'read-model-review-and-input', 'read-model-sink-carried', 'read-model-sink', 'resume-and-settle', 'resumed-session-local', 'resumed', 'retried-step', 'review-and-input',
-      'run-fork-given', 'run-fork', 'session-carried-settle', 'session-carried',
+      'revision-named', 'run-fork-given', 'run-fork', 'session-carried-settle', 'session-carried',
     ]);
   });
 
@@ -252,15 +258,41 @@ describe('recorded histories', () => {
     expect(localActivities('read-model-sink-carried')).toEqual(['runAgentStep', 'recordRun', 'recordRun']);
   });
 
+  it('take the engine revision the starter named: no patch marker and no TemporalChangeVersion upsert, otherwise the commands of the run that recorded it', async () => {
+    const events = Object.fromEntries((await recordedHistories()).map((entry) => [entry.workflowId, (entry.history as RecordedHistory).events]));
+    const patchMarkers = (name: string) => events[name]!.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch').length;
+    const changeVersionUpserts = (name: string) => events[name]!.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion).length;
+    expect(startInputOf(events['revision-named']!).engineRevision).toBe(engineRevisions[0]!.id);
+    expect([patchMarkers('revision-named'), changeVersionUpserts('revision-named')]).toEqual([0, 0]);
+    expect([patchMarkers('read-model-sink'), changeVersionUpserts('read-model-sink')]).toEqual([1, 1]);
+    // The same lead router cycle as read-model-sink (revision 4 as a marker), two events fewer.
+    const kinds = (name: string) => events[name]!.filter((event) => event.markerRecordedEventAttributes?.markerName !== 'core_patch' && !event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion).map((event) => event.eventType);
+    expect(kinds('revision-named')).toEqual(kinds('read-model-sink'));
+    expect(events['revision-named']!.length).toBe(events['read-model-sink']!.length - 2);
+  });
+
+  it('follow the revision marker of a run whose starter named a revision but whose first workflow task a worker that does not read the name ran', async () => {
+    // Such a worker records its newest revision as a marker, as read-model-sink did; the same history
+    // with the name in its input is what a newer API and an older worker write together.
+    const recorded = (await recordedHistories()).find((entry) => entry.workflowId === 'read-model-sink')!.history as RecordedHistory;
+    const history = structuredClone(recorded);
+    const started = history.events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[0]!;
+    started.data = Buffer.from(JSON.stringify({ ...startInputOf(recorded.events), engineRevision: 'engine-revision-4' })).toString('base64');
+    expect(startInputOf(history.events).engineRevision).toBe('engine-revision-4');
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)), logger: quiet });
+    const sinks = { readModel: { record: { fn: () => {}, callDuringReplay: false } } };
+    await expect(Worker.runReplayHistory({ workflowBundle, sinks }, history, 'revision-named-marked')).resolves.toBeUndefined();
+  });
+
   it('replay deterministically with the current agentRun', async () => {
     const results = await replay(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)));
-    expect(results).toHaveLength(31);
+    expect(results).toHaveLength(32);
     for (const result of results) expect({ workflowId: result.workflowId, error: result.error }).toEqual({ workflowId: result.workflowId, error: undefined });
   });
 
   it('fail to replay with a workflow whose command order changed', async () => {
     const results = await replay(fileURLToPath(new URL('./nondeterministic/index.ts', import.meta.url)));
-    expect(results).toHaveLength(31);
+    expect(results).toHaveLength(32);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });
