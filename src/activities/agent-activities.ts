@@ -46,14 +46,15 @@ export function createAgentActivities({ agents, sessions }: AgentActivitiesDeps)
     /** Runs one agent step: resolves the agent, hands it the context and the activity's abort signal. */
     async runAgentStep(request: AgentStepRequest): Promise<AgentStepResult> {
       const { agentId, recordSession, localOnly, carriedSession, ...fields } = request;
-      // First, so they are stored even when this step then fails (an agent no longer registered).
-      if (carriedSession) await storeCarried(sessions, carriedSession);
+      // First, so they are stored even when this step then fails (an agent no longer registered);
+      // the same statement reads the transcript the agent gets.
+      const transcript = carriedSession ? await storeCarried(sessions, carriedSession) : undefined;
       const agent = await agents.resolve(request.project, agentId);
       // Not retryable: registering an agent needs a deploy or an API call, not another attempt.
       if (!agent) throw ApplicationFailure.create({ type: 'agent_not_found', nonRetryable: true, message: `agent "${agentId}" is not registered`, details: [{ agentId }] });
       // An http or llm agent may call out for long: that belongs in a regular (heartbeating) activity.
       if (localOnly && agent.kind !== 'function') return { kind: 'remote' };
-      const session = await sessions.list(request.project, request.sessionId);
+      const session = transcript ?? await sessions.list(request.project, request.sessionId);
       if (agent.kind === 'llm') return { kind: 'llm', config: agent.config, session };
 
       const context = Context.current();
@@ -93,17 +94,18 @@ async function appendOrRefuse(sessions: SessionMemory, project: string, sessionI
 }
 
 /**
- * Stores the carried entries in order. Any failure fails as sessionAppendFailedType, without
- * retries: the agent step's retries are the agent's; the workflow then stores the entries with the
- * session append's own retries, which also name the step whose entry a store refused.
+ * Stores the carried entries in order and answers the session's transcript with them. Any failure
+ * fails as sessionAppendFailedType, without retries: the agent step's retries are the agent's; the
+ * workflow then stores the entries with the session append's own retries, which also name the step
+ * whose entry a store refused.
  */
-export async function storeCarried(sessions: SessionMemory, { project, sessionId, entries }: CarriedSession): Promise<void> {
-  for (const entry of entries) {
-    try {
-      await sessions.append(project, sessionId, entry);
-    } catch (error) {
-      throw ApplicationFailure.create({ type: sessionAppendFailedType, nonRetryable: true, message: `the session entry of step "${entry.step}" could not be stored: ${error instanceof Error ? error.message : String(error)}` });
-    }
+export async function storeCarried(sessions: SessionMemory, { project, sessionId, entries }: CarriedSession): Promise<SessionEntry[]> {
+  try {
+    return await sessions.appendAndList(project, sessionId, entries);
+  } catch (error) {
+    const steps = entries.map((entry) => `"${entry.step}"`).join(', ');
+    const what = entries.length === 1 ? `the session entry of step ${steps}` : `the session entries of steps ${steps}`;
+    throw ApplicationFailure.create({ type: sessionAppendFailedType, nonRetryable: true, message: `${what} could not be stored: ${error instanceof Error ? error.message : String(error)}` });
   }
 }
 

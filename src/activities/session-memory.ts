@@ -12,6 +12,8 @@ export interface SessionMemory {
   append(project: string, sessionId: string, entry: SessionEntry): Promise<void>;
   /** Oldest first. */
   list(project: string, sessionId: string): Promise<SessionEntry[]>;
+  /** Appends `entries` in order, as append does, and answers the transcript with them (the store: in one statement). */
+  appendAndList(project: string, sessionId: string, entries: readonly SessionEntry[]): Promise<SessionEntry[]>;
 }
 
 /** A SessionMemory held in this process: lost on restart, so only for tests and throwaway runs. */
@@ -28,6 +30,10 @@ export function createInMemorySessionMemory(): SessionMemory {
     },
     async list(project, sessionId) {
       return structuredClone(sessions.get(keyOf(project, sessionId)) ?? []);
+    },
+    async appendAndList(project, sessionId, entries) {
+      for (const entry of entries) await this.append(project, sessionId, entry);
+      return await this.list(project, sessionId);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { SessionEntry } from '../domain/agent.ts';
 import { toJson, type Database, type SessionEntriesTable } from './database.ts';
-import { prepareQuery } from './prepared-query.ts';
+import { prepareQuery, type PreparedQuery } from './prepared-query.ts';
 
 /**
  * A session entry PostgreSQL refuses however often it is retried (a NUL in an id, a value deeper
@@ -42,6 +42,21 @@ export interface SessionMemory {
   append(project: string, sessionId: string, entry: SessionEntry): Promise<void>;
   /** Oldest first. */
   list(project: string, sessionId: string): Promise<SessionEntry[]>;
+  /** Appends `entries` in order, as append does, and answers the transcript with them: one statement. */
+  appendAndList(project: string, sessionId: string, entries: readonly SessionEntry[]): Promise<SessionEntry[]>;
+}
+
+interface EntryRow {
+  run_id: string;
+  step: string;
+  agent_id: string | null;
+  input: unknown;
+  output: unknown;
+  at: string;
+}
+
+function entryOf(row: EntryRow): SessionEntry {
+  return { runId: row.run_id, step: row.step, agentId: row.agent_id, input: row.input ?? null, output: row.output ?? null, at: row.at };
 }
 
 export function createSessionMemory(db: Kysely<Database>): SessionMemory {
@@ -61,6 +76,35 @@ export function createSessionMemory(db: Kysely<Database>): SessionMemory {
       // Insertion order: the order in which steps finished, even when clocks disagree.
       .orderBy('seq'),
   );
+  // A human answer's entry carried into the next agent step, stored as that step reads its
+  // transcript: the entries inserted (a retried attempt's are already there: no row comes back)
+  // and the rows the statement's snapshot saw, which cannot include the ones it inserts.
+  const storeAndSelect = new Map<number, PreparedQuery<Record<string, unknown>, EntryRow>>();
+  const storeAndSelectOf = (count: number) => {
+    let query = storeAndSelect.get(count);
+    if (!query) {
+      query = prepareQuery<Record<string, unknown>, EntryRow>(db, (p: Record<string, unknown>) => {
+        const rows = Array.from({ length: count }, (_, i) => ({
+          project: p.project as string, session_id: p.session_id as string, run_id: p[`run_id_${i}`] as string, step: p[`step_${i}`] as string,
+          agent_id: p[`agent_id_${i}`] as string | null, input: p[`input_${i}`] as string | null, output: p[`output_${i}`] as string | null, at: p[`at_${i}`] as string,
+        }));
+        return db
+          .with('stored', (q) => q.insertInto('session_entries').values(rows).onConflict((oc) => oc.columns(['project', 'session_id', 'run_id', 'step']).doNothing()).returningAll())
+          .selectFrom('session_entries')
+          .selectAll()
+          .where('project', '=', p.project as string)
+          .where('session_id', '=', p.session_id as string)
+          .unionAll((q) => q.selectFrom('stored').selectAll())
+          .orderBy('seq');
+      });
+      storeAndSelect.set(count, query);
+    }
+    return query;
+  };
+  const refusedOr = (error: unknown): unknown => {
+    const sqlState = refusedValueState(error);
+    return sqlState ? new SessionWriteRefused(`the session store refused the entry (SQLSTATE ${sqlState}): ${(error as Error).message}`, sqlState) : error;
+  };
   return {
     async append(project, sessionId, entry) {
       try {
@@ -75,24 +119,30 @@ export function createSessionMemory(db: Kysely<Database>): SessionMemory {
           at: entry.at,
         });
       } catch (error) {
-        const sqlState = refusedValueState(error);
-        if (sqlState) {
-          throw new SessionWriteRefused(`the session store refused the entry (SQLSTATE ${sqlState}): ${(error as Error).message}`, sqlState);
-        }
-        throw error;
+        throw refusedOr(error);
       }
     },
 
     async list(project, sessionId) {
       const { rows } = await selectEntries.execute({ project, sessionId });
-      return rows.map((row) => ({
-        runId: row.run_id,
-        step: row.step,
-        agentId: row.agent_id,
-        input: row.input ?? null,
-        output: row.output ?? null,
-        at: row.at,
-      }));
+      return rows.map(entryOf);
+    },
+
+    async appendAndList(project, sessionId, entries) {
+      if (entries.length === 0) return await this.list(project, sessionId);
+      const params: Record<string, unknown> = { project, session_id: sessionId };
+      entries.forEach((entry, i) => {
+        Object.assign(params, {
+          [`run_id_${i}`]: entry.runId, [`step_${i}`]: entry.step, [`agent_id_${i}`]: entry.agentId,
+          [`input_${i}`]: storableJson(entry.input), [`output_${i}`]: storableJson(entry.output), [`at_${i}`]: entry.at,
+        });
+      });
+      try {
+        const { rows } = await storeAndSelectOf(entries.length).execute(params);
+        return rows.map(entryOf);
+      } catch (error) {
+        throw refusedOr(error);
+      }
     },
   };
 }

@@ -80,6 +80,23 @@ describe.each(backends)('agents and sessions on $name', (backend) => {
     expect(await store.sessions.list(project, 'missing')).toEqual([]);
   });
 
+  it('appends carried entries and answers the transcript with them in one call, once per run and step', async () => {
+    const project = uniqueProject();
+    const entry = (runId: string, step: string, output: unknown) => ({ runId, step, agentId: null, input: null, output, at: '2026-05-06T10:00:00Z' });
+    await store.sessions.append(project, 's1', entry('wfr_0', 'earlier', 'before'));
+    // The agent after the answers reads them with the earlier entry, in the order they were stored.
+    expect(await store.sessions.appendAndList(project, 's1', [entry('wfr_1', 'ask', 'yes'), entry('wfr_1', 'again', { amount: 3 })])).toEqual([
+      entry('wfr_0', 'earlier', 'before'), entry('wfr_1', 'ask', 'yes'), entry('wfr_1', 'again', { amount: 3 }),
+    ]);
+    // A retried attempt stores nothing twice and reads the same transcript; then one entry alone, a U+0000 made storable.
+    expect(await store.sessions.appendAndList(project, 's1', [entry('wfr_1', 'ask', 'changed'), entry('wfr_1', 'again', 'changed')])).toEqual(await store.sessions.list(project, 's1'));
+    expect(await store.sessions.appendAndList(project, 's1', [entry('wfr_2', 'ask', 'a\u0000b')])).toEqual([
+      entry('wfr_0', 'earlier', 'before'), entry('wfr_1', 'ask', 'yes'), entry('wfr_1', 'again', { amount: 3 }), entry('wfr_2', 'ask', 'a\ufffdb'),
+    ]);
+    expect(await store.sessions.appendAndList(project, 's2', [])).toEqual([]);
+    expect(await store.sessions.list(project, 's1')).toHaveLength(4);
+  });
+
   it('answers ping while open', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });

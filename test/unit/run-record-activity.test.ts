@@ -50,6 +50,7 @@ describe('recordRun with carried session entries', () => {
     const refusing: SessionMemory = {
       append: async () => { throw Object.assign(new Error('the session store refused the entry (SQLSTATE 22021)'), { name: 'SessionWriteRefused' }); },
       list: async () => [],
+      appendAndList: async () => [],
     };
     const activities = createRunRecordActivities({ record: async (snapshot) => { writes.push(snapshot); return true; } }, undefined, refusing);
     const failure = await activities.recordRun(failed, null, session).catch((error: unknown) => error);
@@ -59,7 +60,7 @@ describe('recordRun with carried session entries', () => {
   });
 
   it('lets any other store failure retry', async () => {
-    const down: SessionMemory = { append: async () => { throw new Error('connection refused'); }, list: async () => [] };
+    const down: SessionMemory = { append: async () => { throw new Error('connection refused'); }, list: async () => [], appendAndList: async () => { throw new Error('connection refused'); } };
     const activities = createRunRecordActivities({ record: async () => true }, undefined, down);
     const failure = await activities.recordRun(failed, null, session).catch((error: unknown) => error);
     expect(failure).not.toBeInstanceOf(ApplicationFailure);
@@ -70,7 +71,7 @@ describe('recordRun with carried session entries', () => {
 describe('runAgentStep with carried session entries', () => {
   it('fails as session_append_failed without retries, before it resolves the agent, when an entry cannot be stored', async () => {
     const resolved: string[] = [];
-    const down: SessionMemory = { append: async () => { throw new Error('connection refused'); }, list: async () => [] };
+    const down: SessionMemory = { append: async () => { throw new Error('connection refused'); }, list: async () => [], appendAndList: async () => { throw new Error('connection refused'); } };
     const agents = { resolve: async (_project: string, id: string) => { resolved.push(id); return undefined; } } as unknown as AgentRegistry;
     const activities = createAgentActivities({ agents, sessions: down });
     const carriedSession = { project: 'acme', sessionId: 'ses_1', entries: [{ runId: 'wfr_1', step: 'ask', agentId: null, input: null, output: 'yes', at: '2026-01-01T00:00:00.000Z' }] };
