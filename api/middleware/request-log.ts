@@ -22,9 +22,8 @@ export function requestLog(logger: Logger, metrics?: ApiMetrics): MiddlewareHand
     const began = performance.now();
     const offered = c.req.header(requestIdHeader);
     const requestId = offered && acceptableRequestId.test(offered) ? offered : randomUUID();
-    const log = logger.child({ reqId: requestId });
     c.set('requestId', requestId);
-    c.set('log', log);
+    c.set('log', lazyChild(logger, { reqId: requestId }));
     c.header(requestIdHeader, requestId);
     await next();
     const status = c.res.status;
@@ -32,10 +31,26 @@ export function requestLog(logger: Logger, metrics?: ApiMetrics): MiddlewareHand
     const route = routeOf(c);
     metrics?.request(c.req.method, route, status, seconds);
     const level = status >= 500 ? 'error' : quietPaths.has(c.req.path) && status < 400 ? 'debug' : 'info';
-    if (!log.isLevelEnabled(level)) return;
+    if (!logger.isLevelEnabled(level)) return;
     const durationMs = Math.round(seconds * 10_000) / 10;
-    log[level]({ method: c.req.method, path: c.req.path, route, status, durationMs }, `${c.req.method} ${c.req.path} ${status} ${durationMs} ms`);
+    // The same line a child with the id would write (bindings come first), without making one.
+    logger[level]({ reqId: requestId, method: c.req.method, path: c.req.path, route, status, durationMs }, `${c.req.method} ${c.req.path} ${status} ${durationMs} ms`);
   };
+}
+
+/**
+ * `logger.child(bindings)`, made when a line is first written through it: most requests write
+ * only their access line, and a pino child costs a bindings serialization per request.
+ */
+function lazyChild(logger: Logger, bindings: Record<string, string>): Logger {
+  let child: Logger | undefined;
+  return new Proxy({} as Logger, {
+    get(_target, key) {
+      child ??= logger.child(bindings);
+      const value: unknown = Reflect.get(child, key, child);
+      return typeof value === 'function' ? value.bind(child) : value;
+    },
+  });
 }
 
 /**

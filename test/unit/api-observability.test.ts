@@ -30,6 +30,8 @@ describe('request log', () => {
     expect(requestLines).toHaveLength(1);
     expect(requestLines[0]).toMatchObject({ level: 'info', method: 'GET', path: '/v1/runs/wfr_1', route: '/v1/runs/:runId', status: 200 });
     expect(typeof requestLines[0]!.durationMs).toBe('number');
+    // The id first, as a child logger's binding is on the request's other lines.
+    expect(Object.keys(requestLines[0]!)).toEqual(['level', 'time', 'pid', 'reqId', 'method', 'path', 'route', 'status', 'durationMs', 'msg']);
   });
 
   it('makes an id when the caller sends none or one that is not a plain token, and logs the same id it returns', async () => {
@@ -58,6 +60,7 @@ describe('request log', () => {
     expect(response.status).toBe(500);
     const lines = entries().filter((entry) => entry.reqId === 'req-boom');
     expect(lines.map((entry) => entry.level)).toEqual(['error', 'error']);
+    expect(lines.map((entry) => Object.keys(entry).slice(0, 4))).toEqual([['level', 'time', 'pid', 'reqId'], ['level', 'time', 'pid', 'reqId']]);
     expect(lines[0]).toMatchObject({ error: { type: 'Error', message: 'something broke' } });
   });
 
