@@ -117,6 +117,8 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
       parts.activities = createActivities({ agents, sessions: store.sessions, runs: store.runs, llm: { env: config.env, secrets, tools, egress }, onRunFailed });
       parts.sinks = createRunRecordSinks(store.runs, {
         onRunFailed,
+        onWriteDeferred: (snapshot, error) => runLogger.warn({ runId: snapshot.runId, version: snapshot.version, error: errorFields(runLogger, error) }, 'the run read model could not be written; trying again in the background'),
+        onCaughtUp: (snapshot) => runLogger.info({ runId: snapshot.runId, version: snapshot.version }, 'the run read model caught up'),
         onWriteFailed: (snapshot, error) => runLogger.warn({ runId: snapshot.runId, version: snapshot.version, error: errorFields(runLogger, error) }, 'the run read model could not be written; it catches up at the next settle'),
       });
     }

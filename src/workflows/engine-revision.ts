@@ -4,7 +4,7 @@
 // whose starter names its revision (RunStart.engineRevision) checks none: the name is in its input,
 // which every replay reads, so it needs no marker at all.
 import { patched } from '@temporalio/workflow';
-// Internal to the SDK: the patch markers the history being replayed holds (see runRevision).
+// Internal to the SDK: the patch markers the history being replayed holds (see useStartRevision).
 import { getActivator } from '@temporalio/workflow/lib/global-attributes.js';
 
 /** The patched() ids of workflow changes (each keeps its own id: older histories recorded it). */

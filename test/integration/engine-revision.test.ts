@@ -7,7 +7,7 @@ import { newRunId } from '../../src/temporal/run-ids.ts';
 import { startInput } from '../../src/temporal/run-history.ts';
 import { engineRevisions, newestEngineRevision } from '../../src/workflows/engine-revision.ts';
 import { AGENT_RUN_WORKFLOW } from '../../src/workflows/messages.ts';
-import { defineRun, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
+import { defineRun, eventually, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
 
 let engine: Engine;
 
@@ -49,6 +49,28 @@ describe('a run\'s engine revision', () => {
     const start = { ...(await startInput(engine.client, first.runId))!, runId: newRunId(), startRecorded: false, engineRevision: 'engine-revision-999' };
     const handle = await engine.client.workflow.start(AGENT_RUN_WORKFLOW, { taskQueue: engine.taskQueue, workflowId: start.runId, args: [start] });
     expect(await handle.result()).toMatchObject({ status: 'completed', result: { seen: 'x' } });
+    expect(await patchesOf(start.runId)).toEqual({ markers: [engineRevisions[0]!.id], changeVersionUpserts: 1 });
+  });
+
+  it('is each run\'s own: a named run and a marked one paused side by side on one worker keep their ways through their resumes', async () => {
+    const project = uniqueProject('revision-side');
+    const definition = defineRun(project, [
+      { type: 'approval', name: 'approve', message: 'Go on?', options: ['yes', 'no'] },
+      { name: 'after', agentId: 'revision_echo' },
+    ]);
+    const named = await engine.runs.startAndWait({ project, definition, task: 't', state: {}, input: 'x', waitMs: 30_000 });
+    expect(named.status).toBe('paused');
+    const start = { ...(await startInput(engine.client, named.runId))!, runId: newRunId(), engineRevision: 'engine-revision-999' };
+    await engine.client.workflow.start(AGENT_RUN_WORKFLOW, { taskQueue: engine.taskQueue, workflowId: start.runId, args: [start] });
+    const marked = await eventually(async () => {
+      const row = await engine.store.runs.get(project, start.runId);
+      expect(row?.status).toBe('paused');
+      return row!;
+    });
+    // Each resume checks changes again (the carried answer, the deadline): the marked run last ran on this worker.
+    expect(await engine.runs.resumeAndWait(project, named.runId, { step: 'approve', input: 'yes' }, { waitMs: 30_000 })).toMatchObject({ status: 'completed', result: { seen: 'yes' } });
+    expect(await engine.runs.resumeAndWait(project, marked.runId, { step: 'approve', input: 'yes' }, { waitMs: 30_000 })).toMatchObject({ status: 'completed', result: { seen: 'yes' } });
+    expect(await patchesOf(named.runId)).toEqual({ markers: [], changeVersionUpserts: 0 });
     expect(await patchesOf(start.runId)).toEqual({ markers: [engineRevisions[0]!.id], changeVersionUpserts: 1 });
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../src/domain/agent.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import type { RunService } from '../../src/temporal/run-service.ts';
-import { defineRun, runActivityTypes, startEngine, uniqueProject, workflowTaskFailures as taskFailures, type Engine } from './engine-harness.ts';
+import { defineRun, eventually, runActivityTypes, startEngine, uniqueProject, workflowTaskFailures as taskFailures, type Engine } from './engine-harness.ts';
 import { failFirstInserts } from './store-backends.ts';
 
 let engine: Engine;
@@ -42,6 +42,21 @@ describe('the read model written through the worker sink', () => {
     expect(done.status).toBe('completed');
     expect(await store.runs.get(project, done.runId)).toMatchObject({ status: 'completed', version: done.version, result: { seen: 'approve' } });
     expect(await activities(done.runId)).toEqual(['runAgentStep', 'runAgentStep']);
+  });
+
+  it('goes on in the background when the store is down past the workflow task\'s time, so a run\'s last settle still lands', async () => {
+    // Seven attempts fail within the sink's 8 s, the first background round fails too, the second lands.
+    const project = uniqueProject('sink-late');
+    const flaky = await failFirstInserts(engine.stack.config.databaseSchema!, 'runs', 'project', project, 8);
+    try {
+      const done = await runs.startAndWait({ project, definition: defineRun(project, [{ name: 'only', agentId: 'sink_echo' }]), task: 't', state: {}, input: 'lead', waitMs: 60_000 });
+      expect(done.status).toBe('completed');
+      await eventually(async () => expect(await store.runs.get(project, done.runId)).toMatchObject({ status: 'completed', version: done.version }), 30_000);
+      expect(await flaky.attempts()).toBe(9);
+      expect(await workflowTaskFailures(done.runId)).toBe(0);
+    } finally {
+      await flaky.remove();
+    }
   });
 
   it('is retried by the worker when the store fails for a moment; the start still answers paused, with its row', async () => {

@@ -106,7 +106,10 @@ export async function failFirstInserts(schema: string, table: 'runs' | 'session_
     attempts: async () => Number((await admin.query<{ last_value: string }>(`SELECT last_value FROM ${schema}.${name}_attempts`)).rows[0]!.last_value),
     async remove() {
       try {
+        // All of it, so the next test in the same schema can make its own.
         await admin.query(`DROP TRIGGER IF EXISTS ${name} ON ${schema}.${table}`);
+        await admin.query(`DROP FUNCTION IF EXISTS ${schema}.${name}()`);
+        await admin.query(`DROP SEQUENCE IF EXISTS ${schema}.${name}_attempts`);
       } finally {
         await admin.end();
       }

@@ -9,6 +9,10 @@ const paused = {
 } satisfies RunSnapshot;
 const failed = { ...paused, status: 'failed', error: { code: 'step_failed', message: 'the agent answered 500', step: 'fetch' } } satisfies RunSnapshot;
 
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 // The sink's function as the worker calls it (workflow info first, unused by it).
 const write = (sinks: ReturnType<typeof createRunRecordSinks>, snapshot: RunSnapshot) => sinks.readModel.record.fn({} as never, snapshot, null);
 
@@ -23,22 +27,60 @@ describe('the read-model sink', () => {
     expect(gaveUp).toEqual([]);
   });
 
-  it('gives up once its time is up and says so, without throwing into the worker', async () => {
+  it('hands the write to the background once its time is up, without throwing into the worker, and it lands once the store is back', async () => {
+    let down = true;
     let attempts = 0;
-    const gaveUp: Array<{ runId: string; error: unknown }> = [];
-    const sinks = createRunRecordSinks({ record: async () => { attempts += 1; throw new Error('the store is down'); } }, { retryDelaysMs: [5, 10], budgetMs: 60, onWriteFailed: (snapshot, error) => gaveUp.push({ runId: snapshot.runId, error }) });
+    const stored: RunSnapshot[] = [];
+    const deferred: Array<{ runId: string; error: unknown }> = [];
+    const caughtUp: RunSnapshot[] = [];
+    const gaveUp: unknown[] = [];
+    const sinks = createRunRecordSinks({ record: async (snapshot) => { attempts += 1; if (down) throw new Error('the store is down'); stored.push(snapshot); return true; } }, {
+      retryDelaysMs: [5, 10], budgetMs: 60, catchUpDelaysMs: [5],
+      onWriteDeferred: (snapshot, error) => deferred.push({ runId: snapshot.runId, error }), onCaughtUp: (snapshot) => caughtUp.push(snapshot), onWriteFailed: (_snapshot, error) => gaveUp.push(error),
+    });
     await write(sinks, paused);
     expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(deferred).toEqual([{ runId: 'wfr_1', error: new Error('the store is down') }]);
+    // Still failing in the background: tried again, not given up.
+    await until(() => attempts >= 6);
+    down = false;
+    await until(() => caughtUp.length === 1);
+    expect(stored).toEqual([paused]);
+    expect(gaveUp).toEqual([]);
+  });
+
+  it('gives a background write up once its time there is up', async () => {
+    const gaveUp: Array<{ runId: string; error: unknown }> = [];
+    const sinks = createRunRecordSinks({ record: async () => { throw new Error('the store is down'); } }, {
+      retryDelaysMs: [5], budgetMs: 20, catchUpDelaysMs: [5], catchUpForMs: 50, onWriteFailed: (snapshot, error) => gaveUp.push({ runId: snapshot.runId, error }),
+    });
+    await write(sinks, paused);
+    await until(() => gaveUp.length === 1);
     expect(gaveUp).toEqual([{ runId: 'wfr_1', error: new Error('the store is down') }]);
   });
 
+  it('drops a waiting state once a newer one of the run lands, and gives up the oldest run past its cap', async () => {
+    let down = true;
+    const stored: RunSnapshot[] = [];
+    const gaveUp: string[] = [];
+    const sinks = createRunRecordSinks({ record: async (snapshot) => { if (down) throw new Error('the store is down'); stored.push(snapshot); return true; } }, {
+      retryDelaysMs: [5], budgetMs: 20, catchUpDelaysMs: [60_000], catchUpMaxRuns: 1, onWriteFailed: (snapshot) => gaveUp.push(`${snapshot.runId} v${snapshot.version}`),
+    });
+    await write(sinks, paused);
+    await write(sinks, { ...paused, runId: 'wfr_2' });
+    expect(gaveUp).toEqual(['wfr_1 v3']);
+    down = false;
+    await write(sinks, { ...paused, runId: 'wfr_2', version: 4, status: 'completed' });
+    expect(stored.map((snapshot) => `${snapshot.runId} v${snapshot.version}`)).toEqual(['wfr_2 v4']);
+  });
+
   it('does not wait past its time for a write that hangs', async () => {
-    const gaveUp: unknown[] = [];
-    const sinks = createRunRecordSinks({ record: () => new Promise<boolean>(() => {}) }, { retryDelaysMs: [5], budgetMs: 50, onWriteFailed: (_snapshot, error) => gaveUp.push(error) });
+    const deferred: unknown[] = [];
+    const sinks = createRunRecordSinks({ record: () => new Promise<boolean>(() => {}) }, { retryDelaysMs: [5], budgetMs: 50, catchUpDelaysMs: [60_000], onWriteDeferred: (_snapshot, error) => deferred.push(error) });
     const began = Date.now();
     await write(sinks, paused);
     expect(Date.now() - began).toBeLessThan(1_000);
-    expect(gaveUp).toEqual([new Error('the read model write did not answer in time')]);
+    expect(deferred).toEqual([new Error('the read model write did not answer in time')]);
   });
 
   it('does not retry a value the store refuses (SQLSTATE class 22)', async () => {
