@@ -48,7 +48,7 @@ function lazyChild(logger: Logger, bindings: Record<string, string>): Logger {
     get(_target, key) {
       child ??= logger.child(bindings);
       const value: unknown = Reflect.get(child, key, child);
-      return typeof value === 'function' ? value.bind(child) : value;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(child) : value;
     },
   });
 }
