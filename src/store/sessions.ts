@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { SessionEntry } from '../domain/agent.ts';
+import type { SessionMemory } from '../domain/session-memory.ts';
 import { toJson, type Database, type SessionEntriesTable } from './database.ts';
 import { prepareQuery, type PreparedQuery } from './prepared-query.ts';
 
@@ -36,15 +37,7 @@ export function storableJson(value: unknown): string | null {
   return json === null ? null : json.replace(/(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi, '$1\\ufffd');
 }
 
-/** The transcript agents see of earlier steps in the same session; the activities call exactly this. */
-export interface SessionMemory {
-  /** Idempotent by (runId, step): a retried activity's second append of the same step is a no-op. */
-  append(project: string, sessionId: string, entry: SessionEntry): Promise<void>;
-  /** Oldest first. */
-  list(project: string, sessionId: string): Promise<SessionEntry[]>;
-  /** Appends `entries` in order, as append does, and answers the transcript with them: one statement. */
-  appendAndList(project: string, sessionId: string, entries: readonly SessionEntry[]): Promise<SessionEntry[]>;
-}
+export type { SessionMemory } from '../domain/session-memory.ts';
 
 interface EntryRow {
   run_id: string;
