@@ -106,27 +106,25 @@ function definition(steps: Definition['steps']): Definition {
 }
 const agentStep = (order: number, name: string, agentId: string, action = '', extra: Partial<AgentStep> = {}): AgentStep => ({ id: `st-${order}`, name, stepOrder: order, type: 'agent', agentId, action, requireApproval: false, ...extra });
 
-/** A reviewed agent answer, then an input step answered against its schema. */
-async function reviewAndInput(): Promise<string> {
+/**
+ * A reviewed agent answer, then an input step answered against its schema: no agent step after
+ * either answer. Through `service`: the recorder's own RunService or the API's.
+ */
+async function reviewAndInput(service: RunService): Promise<string> {
   const steps: Definition['steps'] = [
     { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
     { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
   ];
-  const paused = await runs.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
-  const asked = await runs.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
-  await runs.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
+  const paused = await service.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
+  const asked = await service.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
+  await service.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
   return paused.runId;
 }
 
-/** A reviewed draft, then an amount asked for: two answers, and no agent step after either. */
-async function reviewThenAmount(): Promise<string> {
-  const steps: Definition['steps'] = [
-    { ...agentStep(1, 'draft', 'template', 'Offer for {{state.customer}}'), requireApproval: true },
-    { id: 'st-2', name: 'amount', stepOrder: 2, type: 'input', message: 'Amount for {{steps.draft.output}}?', schema: { type: 'number', minimum: 1 } },
-  ];
-  const paused = await apiRuns.startAndWait({ project, definition: definition(steps), task: 't', state: { customer: 'ACME' }, input: null });
-  const asked = await apiRuns.resumeAndWait(project, paused.runId, { step: 'draft', input: 'Offer for ACME, edited' });
-  await apiRuns.resumeAndWait(project, asked.runId, { step: 'amount', input: 12 });
+/** The lead router's approval cycle, approved, through `service`. */
+async function leadRouterCycle(service: RunService, leadId: string): Promise<string> {
+  const paused = await service.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId }, input: null });
+  await service.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
   return paused.runId;
 }
 
@@ -161,7 +159,7 @@ const scenarios: Record<string, () => Promise<string>> = {
     const paused = await runs.startAndWait({ project, definition: { ...leadRouter, pauseTimeout: '1s' }, task: 'Route this lead', state: {}, input: null });
     return paused.runId;
   },
-  'review-and-input': reviewAndInput,
+  'review-and-input': () => reviewAndInput(runs),
   async 'llm-tool-approval'() {
     await createAgent({ id: 'calc-bot', kind: 'llm', config: { model: 'fake', baseUrl: model.baseUrl, tools: [{ name: 'calculator', requiresApproval: true }] } });
     const paused = await runs.startAndWait({ project, definition: definition([agentStep(1, 'compute', 'calc-bot', 'What is 6 times 7?')]), task: 't', state: {}, input: null });
@@ -190,30 +188,18 @@ const scenarios: Record<string, () => Promise<string>> = {
     return paused.runId;
   },
   // A run whose starter lists it (RunService since startRecorded): no read-model write at start.
-  async 'read-model-listed-by-starter'() {
-    const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-790' }, input: null });
-    await runs.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
-    return paused.runId;
-  },
+  'read-model-listed-by-starter': () => leadRouterCycle(runs, 'lead-790'),
   async 'read-model-cancelled'() {
     const paused = await runs.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: {}, input: null });
     await runs.cancel(project, paused.runId);
     return paused.runId;
   },
-  'read-model-review-and-input': reviewAndInput,
+  'read-model-review-and-input': () => reviewAndInput(runs),
   // Since patch function-agent-local-activity: started through the API's RunService, which knows the
   // registry's function agents, so classify and route run as local activities (markers, no activity tasks).
-  async 'function-agent-local'() {
-    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-791' }, input: null });
-    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
-    return paused.runId;
-  },
+  'function-agent-local': () => leadRouterCycle(apiRuns, 'lead-791'),
   // Since the resumeAndSettle Update: resume-and-wait is one Update that answers at the next settle.
-  async 'resume-and-settle'() {
-    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-792' }, input: null });
-    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
-    return paused.runId;
-  },
+  'resume-and-settle': () => leadRouterCycle(apiRuns, 'lead-792'),
   // Since engine revision 1: one patch marker (and one TemporalChangeVersion upsert) stands for the
   // read model, the session append's changes, function agents as local activities.
   async 'engine-revision'() {
@@ -299,31 +285,19 @@ const scenarios: Record<string, () => Promise<string>> = {
   },
   // Since engine revision 3 (session-append-carried): the approval's session entry rides with the
   // route step's local activity instead of a local activity of its own.
-  async 'session-carried'() {
-    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-796' }, input: null });
-    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
-    return paused.runId;
-  },
+  'session-carried': () => leadRouterCycle(apiRuns, 'lead-796'),
   // No agent step after the answers: the reviewed answer rides with the next pause's read-model
   // write, the input step's answer with the last one.
-  'session-carried-settle': reviewThenAmount,
+  'session-carried-settle': () => reviewAndInput(apiRuns),
   // Since engine revision 4 (read-model-sink): the settles' writes go through the worker's sink,
   // so the lead router cycle has no recordRun local activity left.
-  async 'read-model-sink'() {
-    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-797' }, input: null });
-    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
-    return paused.runId;
-  },
+  'read-model-sink': () => leadRouterCycle(apiRuns, 'lead-797'),
   // The same under engine revision 4: a settle that carries session entries still writes by the
   // local activity, the others through the sink.
-  'read-model-sink-carried': reviewThenAmount,
+  'read-model-sink-carried': () => reviewAndInput(apiRuns),
   // The starter names the engine revision in the run's input: the lead router cycle with no patch
   // marker and no TemporalChangeVersion upsert.
-  async 'revision-named'() {
-    const paused = await apiRuns.startAndWait({ project, definition: leadRouter, task: 'Route this lead', state: { leadId: 'lead-798' }, input: null });
-    await apiRuns.resumeAndWait(project, paused.runId, { step: 'approval', input: 'approve' });
-    return paused.runId;
-  },
+  'revision-named': () => leadRouterCycle(apiRuns, 'lead-798'),
 };
 
 try {
