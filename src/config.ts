@@ -192,6 +192,7 @@ const envSchema = z.object({
   BATON_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'a whole number of runs, 2 or more' }).int('a whole number of runs, 2 or more').min(2, 'a whole number of runs, 2 or more').optional(),
   BATON_WORKER_MEMORY_SAVER: flag,
   // At least 4: fewer frames and the SDK's stack trace no longer links a Promise.race to its parts.
+  BATON_WORKER_STACK_TRACES: flag,
   BATON_WORKER_STACK_FRAMES: z.coerce.number({ error: 'a whole number of frames, 4 to 100' }).int('a whole number of frames, 4 to 100').min(4, 'a whole number of frames, 4 to 100').max(100, 'a whole number of frames, 4 to 100').optional(),
   BATON_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').default(10_000),
   BATON_CANCEL_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').max(600_000, 'at most 600000 (10 minutes)').default(5_000),
@@ -251,6 +252,8 @@ export interface Config {
     memorySaver: boolean;
     /** Stack frames kept per error and per workflow promise in the workflow thread (see workflowStackFrames). */
     stackFrames?: number;
+    /** Whether workflow threads record a stack per promise for the Web UI's stack trace (off: see workflow-stack-traces.ts). */
+    stackTraces: boolean;
   };
   shutdownGraceMs: number;
   /** The environment this was read from: agents, tools and model endpoints take their settings (OPENAI_BASE_URL, secretEnv, apiKeyEnv) from it. */
@@ -321,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCachedWorkflows: e.BATON_WORKER_MAX_CACHED_WORKFLOWS,
       memorySaver: e.BATON_WORKER_MEMORY_SAVER ?? true,
       stackFrames: e.BATON_WORKER_STACK_FRAMES,
+      stackTraces: e.BATON_WORKER_STACK_TRACES ?? false,
     },
     shutdownGraceMs: e.BATON_SHUTDOWN_GRACE_MS,
     env,

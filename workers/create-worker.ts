@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import v8 from 'node:v8';
 import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerInterceptors, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import { setWorkflowStackTraces } from './workflow-stack-traces.ts';
 
 /** The engine's workflow module (exports `agentRun`); bundled into the worker's sandbox. */
 export const defaultWorkflowsPath = fileURLToPath(new URL('../src/workflows/index.ts', import.meta.url));
@@ -27,11 +28,11 @@ export function applyV8MemorySaver(): void {
 
 /**
  * Stack frames V8 keeps per error in the contexts created after this is set: the workflow thread's
- * and its workflow sandbox's, not the process's main one. The SDK captures a stack for every
- * promise workflow code creates and maps each frame through the bundle's source map, for the Web
- * UI's stack trace: the largest single cost of the workflow thread, and it grows with the frames.
- * With 6 (V8's default is 10) that trace still names every Baton line a paused run waits on, as a
- * chain of its promises; a failure's stack shows its 6 innermost frames. BATON_WORKER_STACK_FRAMES overrides it.
+ * and its workflow sandbox's, not the process's main one. With workflow stack traces on, the SDK
+ * also captures a stack for every promise workflow code creates and maps each frame through the
+ * bundle's source map, for the Web UI's stack trace, at a cost that grows with the frames. With 6
+ * (V8's default is 10) that trace still names every Baton line a paused run waits on, as a chain of
+ * its promises; a failure's stack shows its 6 innermost frames. BATON_WORKER_STACK_FRAMES overrides it.
  */
 export const workflowStackFrames = 6;
 
@@ -56,6 +57,12 @@ export interface BatonWorkerOptions {
   memorySaver?: boolean;
   /** Stack frames per error and per workflow promise in the workflow thread (see workflowStackFrames); default 6. */
   stackFrames?: number;
+  /**
+   * Record a stack per workflow promise for the Web UI's stack trace (see workflow-stack-traces.ts);
+   * default false: ~40% of the worker's CPU per approval cycle, for a trace the run's current
+   * details already sum up (which step waits for what).
+   */
+  stackTraces?: boolean;
   /** How long in-flight activities get to finish on shutdown before they are cancelled; the stop is forced 3 s later. */
   shutdownGraceMs?: number;
   identity?: string;
@@ -74,6 +81,7 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Wo
   if (options.memorySaver ?? true) applyV8MemorySaver();
   // Before Worker.create, which starts the workflow thread (its contexts take the limit at creation).
   applyWorkflowStackFrames(options.stackFrames ?? workflowStackFrames);
+  setWorkflowStackTraces(options.stackTraces ?? false);
   return await Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -145,6 +145,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
         memorySaver: config.worker.memorySaver,
         stackFrames: config.worker.stackFrames,
+        stackTraces: config.worker.stackTraces,
         shutdownGraceMs: config.shutdownGraceMs,
         sinks: { ...engine.sinks, ...tracing?.worker.sinks },
         ...(tracing ? { interceptors: tracing.worker.interceptors, workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),

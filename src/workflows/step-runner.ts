@@ -84,8 +84,8 @@ export class StepRunner {
 
   /**
    * Runs `step` (at 1-based `position` of the ordered steps) on `input`; resolves with its output.
-   * Not async, like the other pass-throughs here: the SDK captures a stack trace for every promise a
-   * workflow creates (for the Web UI's stack trace), so each async layer costs worker CPU per step.
+   * Not async, like the other pass-throughs here: each promise a workflow creates costs worker CPU
+   * per step, and far more with stack traces on (the SDK then captures a stack for every one).
    */
   execute(step: Step, position: number, input: unknown): Promise<unknown> {
     return step.type === 'agent' ? this.agentStep(step, position, input) : this.humanStep(step, position, input);

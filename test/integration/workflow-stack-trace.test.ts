@@ -1,6 +1,6 @@
-// The workflow bundle carries a line-only source map without the sources' text (smaller worker);
-// the stack trace engineers read in the Temporal Web UI must still name Baton's TypeScript files
-// and lines.
+// Workflow stack traces (the Temporal Web UI's stack trace of a run) are off unless the worker
+// turns them on; then the workflow bundle's line-only source map (no source text: a smaller worker)
+// must still name Baton's TypeScript files and lines.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,12 +8,28 @@ import { bundleInChildProcess, workflowStackFrames } from '../../workers/create-
 import { defineRun, startEngine, uniqueProject, type Engine } from './engine-harness.ts';
 
 let engine: Engine;
+let untraced: Engine;
 
 beforeAll(async () => {
-  engine = await startEngine('stack-trace');
+  engine = await startEngine('stack-trace', { env: { BATON_WORKER_STACK_TRACES: 'on' } });
+  untraced = await startEngine('stack-trace-off');
 });
 
-afterAll(async () => engine?.close());
+afterAll(async () => {
+  await engine?.close();
+  await untraced?.close();
+});
+
+describe('a worker on the default settings', () => {
+  it('records no workflow stack traces: the query says so, and the run goes on', async () => {
+    const project = uniqueProject('untraced');
+    const paused = await untraced.runs.startAndWait({ project, definition: defineRun(project, [{ type: 'input', name: 'ask', message: 'Anything?' }]), task: 't', state: {}, input: null, waitMs: 30_000 });
+    expect(paused.status).toBe('paused');
+    await expect(untraced.client.workflow.getHandle(paused.runId).query<string>('__stack_trace')).rejects.toThrow(/stack traces are not enabled/);
+    const done = await untraced.runs.resumeAndWait(project, paused.runId, { step: 'ask', input: 'yes' }, { waitMs: 30_000 });
+    expect(done.status).toBe('completed');
+  });
+});
 
 describe('the workflow bundle', () => {
   it('maps a paused run\'s stack trace to the TypeScript source lines', async () => {

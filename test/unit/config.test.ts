@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       BATON_WORKER_MAX_CACHED_WORKFLOWS: '1000',
       BATON_WORKER_MEMORY_SAVER: 'false',
       BATON_WORKER_STACK_FRAMES: '10',
+      BATON_WORKER_STACK_TRACES: 'on',
       BATON_SHUTDOWN_GRACE_MS: '2500',
     });
     expect(config.port).toBe(8080);
@@ -74,7 +75,7 @@ describe('loadConfig', () => {
     expect(config.pauseTimeout).toBe('never');
     expect(config.maxBodyBytes).toBe(512 * 1024);
     expect(config.openai).toEqual({ baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test' });
-    expect(config.worker).toEqual({ maxConcurrentActivities: 50, maxConcurrentWorkflowTasks: 20, maxCachedWorkflows: 1000, memorySaver: false, stackFrames: 10 });
+    expect(config.worker).toEqual({ maxConcurrentActivities: 50, maxConcurrentWorkflowTasks: 20, maxCachedWorkflows: 1000, memorySaver: false, stackFrames: 10, stackTraces: true });
     expect(config.shutdownGraceMs).toBe(2500);
   });
 
@@ -163,11 +164,16 @@ describe('loadConfig', () => {
   });
 
   it('sizes the worker\'s cache from BATON_WORKER_MAX_CACHED_WORKFLOWS (the worker\'s own default when unset) and keeps V8\'s memory saver on unless turned off', () => {
-    expect(loadConfig({}).worker).toEqual({ maxConcurrentActivities: undefined, maxConcurrentWorkflowTasks: undefined, maxCachedWorkflows: undefined, memorySaver: true, stackFrames: undefined });
+    expect(loadConfig({}).worker).toEqual({ maxConcurrentActivities: undefined, maxConcurrentWorkflowTasks: undefined, maxCachedWorkflows: undefined, memorySaver: true, stackFrames: undefined, stackTraces: false });
     expect(loadConfig({ BATON_WORKER_MAX_CACHED_WORKFLOWS: '2' }).worker.maxCachedWorkflows).toBe(2);
     expect(loadConfig({ BATON_WORKER_MAX_CACHED_WORKFLOWS: ' 500 ' }).worker.maxCachedWorkflows).toBe(500);
     expect(loadConfig({ BATON_WORKER_MEMORY_SAVER: 'off' }).worker.memorySaver).toBe(false);
     expect(loadConfig({ BATON_WORKER_MEMORY_SAVER: 'yes' }).worker.memorySaver).toBe(true);
+  });
+
+  it('keeps workflow stack traces off unless BATON_WORKER_STACK_TRACES turns them on', () => {
+    expect(loadConfig({ BATON_WORKER_STACK_TRACES: 'on' }).worker.stackTraces).toBe(true);
+    expect(loadConfig({ BATON_WORKER_STACK_TRACES: 'false' }).worker.stackTraces).toBe(false);
   });
 
   it('refuses a worker cache the SDK would quietly change (1, 0) and says what it takes', () => {
@@ -233,6 +239,7 @@ describe('loadConfig', () => {
       ['BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', { BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 'many' }],
       ['BATON_WORKER_MAX_CACHED_WORKFLOWS', { BATON_WORKER_MAX_CACHED_WORKFLOWS: '1.5' }],
       ['BATON_WORKER_MEMORY_SAVER', { BATON_WORKER_MEMORY_SAVER: 'sometimes' }],
+      ['BATON_WORKER_STACK_TRACES', { BATON_WORKER_STACK_TRACES: 'sometimes' }],
       ['BATON_WORKER_STACK_FRAMES', { BATON_WORKER_STACK_FRAMES: '3' }],
       ['BATON_WORKER_STACK_FRAMES', { BATON_WORKER_STACK_FRAMES: 'all' }],
       ['BATON_SHUTDOWN_GRACE_MS', { BATON_SHUTDOWN_GRACE_MS: '-5' }],
