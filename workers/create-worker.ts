@@ -59,7 +59,7 @@ export interface BatonWorkerOptions {
   stackFrames?: number;
   /**
    * Record a stack per workflow promise for the Web UI's stack trace (see workflow-stack-traces.ts);
-   * default false: ~40% of the worker's CPU per approval cycle, for a trace the run's current
+   * default false: a quarter of the worker's CPU per approval cycle, for a trace the run's current
    * details already sum up (which step waits for what).
    */
   stackTraces?: boolean;

@@ -1,8 +1,8 @@
 // Whether the Temporal SDK's workflow threads record a stack for every promise workflow code
 // creates. The SDK installs a V8 promise hook in each workflow thread for the stack trace query
 // (the Web UI's "Stack Trace" tab): for every promise it captures a stack and maps each frame
-// through the bundle's source map. Measured on the approval cycle that hook is ~40% of the worker's
-// CPU. The SDK has no option for it; it runs without one where the runtime has no promise hooks
+// through the bundle's source map. Measured on the approval cycle that hook is a quarter of the
+// worker's CPU. The SDK has no option for it; it runs without one where the runtime has no promise hooks
 // (the query then answers "Workflow stack traces are not enabled on this worker"), so the worker
 // starts its workflow threads with a preload that takes the hook away.
 import type { Worker as ThreadWorker, WorkerOptions as ThreadWorkerOptions } from 'node:worker_threads';
