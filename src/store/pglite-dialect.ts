@@ -74,10 +74,11 @@ class PGliteConnection implements DatabaseConnection {
     // PGlite's query() parses, plans and describes the text on every call (an unnamed statement):
     // about half of a short statement's CPU in the engine. A named one is planned once, and bind,
     // execute and sync go into the engine in one call.
+    // Serialized as query() does: by the parameter's type, else the value's own text.
     const values = query.parameters.map((value, index) => {
       if (value === null || value === undefined) return null;
       const serializer = this.#db.serializers[named.paramTypes[index] ?? 0];
-      return serializer ? serializer(value) : String(value);
+      return serializer ? serializer(value) : (value as { toString(): string }).toString();
     });
     const { messages } = await this.#db.execProtocol(concat(protocol.serialize.bind({ statement: named.name, values }), protocol.serialize.execute({}), protocol.serialize.sync()));
     const results = parse.parseResults(named.rowDescription ? [named.rowDescription, ...messages] : messages, this.#db.parsers);
