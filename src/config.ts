@@ -191,8 +191,8 @@ const envSchema = z.object({
   // The SDK turns 1 into 2 with only a warning; 0 (no cache) replays every run at every workflow task.
   BATON_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'a whole number of runs, 2 or more' }).int('a whole number of runs, 2 or more').min(2, 'a whole number of runs, 2 or more').optional(),
   BATON_WORKER_MEMORY_SAVER: flag,
-  // At least 4: fewer frames and the SDK's stack trace no longer links a Promise.race to its parts.
   BATON_WORKER_STACK_TRACES: flag,
+  // At least 4: fewer frames and the SDK's stack trace no longer links a Promise.race to its parts.
   BATON_WORKER_STACK_FRAMES: z.coerce.number({ error: 'a whole number of frames, 4 to 100' }).int('a whole number of frames, 4 to 100').min(4, 'a whole number of frames, 4 to 100').max(100, 'a whole number of frames, 4 to 100').optional(),
   BATON_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').default(10_000),
   BATON_CANCEL_GRACE_MS: z.coerce.number({ error: 'milliseconds' }).int('whole milliseconds').nonnegative('zero or more milliseconds').max(600_000, 'at most 600000 (10 minutes)').default(5_000),
@@ -250,7 +250,7 @@ export interface Config {
     maxCachedWorkflows?: number;
     /** V8's memory saver mode for the worker's isolates (main and workflow thread): compact heaps for some GC CPU. */
     memorySaver: boolean;
-    /** Stack frames kept per error and per workflow promise in the workflow thread (see workflowStackFrames). */
+    /** Stack frames kept per error, and with stack traces on per workflow promise, in the workflow thread (see workflowStackFrames). */
     stackFrames?: number;
     /** Whether workflow threads record a stack per promise for the Web UI's stack trace (off: see workflow-stack-traces.ts). */
     stackTraces: boolean;

@@ -55,7 +55,7 @@ export interface BatonWorkerOptions {
   maxCachedWorkflows?: number;
   /** V8's memory saver mode for the whole process (see applyV8MemorySaver); default true, false leaves V8's defaults. */
   memorySaver?: boolean;
-  /** Stack frames per error and per workflow promise in the workflow thread (see workflowStackFrames); default 6. */
+  /** Stack frames per error, and with stackTraces per workflow promise, in the workflow thread (see workflowStackFrames); default 6. */
   stackFrames?: number;
   /**
    * Record a stack per workflow promise for the Web UI's stack trace (see workflow-stack-traces.ts);

@@ -2,9 +2,9 @@
 // creates. The SDK installs a V8 promise hook in each workflow thread for the stack trace query
 // (the Web UI's "Stack Trace" tab): for every promise it captures a stack and maps each frame
 // through the bundle's source map. Measured on the approval cycle that hook is a quarter of the
-// worker's CPU. The SDK has no option for it; it runs without one where the runtime has no promise hooks
-// (the query then answers "Workflow stack traces are not enabled on this worker"), so the worker
-// starts its workflow threads with a preload that takes the hook away.
+// worker's CPU. The SDK has no option for it; it runs without one where the runtime has no promise
+// hooks (the query then answers "Workflow stack traces are not enabled on this worker"), so the
+// worker starts its workflow threads with a preload that takes the hook away.
 import type { Worker as ThreadWorker, WorkerOptions as ThreadWorkerOptions } from 'node:worker_threads';
 
 const preload = new URL('./workflow-thread-without-stack-traces.ts', import.meta.url).href;
