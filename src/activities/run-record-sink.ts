@@ -142,27 +142,43 @@ class RunRecordCatchUp {
     this.#timer.unref();
   }
 
+  /**
+   * One round. The first write that fails for any reason but a refused value ends the trying: the
+   * store is still unavailable, and with no query timeout each further try could hold the round for
+   * the whole budget (10,000 runs × 8 s). The rest wait for the next round; those past their time
+   * are given up untried.
+   */
   async #tryAll(): Promise<void> {
     let landedAny = false;
+    let unavailable: { error: unknown } | undefined;
     for (const [key, write] of [...this.#pending]) {
+      if (this.#pending.get(key) !== write) continue;
+      if (unavailable) {
+        if (Date.now() >= write.giveUpAt) this.#giveUp(key, write, unavailable.error);
+        continue;
+      }
       try {
-        // A hung write (the pool has no query timeout) must not hold up the other runs' rounds.
+        // A hung write (the pool has no query timeout) must not hold up the round past the budget.
         await beforeDeadline(writeRunRecord(this.#runs, write.snapshot, write.notice, this.#options.onRunFailed), Date.now() + (this.#options.budgetMs ?? runRecordSinkBudgetMs));
         if (this.#pending.get(key) === write) this.#pending.delete(key);
         landedAny = true;
         this.#options.onCaughtUp?.(write.snapshot);
       } catch (error) {
         if (this.#pending.get(key) !== write) continue;
-        if (refusedValueState(error) || Date.now() >= write.giveUpAt) {
-          this.#pending.delete(key);
-          this.#options.onWriteFailed?.(write.snapshot, error);
-        }
+        const refused = refusedValueState(error) !== null;
+        if (refused || Date.now() >= write.giveUpAt) this.#giveUp(key, write, error);
+        if (!refused) unavailable = { error };
       }
     }
     // The store answers again: the next round (if any is left) comes soon.
     this.#round = landedAny ? 0 : this.#round + 1;
     this.#timer = undefined;
     this.#schedule();
+  }
+
+  #giveUp(key: string, write: PendingWrite, error: unknown): void {
+    this.#pending.delete(key);
+    this.#options.onWriteFailed?.(write.snapshot, error);
   }
 }
 

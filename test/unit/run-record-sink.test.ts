@@ -74,6 +74,37 @@ describe('the read-model sink', () => {
     expect(stored.map((snapshot) => `${snapshot.runId} v${snapshot.version}`)).toEqual(['wfr_2 v4']);
   });
 
+  it('tries one waiting write per round while the store stays down, and the rest once it answers', async () => {
+    let down = true;
+    const tried: string[] = [];
+    const caughtUp: string[] = [];
+    const sinks = createRunRecordSinks({ record: async (snapshot) => { tried.push(snapshot.runId); if (down) throw new Error('the store is down'); return true; } }, {
+      retryDelaysMs: [5], budgetMs: 10, catchUpDelaysMs: [20], onCaughtUp: (snapshot) => caughtUp.push(snapshot.runId),
+    });
+    for (const runId of ['wfr_1', 'wfr_2', 'wfr_3']) await write(sinks, { ...paused, runId });
+    tried.length = 0;
+    await until(() => tried.length >= 3);
+    // Three rounds, each stopped at its first failure: the head of the queue, three times.
+    expect(tried.slice(0, 3)).toEqual(['wfr_1', 'wfr_1', 'wfr_1']);
+    down = false;
+    await until(() => caughtUp.length === 3);
+    expect(caughtUp).toEqual(['wfr_1', 'wfr_2', 'wfr_3']);
+  });
+
+  it('gives up, untried, the waiting writes past their time in a round the store fails', async () => {
+    const tried: string[] = [];
+    const gaveUp: string[] = [];
+    const sinks = createRunRecordSinks({ record: async (snapshot) => { tried.push(snapshot.runId); throw new Error('the store is down'); } }, {
+      // The first round comes after all three are past their time.
+      retryDelaysMs: [5], budgetMs: 10, catchUpDelaysMs: [150], catchUpForMs: 10, onWriteFailed: (snapshot) => gaveUp.push(snapshot.runId),
+    });
+    for (const runId of ['wfr_1', 'wfr_2', 'wfr_3']) await write(sinks, { ...paused, runId });
+    tried.length = 0;
+    await until(() => gaveUp.length === 3);
+    expect(gaveUp).toEqual(['wfr_1', 'wfr_2', 'wfr_3']);
+    expect(tried).toEqual(['wfr_1']);
+  });
+
   it('does not wait past its time for a write that hangs', async () => {
     const deferred: unknown[] = [];
     const sinks = createRunRecordSinks({ record: () => new Promise<boolean>(() => {}) }, { retryDelaysMs: [5], budgetMs: 50, catchUpDelaysMs: [60_000], onWriteDeferred: (_snapshot, error) => deferred.push(error) });
