@@ -19,6 +19,11 @@ export type AgentStepRequest = Omit<AgentContext, 'session'> & {
   localOnly?: boolean;
   /** Earlier answers' session entries, stored before anything else so the agent sees them in its transcript. */
   carriedSession?: CarriedSession;
+  /**
+   * The run opened the session and nothing was written to it yet (its first agent step): the
+   * transcript is empty, and the step skips the store read that would say so.
+   */
+  emptyTranscript?: boolean;
 };
 
 /**
@@ -45,7 +50,7 @@ export function createAgentActivities({ agents, sessions }: AgentActivitiesDeps)
   return {
     /** Runs one agent step: resolves the agent, hands it the context and the activity's abort signal. */
     async runAgentStep(request: AgentStepRequest): Promise<AgentStepResult> {
-      const { agentId, recordSession, localOnly, carriedSession, ...fields } = request;
+      const { agentId, recordSession, localOnly, carriedSession, emptyTranscript, ...fields } = request;
       // First, so they are stored even when this step then fails (an agent no longer registered);
       // the same statement reads the transcript the agent gets.
       const transcript = carriedSession ? await storeCarried(sessions, carriedSession) : undefined;
@@ -54,7 +59,7 @@ export function createAgentActivities({ agents, sessions }: AgentActivitiesDeps)
       if (!agent) throw ApplicationFailure.create({ type: 'agent_not_found', nonRetryable: true, message: `agent "${agentId}" is not registered`, details: [{ agentId }] });
       // An http or llm agent may call out for long: that belongs in a regular (heartbeating) activity.
       if (localOnly && agent.kind !== 'function') return { kind: 'remote' };
-      const session = transcript ?? await sessions.list(request.project, request.sessionId);
+      const session = transcript ?? (emptyTranscript ? [] : await sessions.list(request.project, request.sessionId));
       if (agent.kind === 'llm') return { kind: 'llm', config: agent.config, session };
 
       const context = Context.current();

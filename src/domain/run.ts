@@ -117,6 +117,11 @@ export const runStartSchema = z.object({
   /** The first step's input. */
   input: z.unknown(),
   sessionId: sessionIdSchema,
+  /**
+   * True when the starter made sessionId up for this run (the caller named none): no entry can be
+   * in the session before the run writes one, so its first agent step does not read the transcript.
+   */
+  newSession: z.boolean().optional(),
   /** The project's pauseTimeout at start, else BATON_PAUSE_TIMEOUT; the definition and step override it. */
   defaultPauseTimeout: pauseTimeoutSchema,
   /** The project's remindAfter at start (absent: none); the definition and step override it. */

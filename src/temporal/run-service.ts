@@ -421,6 +421,8 @@ export class RunService {
       state: request.state,
       input: request.input,
       sessionId: request.sessionId ?? keyed?.sessionId ?? newSessionId(),
+      // A session id only this start knows: nothing is in that session yet (a keyed start's may be a retry's).
+      ...(request.sessionId === undefined && keyed === undefined ? { newSession: true } : {}),
       // Step, then definition, then these: the project's settings, then the server's default.
       defaultPauseTimeout: settings.pauseTimeout ?? this.defaultPauseTimeout,
       ...(settings.remindAfter !== undefined ? { defaultRemindAfter: settings.remindAfter } : {}),

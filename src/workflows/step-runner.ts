@@ -73,6 +73,8 @@ export class StepRunner {
   private readonly publisher: RunPublisher;
   private readonly recorder: RunRecorder;
   private readonly total: number;
+  /** Whether this run has asked for anything to be written to its session (an agent step, an answer). */
+  private sessionWritten = false;
 
   constructor(start: RunStart, run: RunState, publisher: RunPublisher, recorder: RunRecorder, total: number) {
     this.start = start;
@@ -296,6 +298,9 @@ export class StepRunner {
   }
 
   private agentRequest(step: AgentStep, input: unknown): AgentStepRequest {
+    // Only the activity's argument changes (a local activity's is not in history): no engine change.
+    const emptyTranscript = this.start.newSession === true && !this.sessionWritten;
+    this.sessionWritten = true;
     return {
       runId: this.start.runId,
       project: this.start.project,
@@ -309,6 +314,7 @@ export class StepRunner {
       agentId: step.agentId,
       // A reviewed answer is recorded once the human has decided (recordInSession).
       recordSession: !step.requireApproval,
+      ...(emptyTranscript ? { emptyTranscript } : {}),
     };
   }
 
@@ -319,6 +325,7 @@ export class StepRunner {
    */
   private recordInSession(step: Step, position: number, input: unknown, output: unknown, agentId: string | null): Promise<void> | undefined {
     const entry = { runId: this.start.runId, step: step.name, agentId, input: input ?? null, output: output ?? null, at: new Date().toISOString() };
+    this.sessionWritten = true;
     // Carried by the next agent step or the settle's read-model write: one local activity fewer.
     const carry = this.recorder.carry;
     if (carry && changeApplies(sessionAppendCarriedChange)) {

@@ -80,3 +80,20 @@ describe('runAgentStep with carried session entries', () => {
     expect(resolved).toEqual([]);
   });
 });
+
+describe('runAgentStep on a session the run opened', () => {
+  const entry = { runId: 'wfr_0', step: 'earlier', agentId: null, input: null, output: 'x', at: '2026-01-01T00:00:00.000Z' };
+  const request = { runId: 'wfr_1', project: 'acme', step: 'first', task: 't', state: {}, input: null, action: '', steps: {}, sessionId: 'ses_1', agentId: 'writer', recordSession: false };
+  // An llm agent: the activity answers with the transcript the workflow's model loop starts from.
+  const config = { model: 'm', instructions: 'i' };
+  const agents = { resolve: async () => ({ id: 'writer', kind: 'llm', config }) } as unknown as AgentRegistry;
+
+  it('hands the agent an empty transcript without reading the store when told the session is empty', async () => {
+    const sessions = createInMemorySessionMemory();
+    // An entry the store holds: a step that reads the transcript sees it.
+    await sessions.append('acme', 'ses_1', entry);
+    const activities = createAgentActivities({ agents, sessions });
+    expect(await activities.runAgentStep({ ...request, emptyTranscript: true })).toEqual({ kind: 'llm', config, session: [] });
+    expect(await activities.runAgentStep(request)).toEqual({ kind: 'llm', config, session: [entry] });
+  });
+});
