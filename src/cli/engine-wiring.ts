@@ -153,8 +153,9 @@ export async function wireEngine(context: EngineContext): Promise<EngineParts> {
         await closeStore();
       };
       const agentExists = async (project: string, agentId: string) => (await agents.resolve(project, agentId)) !== undefined;
-      // Starts read a definition's stamp, and its steps only when it changed.
-      const startDefinitions = cacheStartDefinitions(store.definitions);
+      // Starts read a definition's stamp, and its steps only when it changed; on embedded PGlite,
+      // which only this process writes, not even the stamp while this process changed no definition.
+      const startDefinitions = cacheStartDefinitions(store.definitions, store.definitionChanges ? { changes: store.definitionChanges } : {});
       parts.routes = [
         ...createV1Routes({ runs, definitions: startDefinitions, store, runEvents, defaultWaitMs: 30_000 }),
         { path: '/api/v1', app: createWorkflowDefinitionRoutes({ store, agentExists }) },

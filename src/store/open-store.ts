@@ -7,6 +7,7 @@ import { createAgentRepository, type AgentRepository } from './agents.ts';
 import { checkDatabaseConnection } from './database-connection-check.ts';
 import type { Database } from './database.ts';
 import { withStoreQueryErrors } from './database-errors.ts';
+import { countDefinitionChanges } from './definition-cache.ts';
 import { createDefinitionRepository, type DefinitionRepository } from './definitions.ts';
 import { migrate } from './migrate.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -44,6 +45,12 @@ export interface Store {
   close(): Promise<void>;
   /** Which database is behind the store, for start-up logs. */
   readonly backend: 'pglite' | 'postgres';
+  /**
+   * Embedded PGlite only (no other process can write it): how many changes to definitions this
+   * store has made, so a cache of definitions knows, without a query, that nothing changed.
+   * Null on PostgreSQL, which other processes write too.
+   */
+  definitionChanges: (() => number) | null;
 }
 
 const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -86,8 +93,11 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const webhooks = createWebhookRepository(db);
   // Whichever process records the settle (a worker, an API) fills the outbox in that same
   // statement, so every committed pause or end has its deliveries, whoever sends them.
+  // Embedded PGlite belongs to this process alone, so every change to a definition goes through here.
+  const definitions = options.databaseUrl ? null : countDefinitionChanges(createDefinitionRepository(db));
   return {
-    definitions: createDefinitionRepository(db),
+    definitions: definitions?.repository ?? createDefinitionRepository(db),
+    definitionChanges: definitions?.changes ?? null,
     runs: createRunRepository(db, { feed: runFeed, settledOutbox: (snapshot, notice) => webhooks.settledOutbox(snapshot, notice) }),
     webhooks,
     runFeed,

@@ -8,6 +8,8 @@ import { cacheStartDefinitions } from '../../src/store/definition-cache.ts';
 import type { Store } from '../../src/store/open-store.ts';
 import { backends, uniqueProject } from './store-backends.ts';
 
+const names = (definition: Definition | null) => definition?.steps.map((step) => step.name);
+
 describe.each(backends)('definition cache of run starts on $name', (backend) => {
   let store: Store;
   let dispose: () => Promise<void>;
@@ -22,8 +24,6 @@ describe.each(backends)('definition cache of run starts on $name', (backend) => 
     const counted = { ...store.definitions, get: (project: string, id: string) => { fullReads += 1; return store.definitions.get(project, id); } };
     return cacheStartDefinitions(counted, maxEntries === undefined ? {} : { maxEntries });
   }
-
-  const names = (definition: Definition | null) => definition?.steps.map((step) => step.name);
 
   it('reads the steps once, and again after each change: a rename, an added step, a removed step', async () => {
     const project = uniqueProject();
@@ -70,5 +70,65 @@ describe.each(backends)('definition cache of run starts on $name', (backend) => 
     for (const id of [ids[0]!, ids[1]!, ids[0]!, ids[2]!, ids[0]!, ids[1]!]) await starts.get(project, id);
     // a, b, (a cached), c evicts b, (a cached), b again.
     expect(fullReads).toBe(4);
+  });
+});
+
+describe('definition cache of run starts on a store only this process writes', () => {
+  const [pglite, postgres] = [backends.find((b) => b.name === 'pglite')!, backends.find((b) => b.name === 'postgres')!];
+  let store: Store;
+  let dispose: () => Promise<void>;
+  // Stamp reads the cache made (one per start that had to ask the store).
+  let stampReads = 0;
+  beforeAll(async () => {
+    ({ store, dispose } = await pglite.openFresh());
+  });
+  afterAll(async () => dispose?.());
+
+  function cache() {
+    const counted = {
+      ...store.definitions,
+      stamp: (project: string, id: string) => { stampReads += 1; return store.definitions.stamp(project, id); },
+      stampByAgent: (project: string, agent: string) => { stampReads += 1; return store.definitions.stampByAgent(project, agent); },
+    };
+    return cacheStartDefinitions(counted, { changes: store.definitionChanges! });
+  }
+
+  it('counts the embedded store\'s definition changes, and PostgreSQL has no such count', async () => {
+    const project = uniqueProject();
+    const before = store.definitionChanges!();
+    const created = await store.definitions.create(project, { name: 'Counted' });
+    await store.definitions.get(project, created.id);
+    await store.definitions.list(project, { page: 0, size: 20 });
+    await expect(store.definitions.update(project, 'wf-none', { name: 'x' })).rejects.toMatchObject({ code: 'workflow_not_found' });
+    // The create and the failed update (a change might have been made before it failed); no read.
+    expect(store.definitionChanges!() - before).toBe(2);
+    const other = await postgres.openFresh();
+    try {
+      expect(other.store.definitionChanges).toBeNull();
+    } finally {
+      await other.dispose();
+    }
+  });
+
+  it('serves a definition without reading its stamp until this process changes a definition', async () => {
+    const project = uniqueProject();
+    const starts = cache();
+    const created = await store.definitions.create(project, { name: 'Cached', agent: 'sole-agent' });
+    await store.definitions.addStep(project, created.id, { name: 'one', agentId: 'echo', action: '' });
+    stampReads = 0;
+    const first = await starts.findByAgent(project, 'sole-agent');
+    const readsForFirst = stampReads;
+    for (let i = 0; i < 3; i++) expect([await starts.findByAgent(project, 'sole-agent'), await starts.get(project, created.id)]).toEqual([first, first]);
+    expect(stampReads).toBe(readsForFirst);
+
+    const added = await store.definitions.addStep(project, created.id, { name: 'two', agentId: 'echo', action: '' });
+    expect(names(await starts.get(project, created.id))).toEqual(['one', 'two']);
+    expect(names(await starts.findByAgent(project, 'sole-agent'))).toEqual(['one', 'two']);
+    await store.definitions.update(project, created.id, { agent: 'renamed-agent' });
+    expect(await starts.findByAgent(project, 'sole-agent')).toBeNull();
+    expect((await starts.findByAgent(project, 'renamed-agent'))?.steps.map((step) => step.id)).toContain(added.id);
+    await store.definitions.delete(project, created.id);
+    await expect(starts.get(project, created.id)).rejects.toMatchObject({ code: 'workflow_not_found' });
+    expect(await starts.findByAgent(project, 'renamed-agent')).toBeNull();
   });
 });
