@@ -298,7 +298,7 @@ export class StepRunner {
   }
 
   private agentRequest(step: AgentStep, input: unknown): AgentStepRequest {
-    // Only the activity's argument changes (a local activity's is not in history): no engine change.
+    // Only the activity's argument changes, which replay does not compare: no engine change.
     const emptyTranscript = this.start.newSession === true && !this.sessionWritten;
     this.sessionWritten = true;
     return {
